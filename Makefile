@@ -1,0 +1,34 @@
+# Everyday commands. `make run` and `make test` are the two a newcomer needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test test-sqlite test-postgresql lint typecheck migration eval bench clean
+
+$(VENV)/.installed: pyproject.toml scripts/install.sh
+	bash scripts/install.sh $(VENV)
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## Serve the demo forum on http://127.0.0.1:8000 (SQLite under ./var)
+	$(VENV)/bin/checkfirst db upgrade
+	$(VENV)/bin/checkfirst demo --if-empty
+	$(VENV)/bin/checkfirst serve
+
+test: install  ## The whole suite on SQLite, then on PostgreSQL; lint and types first
+	bash scripts/test.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy core forum errata index assistant
+
+migration: install  ## Regenerate the initial migration from the models (until a release)
+	bash scripts/regen_initial_migration.sh
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""The app factory: middleware, error handling, routers and pages of every domain."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from core import db
+from core.auth import csrf_protect
+from core.errors import DomainError, NotAuthenticated, RateLimited
+from core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from core.settings import Settings, get_settings
+from core.templating import STATIC_DIR, page
+
+API_PREFIX = "/api/v1"
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    if _wants_html(request):
+        if isinstance(exc, NotAuthenticated) and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return page(  # type: ignore[no-any-return]
+            request, "error.html", status_code=exc.status, message=exc.message, status=exc.status
+        )
+    return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors[:5]
+    )
+    return JSONResponse({"detail": f"Invalid input: {summary}", "errors": errors}, status_code=422)
+
+
+def register_routers(app: FastAPI) -> None:
+    """Every domain's API router and pages. Imported here so that no domain imports the app."""
+    from core import router as core_router
+    from core import views as core_views
+
+    app.include_router(core_router.router, prefix=API_PREFIX)
+    app.include_router(core_views.router)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    db.reset_engine()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Checkfirst",
+        version="0.1.0",
+        description="Course help that checks the errata first.",
+        lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    register_routers(app)
+    app.add_middleware(
+        SecurityHeadersMiddleware, secure_cookies=settings.base_url.startswith("https")
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,190 @@
+"""Sign-in: session cookies for pages, bearer tokens for programs, and CSRF for cookie posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import Request, Response
+from sqlmodel import Session, col, select
+
+from core.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from core.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate, utcnow
+from core.ratelimit import limiter
+from core.security import (
+    csrf_matches,
+    csrf_token,
+    hash_password,
+    new_token,
+    sha256,
+    verify_password,
+)
+from core.settings import get_settings
+
+SESSION_COOKIE = "cf_session"
+# Set for every visitor so that forms posted before signing in (login, register) carry CSRF too.
+ANON_COOKIE = "cf_anon"
+SESSION_DAYS = 14
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+# Users
+
+
+def create_user(
+    *, session: Session, user_create: UserCreate, role: Role = Role.learner, commit: bool = True
+) -> User:
+    """Register a user; usernames are unique case-insensitively."""
+    name = user_create.username.strip()
+    taken = session.exec(
+        select(User.id).where(col(User.username).ilike(name.replace("_", "\\_"), escape="\\"))
+    ).first()
+    if taken is not None:
+        raise InvalidInput(f"The username {name!r} is taken; choose another.")
+    user = User(
+        username=name,
+        display_name=user_create.display_name.strip(),
+        email=user_create.email or None,
+        password_hash=hash_password(user_create.password),
+        role=role,
+    )
+    session.add(user)
+    if commit:
+        session.commit()
+        session.refresh(user)
+    else:
+        session.flush()
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str, ip: str) -> User:
+    """Check a password, rate-limited per IP and per account (ACCEPTANCE I3)."""
+    rate = get_settings().rate_login
+    if get_settings().rate_limits_enabled:
+        limiter.hit(f"login-ip:{ip}", rate, what="sign-in attempts")
+        limiter.hit(f"login-user:{username.lower()}", rate, what="sign-in attempts")
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        raise NotAuthenticated("Wrong username or password.")
+    if not user.is_active or user.is_system:
+        raise PermissionDenied("This account is disabled.")
+    return user
+
+
+# Login sessions
+
+
+def start_session(*, session: Session, user: User, response: Response, secure: bool) -> str:
+    """A fresh session id on every login (ACCEPTANCE I2)."""
+    assert user.id is not None
+    token = new_token()
+    session.add(
+        AuthSession(
+            id=sha256(token), user_id=user.id, expires_at=utcnow() + timedelta(days=SESSION_DAYS)
+        )
+    )
+    session.commit()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return token
+
+
+def end_session(*, session: Session, request: Request, response: Response) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        row = session.get(AuthSession, sha256(token))
+        if row is not None:
+            session.delete(row)
+            session.commit()
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def resolve_user(request: Request, session: Session) -> User | None:
+    """The user behind the request's bearer token or session cookie, cached on the request."""
+    if hasattr(request.state, "user"):
+        return request.state.user  # type: ignore[no-any-return]
+    user: User | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = session.exec(
+            select(ApiToken).where(ApiToken.token_hash == sha256(header[7:].strip()))
+        ).first()
+        if token is None or token.revoked_at is not None:
+            raise NotAuthenticated("This API token is unknown or revoked; create a new one.")
+        user = session.get(User, token.user_id)
+        request.state.token_scope = token.scope
+        request.state.token_id = token.id
+        now = utcnow()
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+            token.last_used_at = now
+            session.add(token)
+            session.commit()
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            row = session.get(AuthSession, sha256(cookie))
+            if row is not None and row.expires_at > utcnow():
+                user = session.get(User, row.user_id)
+    if user is not None and not user.is_active:
+        user = None
+    request.state.user = user
+    return user
+
+
+# API tokens
+
+
+def create_api_token(
+    *, session: Session, user: User, name: str, scope: TokenScope = TokenScope.full
+) -> tuple[ApiToken, str]:
+    assert user.id is not None
+    secret = new_token("cfw_" if scope == TokenScope.widget else "cfp_")
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=sha256(secret), prefix=secret[:8], scope=scope
+    )
+    session.add(token)
+    session.commit()
+    session.refresh(token)
+    return token, secret
+
+
+# CSRF (ACCEPTANCE C3)
+
+
+def csrf_binding(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or getattr(request.state, "anon_id", None)
+
+
+def csrf_for(request: Request) -> str:
+    """The token a page embeds in its forms and in a meta tag for fetch()."""
+    binding = csrf_binding(request) or ""
+    return csrf_token(get_settings().effective_secret_key(), binding)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse unsafe requests that rely on cookies without the page's CSRF token.
+
+    Bearer-token calls carry no ambient authority and are exempt; so are cookie-less JSON calls.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    ctype = request.headers.get("content-type", "")
+    is_form = ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+    if SESSION_COOKIE not in request.cookies and not is_form:
+        return
+    presented = request.headers.get("x-csrf-token")
+    if presented is None and is_form:
+        form = await request.form()
+        value = form.get("csrf_token")
+        presented = value if isinstance(value, str) else None
+    binding = csrf_binding(request)
+    if not binding or not csrf_matches(get_settings().effective_secret_key(), binding, presented):
+        raise PermissionDenied("The form's security token is missing or stale; reload the page.")

@@ -1,0 +1,131 @@
+"""Pure ASGI middleware: request body limits and security headers (ACCEPTANCE R2, C2)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.auth import ANON_COOKIE
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _send_json(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        message = f"The request body is larger than {limit // 1000} kB; send less."
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _send_json(send, 413, message)
+                return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _send_json(send, 413, message)
+
+
+class SecurityHeadersMiddleware:
+    """A per-request CSP nonce, security headers on every response, and the anonymous cookie."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["csp_nonce"] = nonce
+        cookies = _cookie_names(scope)
+        new_anon = None
+        if ANON_COOKIE.encode() not in cookies:
+            new_anon = secrets.token_urlsafe(24)
+            state["anon_id"] = new_anon
+        path: str = scope.get("path", "")
+        csp = _csp(nonce, docs=path in ("/docs", "/redoc"))
+
+        async def send_with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                headers = list(msg.get("headers", []))
+                headers += [
+                    (b"content-security-policy", csp.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if new_anon:
+                    flags = "; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
+                    if self.secure_cookies:
+                        flags += "; Secure"
+                    headers.append((b"set-cookie", f"{ANON_COOKIE}={new_anon}{flags}".encode()))
+                msg = {**msg, "headers": headers}
+            await send(msg)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _cookie_names(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            return bytes(value)
+    return b""
+
+
+def _csp(nonce: str, *, docs: bool) -> str:
+    script = f"'self' 'nonce-{nonce}'"
+    style = "'self'"
+    if docs:
+        # The API docs page is FastAPI's: its inline bootstrap script carries no nonce.
+        script += " 'unsafe-inline'"
+        style += " 'unsafe-inline'"
+    return (
+        f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )

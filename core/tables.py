@@ -1,0 +1,10 @@
+"""Imports every table so that SQLModel.metadata (and Alembic) sees the whole schema."""
+
+from sqlmodel import SQLModel
+
+from core import models as core_models  # noqa: F401
+from errata import models as errata_models  # noqa: F401
+from forum import models as forum_models  # noqa: F401
+from index import events as index_events  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,132 @@
+"""Pages: sign in, register, sign out, profile and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from core import auth
+from core.db import SessionDep
+from core.errors import DomainError
+from core.models import ApiToken, TokenScope, UserCreate, utcnow
+from core.policy import CurrentUser, Public
+from core.router import client_ip
+from core.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would turn the login form into a phishing aid.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login", dependencies=[Public])
+def login_form(request: Request, next: str = "/") -> Any:
+    return page(request, "auth/login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login", dependencies=[Public])
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Any:
+    try:
+        user = auth.authenticate(
+            session=session, username=username, password=password, ip=client_ip(request)
+        )
+    except DomainError as exc:
+        return page(
+            request, "auth/login.html", status_code=exc.status, next=next, error=exc.message,
+            username=username,
+        )  # fmt: skip
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    auth.start_session(
+        session=session, user=user, response=response, secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.get("/register", dependencies=[Public])
+def register_form(request: Request) -> Any:
+    return page(request, "auth/register.html", error=None, values={})
+
+
+@router.post("/register", dependencies=[Public])
+def register_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+) -> Any:
+    values = {"username": username, "display_name": display_name}
+    try:
+        body = UserCreate(username=username, password=password, display_name=display_name)
+        user = auth.create_user(session=session, user_create=body)
+    except ValidationError as exc:
+        message = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        return page(request, "auth/register.html", 422, error=message, values=values)
+    except DomainError as exc:
+        return page(request, "auth/register.html", exc.status, error=exc.message, values=values)
+    response = RedirectResponse("/", status_code=303)
+    auth.start_session(
+        session=session, user=user, response=response, secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Public])
+def logout(request: Request, session: SessionDep) -> Any:
+    response = RedirectResponse("/", status_code=303)
+    auth.end_session(session=session, request=request, response=response)
+    return response
+
+
+@router.get("/profile")
+def profile(request: Request, user: CurrentUser, session: SessionDep) -> Any:
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+    ).all()
+    return page(request, "auth/profile.html", user=user, tokens=tokens, new_token=None)
+
+
+@router.post("/profile/tokens")
+def create_token(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    scope: Annotated[TokenScope, Form()] = TokenScope.full,
+) -> Any:
+    name = name.strip()[:80] or "token"
+    _, secret = auth.create_api_token(session=session, user=user, name=name, scope=scope)
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+    ).all()
+    return page(request, "auth/profile.html", 201, user=user, tokens=tokens, new_token=secret)
+
+
+@router.post("/profile/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    token = session.get(ApiToken, token_id)
+    if token is not None and token.user_id == user.id and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.commit()
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.get("/healthz", dependencies=[Public])
+def healthz() -> dict[str, str]:
+    """Liveness for load balancers and the test harness."""
+    return {"status": "ok"}

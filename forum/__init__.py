@@ -1,0 +1,1 @@
+"""The course forum: courses, assignments, threads, posts, votes, accepted and endorsed answers."""

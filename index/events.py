@@ -1,0 +1,35 @@
+"""The outbox: every change to searchable content writes an index event in the same transaction.
+
+The indexer applies events in ``seq`` order; the saved index records the last ``seq`` it reflects,
+so a restart catches up instead of re-embedding everything (ARCHITECTURE invariants 1 and 2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Session, SQLModel
+
+from core.models import utcnow
+
+
+class IndexOp(StrEnum):
+    # Load the document again (created, edited, status changed) and replace its vectors.
+    upsert = "upsert"
+    # Remove its vectors (deleted or hidden).
+    delete = "delete"
+
+
+class IndexEvent(SQLModel, table=True):
+    __tablename__ = "index_event"
+    seq: int | None = Field(default=None, primary_key=True)
+    doc_type: str = Field(max_length=20)  # "thread", "post", "erratum"
+    doc_id: int
+    op: IndexOp
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def record(session: Session, *, doc_type: str, doc_id: int, op: IndexOp = IndexOp.upsert) -> None:
+    """Queue a change for the indexer; committed (or rolled back) with the caller's transaction."""
+    session.add(IndexEvent(doc_type=doc_type, doc_id=doc_id, op=op))

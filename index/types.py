@@ -1,0 +1,38 @@
+"""Typed queries and results of the retrieval library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to search for. ``text`` feeds the dense side; ``terms`` (identifiers, error strings)
+    feed the lexical side as well, so a caller that parsed a traceback can pass both."""
+
+    text: str
+    terms: tuple[str, ...] = ()
+    course_id: int | None = None
+    assignment_id: int | None = None
+    doc_types: tuple[str, ...] = ()  # empty = all types
+    statuses: tuple[str, ...] = ()  # erratum statuses to keep; empty = all
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document found, best first; ``score`` is the fused score (higher is better)."""
+
+    doc_type: str
+    doc_id: int
+    score: float
+    title: str
+    url: str
+    snippet: str
+    course_id: int | None = None
+    assignment_id: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Per-side ranks, for evaluation and debugging (None = not found by that side).
+    dense_rank: int | None = None
+    lexical_rank: int | None = None

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create the virtual environment and install Checkfirst with pinned, CPU-only torch.
+set -euo pipefail
+venv="${1:-.venv}"
+cd "$(dirname "$0")/.."
+[ -x "$venv/bin/python" ] || python3.11 -m venv "$venv" 2>/dev/null || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --upgrade pip
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+"$venv/bin/pip" install -q "torch==2.13.0"
+"$venv/bin/pip" install -q -e ".[dev]"
+# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+fi
+echo "installed into $venv"
