@@ -8,7 +8,7 @@ from core.db import get_engine
 
 
 def load_demo(*, only_if_empty: bool = False) -> bool:
-    from forum import demo as forum_demo
+    import forum.demo as forum_demo
     from forum.models import Course
 
     with Session(get_engine()) as session:
