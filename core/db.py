@@ -22,7 +22,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before the 2xx goes out, even if the machine loses power.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
 
 
