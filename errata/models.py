@@ -92,3 +92,18 @@ class ErratumLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     erratum_id: int = Field(foreign_key="erratum.id", index=True, ondelete="CASCADE")
     thread_id: int = Field(foreign_key="thread.id", index=True, ondelete="CASCADE")
+
+
+# An in-app notice: the reporter, "affects me" users and followers of linked threads learn of
+# an erratum's verification, rejection or fix.
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    erratum_id: int | None = Field(
+        default=None, foreign_key="erratum.id", index=True, ondelete="CASCADE"
+    )
+    kind: str = Field(max_length=40)  # e.g. "erratum_verified"
+    message: str = Field(max_length=500)
+    url: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    read_at: datetime | None = None
