@@ -1,0 +1,89 @@
+"""Numeric output matching across formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.matching import MatchKind, compare, match_erratum
+
+pytestmark = pytest.mark.nodb
+
+CORRECTED = """a_next[4] = [-0.66408471  0.24033931 -0.88003245  0.43214545 -0.11111111]
+a_next.shape = (5, 10)
+yt_pred[1] = [0.9888161  0.01682021 0.21140899]"""
+PUBLISHED = """a_next[4] = [-0.59584544  0.24033931 -0.88003245  0.43214545 -0.11111111]
+a_next.shape = (5, 10)
+yt_pred[1] = [0.9888161  0.01682021 0.21140899]"""
+
+
+def test_compare_same_numbers_different_formatting_matches() -> None:
+    actual = "a_next[4] = array([-0.66408471, 0.24033931, -0.88003245, 0.43214545, -0.11111111])"
+    assert compare(actual, CORRECTED).matched
+
+
+def test_compare_fewer_printed_digits_matches() -> None:
+    assert compare("a_next[4]: [-0.664 0.240 -0.880 0.432 -0.111]", CORRECTED).matched
+
+
+def test_compare_rounding_difference_beyond_precision_does_not_match() -> None:
+    assert not compare("a_next[4] = [-0.665 0.240 -0.880 0.432 -0.111]", CORRECTED).matched
+
+
+def test_compare_relative_tolerance() -> None:
+    assert compare("cost = 0.6931472", "cost = 0.69314718").matched
+    assert compare("cost = 6.931472e-01", "cost = 0.6931471805599453").matched
+    assert not compare("cost = 0.6935", "cost = 0.6931471805599453").matched
+
+
+def test_compare_one_disagreeing_name_is_a_mismatch() -> None:
+    actual = "a_next[4] = [-0.66408471 0.24033931 -0.88003245 0.43214545 -0.11111111]\n"
+    actual += "yt_pred[1] = [0.5 0.01682021 0.21140899]"
+    assert not compare(actual, CORRECTED).matched
+
+
+def test_compare_unnamed_multiline_numpy_print() -> None:
+    ref = "dW1 = [[ 0.41010002  0.07807203 -0.20887514]\n [-0.01731345 -0.07218219 0.02035813]]"
+    actual = "[[ 0.41010002  0.07807203 -0.20887514]\n [-0.01731345 -0.07218219  0.02035813]]"
+    assert compare(actual, ref).matched
+
+
+def test_compare_unnamed_slice_of_reference() -> None:
+    assert compare("[0.24033931, -0.88003245]", CORRECTED).matched
+
+
+def test_compare_tensor_against_plain_list() -> None:
+    actual = "tf.Tensor([[0.5 0.25]\n [1.  0.  ]], shape=(2, 2), dtype=float32)"
+    assert compare(actual, "Expected output: [[0.5, 0.25], [1.0, 0.0]]").matched
+
+
+def test_compare_single_unnamed_number_is_too_weak() -> None:
+    assert not compare("3", "3").matched
+
+
+def test_compare_named_scalar_matches() -> None:
+    assert compare("cost = 0.2797", "cost: 0.27970").matched
+
+
+def test_compare_nothing_numeric() -> None:
+    assert not compare("no numbers here", CORRECTED).matched
+
+
+def test_match_erratum_tells_corrected_from_published() -> None:
+    mine = "a_next[4] = [-0.66408471  0.24033931 -0.88003245  0.43214545 -0.11111111]"
+    assert match_erratum(mine, corrected_output=CORRECTED, published_output=PUBLISHED) == (
+        MatchKind.corrected
+    )
+    theirs = "a_next[4] = [-0.59584544  0.24033931 -0.88003245  0.43214545 -0.11111111]"
+    assert match_erratum(theirs, corrected_output=CORRECTED, published_output=PUBLISHED) == (
+        MatchKind.published
+    )
+
+
+def test_match_erratum_ambiguous_when_both_match() -> None:
+    shared = "yt_pred[1] = [0.9888161  0.01682021 0.21140899]"
+    assert match_erratum(shared, corrected_output=CORRECTED, published_output=PUBLISHED) is None
+
+
+def test_match_erratum_no_match_for_other_numbers() -> None:
+    other = "a_next[4] = [0.1 0.2 0.3 0.4 0.5]"
+    assert match_erratum(other, corrected_output=CORRECTED, published_output=PUBLISHED) is None
