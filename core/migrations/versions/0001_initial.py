@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:28:11.757090
+Create Date: 2026-11-25 12:29:43.074398
 """
 
 from collections.abc import Sequence
@@ -103,6 +103,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auth_session_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "conversation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("anon_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("course", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("assignment", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("notebook_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("last_question", sa.Text(), nullable=False),
+        sa.Column("last_traceback", sa.Text(), nullable=False),
+        sa.Column("last_output", sa.Text(), nullable=False),
+        sa.Column("last_expected", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_conversation_anon_key"), ["anon_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_conversation_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "course_role",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -116,6 +137,32 @@ def upgrade() -> None:
     with op.batch_alter_table("course_role", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_course_role_course_id"), ["course_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_course_role_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "ask_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("course", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("assignment", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("notebook_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("verdict", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("top_score", sa.Float(), nullable=False),
+        sa.Column("source_ids", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("ask_log", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ask_log_conversation_id"), ["conversation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_ask_log_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ask_log_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ask_log_verdict"), ["verdict"], unique=False)
 
     op.create_table(
         "thread",
@@ -157,6 +204,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_thread_created_at"), ["created_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_thread_last_activity_at"), ["last_activity_at"], unique=False
+        )
+
+    op.create_table(
+        "ask_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("helpful", sa.Boolean(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["ask_id"], ["ask_log.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ask_id"),
+    )
+    op.create_table(
+        "chat_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["ask_id"], ["ask_log.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("chat_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_chat_message_conversation_id"), ["conversation_id"], unique=False
         )
 
     op.create_table(
@@ -439,6 +516,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_post_author_id"))
 
     op.drop_table("post")
+    with op.batch_alter_table("chat_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_message_conversation_id"))
+
+    op.drop_table("chat_message")
+    op.drop_table("ask_feedback")
     with op.batch_alter_table("thread", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_thread_last_activity_at"))
         batch_op.drop_index(batch_op.f("ix_thread_created_at"))
@@ -447,11 +529,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_thread_assignment_id"))
 
     op.drop_table("thread")
+    with op.batch_alter_table("ask_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ask_log_verdict"))
+        batch_op.drop_index(batch_op.f("ix_ask_log_user_id"))
+        batch_op.drop_index(batch_op.f("ix_ask_log_created_at"))
+        batch_op.drop_index(batch_op.f("ix_ask_log_conversation_id"))
+
+    op.drop_table("ask_log")
     with op.batch_alter_table("course_role", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_course_role_user_id"))
         batch_op.drop_index(batch_op.f("ix_course_role_course_id"))
 
     op.drop_table("course_role")
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conversation_user_id"))
+        batch_op.drop_index(batch_op.f("ix_conversation_anon_key"))
+
+    op.drop_table("conversation")
     with op.batch_alter_table("auth_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_session_user_id"))
 
