@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from core import db
 from core.auth import csrf_protect
+from core.cors import CorsMiddleware, WidgetScopeMiddleware
 from core.errors import DomainError, NotAuthenticated, RateLimited
 from core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from core.settings import Settings, get_settings
@@ -58,6 +59,9 @@ def register_routers(app: FastAPI) -> None:
 
     app.include_router(core_router.router, prefix=API_PREFIX)
     app.include_router(core_views.router)
+    from forum import router as forum_router
+
+    app.include_router(forum_router.router, prefix=API_PREFIX)
 
 
 @asynccontextmanager
@@ -84,4 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SecurityHeadersMiddleware, secure_cookies=settings.base_url.startswith("https")
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Outermost, so that refusals above (413, 429) still reach an allowed widget readably.
+    app.add_middleware(
+        WidgetScopeMiddleware,
+        ask_rate=settings.rate_ask,
+        rate_limits_enabled=settings.rate_limits_enabled,
+    )
+    app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
     return app

@@ -1,0 +1,250 @@
+"""Forum JSON API: courses, assignments, threads, replies, votes, answers and moderation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+
+from core.db import SessionDep
+from core.policy import CurrentUser, OptionalUser, Public
+from core.router import client_ip
+from core.schemas import Message, Page
+from forum import present, service
+from forum.schemas import (
+    AcceptBody,
+    AssignmentPublic,
+    CoursePublic,
+    FlagBody,
+    PostCreate,
+    PostPublic,
+    PostUpdate,
+    ThreadCreate,
+    ThreadDetail,
+    ThreadPublic,
+    ThreadSort,
+    ThreadUpdate,
+    VoteBody,
+)
+
+router = APIRouter(tags=["forum"])
+
+
+# Courses and assignments
+
+
+@router.get("/courses", response_model=Page[CoursePublic], dependencies=[Public])
+def list_courses(session: SessionDep) -> Page[CoursePublic]:
+    """Every course with its number of assignments and threads."""
+    courses = service.list_courses(session=session)
+    counts = service.assignment_counts(session=session)
+    threads = service.thread_counts(session=session)
+    data = [
+        CoursePublic(
+            **c.model_dump(include={"id", "slug", "title", "description"}),
+            assignment_count=counts.get(c.id or 0, 0),
+            thread_count=threads.get(c.id or 0, 0),
+        )
+        for c in courses
+    ]
+    return Page(data=data, count=len(data))
+
+
+@router.get("/courses/{slug}", response_model=CoursePublic, dependencies=[Public])
+def read_course(slug: str, session: SessionDep) -> CoursePublic:
+    course = service.get_course(session=session, slug=slug)
+    return CoursePublic(
+        **course.model_dump(include={"id", "slug", "title", "description"}),
+        assignment_count=service.assignment_counts(session=session).get(course.id or 0, 0),
+        thread_count=service.thread_counts(session=session).get(course.id or 0, 0),
+    )
+
+
+@router.get(
+    "/courses/{slug}/assignments", response_model=Page[AssignmentPublic], dependencies=[Public]
+)
+def list_assignments(slug: str, session: SessionDep) -> Page[AssignmentPublic]:
+    course = service.get_course(session=session, slug=slug)
+    rows = service.list_assignments(session=session, course_id=course.id or 0)
+    data = [AssignmentPublic.model_validate(a, from_attributes=True) for a in rows]
+    return Page(data=data, count=len(data))
+
+
+# Threads
+
+
+@router.get("/courses/{slug}/threads", response_model=Page[ThreadPublic], dependencies=[Public])
+def list_threads(
+    slug: str,
+    session: SessionDep,
+    assignment: Annotated[str | None, Query(max_length=80)] = None,
+    sort: ThreadSort = ThreadSort.activity,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[ThreadPublic]:
+    """A course's threads (or one assignment's), pinned first, then by ``sort``."""
+    course = service.get_course(session=session, slug=slug)
+    assignment_id = None
+    if assignment:
+        assignment_id = service.get_assignment(session=session, course=course, slug=assignment).id
+    rows, count = service.list_threads(
+        session=session,
+        course_id=course.id or 0,
+        assignment_id=assignment_id,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(data=present.threads_public(session=session, threads=rows), count=count)
+
+
+@router.post("/courses/{slug}/threads", response_model=ThreadDetail, status_code=201)
+def create_thread(
+    slug: str, body: ThreadCreate, request: Request, user: CurrentUser, session: SessionDep
+) -> ThreadDetail:
+    """Ask a question: a title and a Markdown body, optionally in one assignment."""
+    course = service.get_course(session=session, slug=slug)
+    assignment = (
+        service.get_assignment(session=session, course=course, slug=body.assignment)
+        if body.assignment
+        else None
+    )
+    thread = service.create_thread(
+        session=session,
+        user=user,
+        course=course,
+        assignment=assignment,
+        title=body.title,
+        body=body.body,
+        ip=client_ip(request),
+    )
+    return present.thread_detail(session=session, thread=thread, viewer=user)
+
+
+@router.get("/threads/{thread_id}", response_model=ThreadDetail)
+def read_thread(thread_id: int, user: OptionalUser, session: SessionDep) -> ThreadDetail:
+    """A thread with its question and replies (deleted replies are shown without text)."""
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    return present.thread_detail(session=session, thread=thread, viewer=user)
+
+
+@router.patch("/threads/{thread_id}", response_model=ThreadDetail)
+def update_thread(
+    thread_id: int, body: ThreadUpdate, user: CurrentUser, session: SessionDep
+) -> ThreadDetail:
+    """Edit the title and/or the question (the author, moderators, the course's instructors)."""
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.edit_thread(session=session, user=user, thread=thread, title=body.title, body=body.body)
+    return present.thread_detail(session=session, thread=thread, viewer=user)
+
+
+@router.delete("/threads/{thread_id}", response_model=Message)
+def delete_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.delete_thread(session=session, user=user, thread=thread)
+    return Message(detail="Thread deleted.")
+
+
+@router.post("/threads/{thread_id}/replies", response_model=PostPublic, status_code=201)
+def create_reply(
+    thread_id: int, body: PostCreate, request: Request, user: CurrentUser, session: SessionDep
+) -> PostPublic:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    post = service.create_reply(
+        session=session, user=user, thread=thread, body=body.body, ip=client_ip(request)
+    )
+    return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
+
+
+@router.post("/threads/{thread_id}/accept", response_model=ThreadPublic)
+def accept_answer(
+    thread_id: int, body: AcceptBody, user: CurrentUser, session: SessionDep
+) -> ThreadPublic:
+    """Accept a reply (the thread's author or the course's instructors); again to take it back."""
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.accept(session=session, user=user, thread=thread, post_id=body.post_id)
+    return present.threads_public(session=session, threads=[thread])[0]
+
+
+@router.post("/threads/{thread_id}/pin", response_model=ThreadPublic)
+def pin_thread(
+    thread_id: int, user: CurrentUser, session: SessionDep, body: FlagBody | None = None
+) -> ThreadPublic:
+    """Pin (``{"value": true}``) or unpin a thread: moderators and the course's instructors."""
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    value = body.value if body else True
+    service.set_pinned(session=session, user=user, thread=thread, value=value)
+    return present.threads_public(session=session, threads=[thread])[0]
+
+
+@router.post("/threads/{thread_id}/lock", response_model=ThreadPublic)
+def lock_thread(
+    thread_id: int, user: CurrentUser, session: SessionDep, body: FlagBody | None = None
+) -> ThreadPublic:
+    """Lock (``{"value": true}``) or unlock a thread: moderators and the course's instructors."""
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    value = body.value if body else True
+    service.set_locked(session=session, user=user, thread=thread, value=value)
+    return present.threads_public(session=session, threads=[thread])[0]
+
+
+@router.post("/threads/{thread_id}/follow", response_model=Message)
+def follow_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.follow(session=session, user=user, thread=thread)
+    return Message(detail="Following this thread.")
+
+
+@router.delete("/threads/{thread_id}/follow", response_model=Message)
+def unfollow_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.unfollow(session=session, user=user, thread=thread)
+    return Message(detail="No longer following this thread.")
+
+
+# Posts
+
+
+@router.patch("/posts/{post_id}", response_model=PostPublic)
+def update_post(
+    post_id: int, body: PostUpdate, user: CurrentUser, session: SessionDep
+) -> PostPublic:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.edit_post(session=session, user=user, post=post, thread=thread, body=body.body)
+    return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
+
+
+@router.delete("/posts/{post_id}", response_model=Message)
+def delete_post(post_id: int, user: CurrentUser, session: SessionDep) -> Message:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.delete_post(session=session, user=user, post=post, thread=thread)
+    return Message(detail="Post deleted.")
+
+
+@router.put("/posts/{post_id}/vote", response_model=PostPublic)
+def vote(post_id: int, body: VoteBody, user: CurrentUser, session: SessionDep) -> PostPublic:
+    """Vote a post up (1) or down (-1); one vote per user, changeable."""
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.vote(session=session, user=user, post=post, thread=thread, value=body.value)
+    return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
+
+
+@router.delete("/posts/{post_id}/vote", response_model=PostPublic)
+def retract_vote(post_id: int, user: CurrentUser, session: SessionDep) -> PostPublic:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.retract_vote(session=session, user=user, post=post, thread=thread)
+    return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
+
+
+@router.post("/posts/{post_id}/endorse", response_model=PostPublic)
+def endorse_post(
+    post_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[FlagBody | None, Body()] = None,
+) -> PostPublic:
+    """Endorse (``{"value": true}``, the default) or un-endorse a post: the course's staff."""
+    post, thread = service.get_post(session=session, post_id=post_id)
+    value = body.value if body else True
+    service.endorse(session=session, user=user, post=post, thread=thread, value=value)
+    return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
