@@ -1,0 +1,125 @@
+"""Notebook and widget fixtures: a stand-in ask server for client tests, a second web origin."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KNOWN_ERRATUM_ANSWER: dict[str, Any] = {
+    "ask_id": 1,
+    "answer": "This is a **known erratum** [1]: the expected `a_next` in the notebook is wrong.",
+    "answer_html": "",
+    "verdict": "known_erratum",
+    "sources": [
+        {
+            "type": "erratum",
+            "id": 7,
+            "external_id": None,
+            "title": "rnn_cell_forward: expected a_next values are wrong in v2",
+            "url": "/errata/7",
+            "status": "verified",
+            "score": 0.91,
+            "snippet": "The published a_next was computed with the old weights.",
+            "labels": [],
+            "fixed_in": "3",
+        }
+    ],
+    "new_thread_url": None,
+    "phrased_by_llm": False,
+}
+
+
+@dataclass
+class StubAskServer:
+    """A real HTTP server on loopback that answers POST /api/v1/ask with a canned reply."""
+
+    reply: dict[str, Any] = field(default_factory=lambda: dict(KNOWN_ERRATUM_ANSWER))
+    status: int = 200
+    delay: float = 0.0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+def _handler(stub: StubAskServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's spelling
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            stub.requests.append(
+                {"path": self.path, "body": body, "auth": self.headers.get("authorization")}
+            )
+            if stub.delay:
+                time.sleep(stub.delay)
+            payload = stub.reply if stub.status < 400 else {"detail": "Something broke."}
+            data = json.dumps(payload).encode()
+            try:
+                self.send_response(stub.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture()
+def stub_ask() -> Iterator[StubAskServer]:
+    stub = StubAskServer()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    server.daemon_threads = True
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield stub
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on (the port is bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class StaticSite:
+    """A static web site on its own origin (another port, spelled ``localhost``)."""
+
+    def __init__(self, root: Path) -> None:
+        root_dir = str(root)
+
+        class Handler(SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=root_dir, **kwargs)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.origin = f"http://localhost:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StaticSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
