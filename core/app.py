@@ -62,6 +62,9 @@ def register_routers(app: FastAPI) -> None:
     from forum import router as forum_router
 
     app.include_router(forum_router.router, prefix=API_PREFIX)
+    from errata import router as errata_router
+
+    app.include_router(errata_router.router, prefix=API_PREFIX)
 
 
 @asynccontextmanager

@@ -1,0 +1,109 @@
+"""In-app notifications: who learns of an erratum's verification, rejection or fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import Session, col, select
+
+from core.models import User, utcnow
+from errata.models import Erratum, ErratumAffect, ErratumLink, ErratumStatus, Notification
+from forum.models import ThreadFollow
+
+# The transitions learners hear about; a duplicate mark is a moderator's bookkeeping.
+NOTIFIED = (ErratumStatus.verified, ErratumStatus.rejected, ErratumStatus.fixed)
+
+
+def _message(erratum: Erratum) -> str:
+    title = erratum.title if len(erratum.title) <= 120 else erratum.title[:117] + "…"
+    if erratum.status == ErratumStatus.verified:
+        return f"Erratum verified: “{title}”. The expected output is wrong; see the correction."
+    if erratum.status == ErratumStatus.rejected:
+        return f"Report not an erratum: “{title}”. See the explanation."
+    return f"Erratum fixed in version {erratum.fixed_in}: “{title}”."
+
+
+def recipients(*, session: Session, erratum: Erratum) -> set[int]:
+    """The reporter, everyone who marked "affects me" and followers of linked threads."""
+    ids: set[int] = {erratum.reporter_id}
+    ids.update(
+        session.exec(
+            select(ErratumAffect.user_id).where(ErratumAffect.erratum_id == erratum.id)
+        ).all()
+    )
+    threads = select(ErratumLink.thread_id).where(ErratumLink.erratum_id == erratum.id)
+    followed: ColumnElement[bool] = col(ThreadFollow.thread_id).in_(threads)
+    if erratum.source_thread_id is not None:
+        followed = or_(followed, col(ThreadFollow.thread_id) == erratum.source_thread_id)
+    ids.update(session.exec(select(ThreadFollow.user_id).where(followed)).all())
+    if not ids:
+        return ids
+    # System accounts (imports) read nothing.
+    system = session.exec(
+        select(User.id).where(col(User.id).in_(ids), col(User.is_system).is_(True))
+    ).all()
+    return ids - set(system)
+
+
+def notify_transition(*, session: Session, erratum: Erratum, actor_id: int) -> int:
+    """Queue notices for a status change, in the caller's transaction; returns how many."""
+    if erratum.status not in NOTIFIED or erratum.id is None:
+        return 0
+    users = recipients(session=session, erratum=erratum) - {actor_id}
+    message = _message(erratum)
+    kind = f"erratum_{erratum.status.value}"
+    for user_id in sorted(users):
+        session.add(
+            Notification(
+                user_id=user_id,
+                erratum_id=erratum.id,
+                kind=kind,
+                message=message,
+                url=f"/errata/{erratum.id}",
+            )
+        )
+    return len(users)
+
+
+def unread_count(*, session: Session, user_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
+        ).one()
+    )
+
+
+def list_for_user(
+    *, session: Session, user_id: int, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> tuple[list[Notification], int]:
+    conditions = [col(Notification.user_id) == user_id]
+    if unread_only:
+        conditions.append(col(Notification.read_at).is_(None))
+    count = session.exec(select(func.count()).select_from(Notification).where(*conditions)).one()
+    rows = session.exec(
+        select(Notification)
+        .where(*conditions)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(count)
+
+
+def mark_read(*, session: Session, user_id: int, ids: Sequence[int] | None = None) -> int:
+    """Mark some (or all, when ``ids`` is None) of the user's notices read; returns how many."""
+    stmt = update(Notification).where(
+        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+    )
+    if ids is not None:
+        if not ids:
+            return 0
+        stmt = stmt.where(col(Notification.id).in_(list(ids)))
+    result = session.execute(
+        stmt.values(read_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,797 @@
+"""The errata record: report, edit, the status lifecycle, "affects me too", links and queries.
+
+Lifecycle: ``reported`` → ``verified`` | ``rejected`` | ``duplicate``; ``verified`` → ``fixed``.
+Every transition is a compare-and-set on the status (``UPDATE … WHERE status = :expected``) in
+the same transaction as its history row, its notifications and its index event, so of two
+moderators acting at once exactly one wins and the other gets a 409 (ACCEPTANCE A4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, literal, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.models import Role, User, utcnow
+from core.policy import can_moderate_course, ensure_can_moderate_course
+from core.ratelimit import limiter
+from core.settings import get_settings
+from errata import notifications
+from errata.models import (
+    Erratum,
+    ErratumAffect,
+    ErratumHistory,
+    ErratumLink,
+    ErratumStatus,
+)
+from errata.schemas import (
+    ErratumCreate,
+    ErratumDetail,
+    ErratumPublic,
+    ErratumUpdate,
+    HistoryPublic,
+    SimilarErratum,
+    ThreadRef,
+    UserRef,
+)
+from forum.models import Assignment, Course, Post, Thread
+from index import events
+
+S = ErratumStatus
+
+# Which status may follow which; anything else is a 409.
+TRANSITIONS: dict[ErratumStatus, frozenset[ErratumStatus]] = {
+    S.reported: frozenset({S.verified, S.rejected, S.duplicate}),
+    S.verified: frozenset({S.fixed}),
+    S.rejected: frozenset(),
+    S.duplicate: frozenset(),
+    S.fixed: frozenset(),
+}
+# What learners see by default: errata a course stands behind.
+DEFAULT_STATUSES: tuple[ErratumStatus, ...] = (S.verified, S.fixed)
+# Statuses worth suggesting to someone about to report a duplicate.
+SUGGEST_STATUSES: tuple[ErratumStatus, ...] = (S.reported, S.verified, S.fixed)
+
+
+def erratum_url(erratum_id: int) -> str:
+    return f"/errata/{erratum_id}"
+
+
+def thread_url(thread_id: int) -> str:
+    return f"/threads/{thread_id}"
+
+
+# Lookups
+
+
+def get(*, session: Session, erratum_id: int) -> Erratum:
+    """The erratum, or NotFound."""
+    erratum = session.get(Erratum, erratum_id)
+    if erratum is None:
+        raise NotFound(f"There is no erratum {erratum_id}; check the link.")
+    return erratum
+
+
+def get_course(*, session: Session, slug: str) -> Course:
+    course = session.exec(select(Course).where(Course.slug == slug)).first()
+    if course is None:
+        raise NotFound(f"There is no course {slug!r}; check the course name.")
+    return course
+
+
+def get_assignment(*, session: Session, course: Course, slug: str) -> Assignment:
+    assignment = session.exec(
+        select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug)
+    ).first()
+    if assignment is None:
+        raise NotFound(f"The course {course.slug!r} has no assignment {slug!r}.")
+    return assignment
+
+
+# Reporting and editing
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("Give the erratum a title that says what is wrong.")
+    limit = get_settings().max_title_chars
+    if len(title) > limit:
+        raise InvalidInput(f"The title is longer than {limit} characters; shorten it.")
+    return title
+
+
+def _check_lengths(values: dict[str, Any]) -> None:
+    limit = get_settings().max_post_chars
+    for name in ("description", "published_output", "corrected_output", "workaround"):
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            label = name.replace("_", " ")
+            raise InvalidInput(f"The {label} is longer than {limit} characters; shorten it.")
+
+
+def _check_rate(user: User) -> None:
+    settings = get_settings()
+    if settings.rate_limits_enabled and user.role == Role.learner:
+        limiter.hit(f"report-user:{user.id}", settings.rate_report, what="erratum reports")
+
+
+def report(*, session: Session, user: User, data: ErratumCreate) -> Erratum:
+    """A learner reports an erratum; it starts as ``reported`` whatever the body says (A3)."""
+    assert user.id is not None
+    course = get_course(session=session, slug=data.course)
+    assert course.id is not None
+    assignment_id: int | None = None
+    if data.assignment:
+        assignment_id = get_assignment(session=session, course=course, slug=data.assignment).id
+    thread_id, post_id = _resolve_source(
+        session=session,
+        course_id=course.id,
+        thread_id=data.source_thread_id,
+        post_id=data.source_post_id,
+    )
+    values = data.model_dump(exclude={"course", "assignment", "source_thread_id", "source_post_id"})
+    values["title"] = _clean_title(values["title"])
+    _check_lengths(values)
+    _check_rate(user)
+    erratum = Erratum(
+        **values,
+        course_id=course.id,
+        assignment_id=assignment_id,
+        reporter_id=user.id,
+        source_thread_id=thread_id,
+        source_post_id=post_id,
+        status=S.reported,
+    )
+    session.add(erratum)
+    session.flush()
+    assert erratum.id is not None
+    session.add(
+        ErratumHistory(
+            erratum_id=erratum.id, actor_id=user.id, from_status=None, to_status=S.reported
+        )
+    )
+    events.record(session, doc_type="erratum", doc_id=erratum.id)
+    session.commit()
+    session.refresh(erratum)
+    return erratum
+
+
+def _resolve_source(
+    *, session: Session, course_id: int, thread_id: int | None, post_id: int | None
+) -> tuple[int | None, int | None]:
+    """Check the thread or reply a report comes from; a reply implies its thread."""
+    if post_id is not None:
+        post = session.get(Post, post_id)
+        if post is None or post.deleted_at is not None:
+            raise InvalidInput("The reply this report comes from no longer exists.")
+        if thread_id is not None and thread_id != post.thread_id:
+            raise InvalidInput("That reply belongs to another thread.")
+        thread_id = post.thread_id
+    if thread_id is not None:
+        thread = session.get(Thread, thread_id)
+        if thread is None or thread.deleted_at is not None:
+            raise InvalidInput("The thread this report comes from no longer exists.")
+        if thread.course_id != course_id:
+            raise InvalidInput("The thread belongs to another course; report it in that course.")
+    return thread_id, post_id
+
+
+@dataclass
+class Prefill:
+    """What a report form starts with when it comes from a thread or reply."""
+
+    course: Course
+    assignment: Assignment | None
+    title: str
+    description: str
+    thread_id: int
+    post_id: int | None
+
+
+def prefill_from_source(
+    *, session: Session, thread_id: int | None = None, post_id: int | None = None
+) -> Prefill:
+    """Prefill a report from a thread (its title and question) or from one reply."""
+    post: Post | None = None
+    if post_id is not None:
+        post = session.get(Post, post_id)
+        if post is None or post.deleted_at is not None:
+            raise NotFound("That reply no longer exists.")
+        thread_id = post.thread_id
+    if thread_id is None:
+        raise InvalidInput("Say which thread or reply to report from.")
+    thread = session.get(Thread, thread_id)
+    if thread is None or thread.deleted_at is not None:
+        raise NotFound("That thread no longer exists.")
+    if post is None:
+        post = session.exec(
+            select(Post).where(Post.thread_id == thread_id, col(Post.is_question).is_(True))
+        ).first()
+    course = session.get(Course, thread.course_id)
+    assert course is not None and thread.id is not None
+    assignment = session.get(Assignment, thread.assignment_id) if thread.assignment_id else None
+    body = post.body if post is not None else ""
+    return Prefill(
+        course=course,
+        assignment=assignment,
+        title=thread.title,
+        description=f"Reported from [{thread.title}]({thread_url(thread.id)}):\n\n{body}",
+        thread_id=thread.id,
+        post_id=post_id,
+    )
+
+
+def can_edit(*, session: Session, user: User | None, erratum: Erratum) -> bool:
+    """The reporter while the report is pending; moderators and the course's instructors always."""
+    if user is None:
+        return False
+    if can_moderate_course(session, user, erratum.course_id):
+        return True
+    return erratum.reporter_id == user.id and erratum.status == S.reported
+
+
+def edit(*, session: Session, user: User, erratum_id: int, data: ErratumUpdate) -> Erratum:
+    """Change the describing fields; never the status (that is what transitions are for)."""
+    erratum = get(session=session, erratum_id=erratum_id)
+    is_moderator = can_moderate_course(session, user, erratum.course_id)
+    if not is_moderator:
+        if erratum.reporter_id != user.id:
+            raise PermissionDenied("Only the reporter and the course's moderators can edit this.")
+        if erratum.status != S.reported:
+            raise Conflict(
+                f"This erratum is already {erratum.status.value}; ask a moderator to change it."
+            )
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "title" in changes:
+        changes["title"] = _clean_title(changes["title"])
+    _check_lengths(changes)
+    changes = {k: v for k, v in changes.items() if getattr(erratum, k) != v}
+    if not changes:
+        return erratum
+    changes["updated_at"] = utcnow()
+    stmt = update(Erratum).where(col(Erratum.id) == erratum_id)
+    if not is_moderator:
+        # The reporter's edit only lands while the report is still pending, even if a
+        # moderator verifies it in the same instant.
+        stmt = stmt.where(col(Erratum.status) == S.reported)
+    result = session.execute(stmt.values(**changes).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("A moderator changed this erratum just now; reload it and try again.")
+    events.record(session, doc_type="erratum", doc_id=erratum_id)
+    session.commit()
+    session.refresh(erratum)
+    return erratum
+
+
+# Transitions
+
+
+def allowed_transitions(status: ErratumStatus) -> frozenset[ErratumStatus]:
+    return TRANSITIONS[status]
+
+
+def transition(
+    *,
+    session: Session,
+    user: User,
+    erratum_id: int,
+    to_status: ErratumStatus,
+    reason: str = "",
+    duplicate_of_id: int | None = None,
+    fixed_in: str | None = None,
+) -> Erratum:
+    """Move an erratum along its lifecycle; one history row per change.
+
+    Raises:
+        NotFound: no such erratum (or duplicate target).
+        PermissionDenied: the user moderates neither the site nor this course.
+        InvalidInput: a missing reason, version or duplicate target.
+        Conflict: the move isn't allowed from the current status, or someone else moved it first.
+    """
+    assert user.id is not None
+    erratum = _load_for_transition(session, erratum_id)
+    ensure_can_moderate_course(session, user, erratum.course_id)
+    current = ErratumStatus(erratum.status)
+    if to_status not in TRANSITIONS[current]:
+        raise Conflict(_refusal(current, to_status))
+    reason = reason.strip()
+    values: dict[str, Any] = {"status": to_status, "updated_at": utcnow()}
+    if to_status == S.verified:
+        values["verifier_id"] = user.id
+    elif to_status == S.rejected:
+        if not reason:
+            raise InvalidInput("Explain why this isn't an erratum; learners will see the reason.")
+        values["resolution_note"] = reason
+    elif to_status == S.duplicate:
+        original = _check_duplicate_target(session, erratum, duplicate_of_id)
+        values["duplicate_of_id"] = original.id
+        values["resolution_note"] = reason or f"Duplicate of erratum #{original.id}."
+    elif to_status == S.fixed:
+        version = (fixed_in or "").strip()
+        if not version:
+            raise InvalidInput("Say which notebook version fixes it, e.g. 3a.")
+        if len(version) > 20:
+            raise InvalidInput("The version is longer than 20 characters; shorten it.")
+        values["fixed_in"] = version
+        if reason:
+            values["resolution_note"] = reason
+    # Compare-and-set: only the transaction that still sees the status it checked wins.
+    result = session.execute(
+        update(Erratum)
+        .where(col(Erratum.id) == erratum_id, col(Erratum.status) == current)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("Someone else changed this erratum's status just now; reload to see it.")
+    session.add(
+        ErratumHistory(
+            erratum_id=erratum_id,
+            actor_id=user.id,
+            from_status=current,
+            to_status=to_status,
+            reason=reason if to_status != S.fixed else _fixed_reason(values["fixed_in"], reason),
+        )
+    )
+    events.record(session, doc_type="erratum", doc_id=erratum_id)
+    session.refresh(erratum)
+    notifications.notify_transition(session=session, erratum=erratum, actor_id=user.id)
+    session.commit()
+    session.refresh(erratum)
+    return erratum
+
+
+def _load_for_transition(session: Session, erratum_id: int) -> Erratum:
+    # A seam for the race tests: both racers load the same status before either writes.
+    return get(session=session, erratum_id=erratum_id)
+
+
+def _fixed_reason(version: str, reason: str) -> str:
+    return f"Fixed in {version}." + (f" {reason}" if reason else "")
+
+
+def _refusal(current: ErratumStatus, to_status: ErratumStatus) -> str:
+    verbs = {
+        S.verified: "verified",
+        S.rejected: "rejected",
+        S.duplicate: "marked duplicate",
+        S.fixed: "marked fixed",
+        S.reported: "reopened",
+    }
+    if current == to_status:
+        return f"This erratum is already {current.value}; reload to see its history."
+    hint = {
+        S.reported: "",
+        S.verified: " Only a fix (with its version) can follow.",
+    }.get(current, " It is closed.")
+    return f"A {current.value} erratum can't be {verbs[to_status]}.{hint}".strip()
+
+
+def _check_duplicate_target(
+    session: Session, erratum: Erratum, duplicate_of_id: int | None
+) -> Erratum:
+    if duplicate_of_id is None:
+        raise InvalidInput("Say which erratum this one duplicates.")
+    if duplicate_of_id == erratum.id:
+        raise InvalidInput("An erratum can't be a duplicate of itself; pick the original.")
+    original = session.get(Erratum, duplicate_of_id)
+    if original is None:
+        raise NotFound(f"There is no erratum {duplicate_of_id} to point the duplicate at.")
+    if original.course_id != erratum.course_id:
+        raise InvalidInput("The original erratum belongs to another course; pick one in this one.")
+    if original.status == S.duplicate and original.duplicate_of_id is not None:
+        # Point at the root, so that chains never form.
+        root = session.get(Erratum, original.duplicate_of_id)
+        if root is not None and root.id != erratum.id:
+            return root
+    if original.status == S.rejected:
+        raise InvalidInput("That erratum was rejected; reject this one with the same reason.")
+    return original
+
+
+# "Affects me too" and linked threads
+
+
+def toggle_affects(*, session: Session, user: User, erratum_id: int) -> tuple[bool, int]:
+    """Mark or unmark "affects me too"; returns (marked now, the new count)."""
+    erratum = get(session=session, erratum_id=erratum_id)
+    assert user.id is not None
+    existing = session.exec(
+        select(ErratumAffect).where(
+            ErratumAffect.erratum_id == erratum_id, ErratumAffect.user_id == user.id
+        )
+    ).first()
+    if existing is not None:
+        session.execute(delete(ErratumAffect).where(col(ErratumAffect.id) == existing.id))
+        marked = False
+    else:
+        try:
+            with session.begin_nested():
+                session.add(ErratumAffect(erratum_id=erratum_id, user_id=user.id))
+        except IntegrityError:
+            # A double click raced us; the mark exists, which is what the user wanted.
+            pass
+        marked = True
+    _recount_affects(session, erratum_id)
+    session.commit()
+    session.refresh(erratum)
+    return marked, erratum.affects_count
+
+
+def set_affects(*, session: Session, user: User, erratum_id: int, affected: bool) -> int:
+    """Idempotent form of the toggle; returns the new count."""
+    marked = affects_me(session=session, user=user, erratum_id=erratum_id)
+    if marked != affected:
+        return toggle_affects(session=session, user=user, erratum_id=erratum_id)[1]
+    return get(session=session, erratum_id=erratum_id).affects_count
+
+
+def _recount_affects(session: Session, erratum_id: int) -> None:
+    # Recount rather than increment: the count can never drift from the marks.
+    count = (
+        select(func.count())
+        .select_from(ErratumAffect)
+        .where(col(ErratumAffect.erratum_id) == erratum_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Erratum)
+        .where(col(Erratum.id) == erratum_id)
+        .values(affects_count=count)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def affects_me(*, session: Session, user: User | None, erratum_id: int) -> bool:
+    if user is None:
+        return False
+    row = session.exec(
+        select(ErratumAffect.id).where(
+            ErratumAffect.erratum_id == erratum_id, ErratumAffect.user_id == user.id
+        )
+    ).first()
+    return row is not None
+
+
+def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
+    """Link a thread that discusses the erratum (the reporter or the course's moderators)."""
+    erratum = get(session=session, erratum_id=erratum_id)
+    if erratum.reporter_id != user.id:
+        ensure_can_moderate_course(session, user, erratum.course_id)
+    thread = session.get(Thread, thread_id)
+    if thread is None or thread.deleted_at is not None:
+        raise NotFound(f"There is no thread {thread_id}; check the link.")
+    if thread.course_id != erratum.course_id:
+        raise InvalidInput("That thread belongs to another course.")
+    if thread_id in linked_thread_ids(session=session, erratum=erratum):
+        return
+    session.add(ErratumLink(erratum_id=erratum_id, thread_id=thread_id))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def unlink_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
+    erratum = get(session=session, erratum_id=erratum_id)
+    ensure_can_moderate_course(session, user, erratum.course_id)
+    session.execute(
+        delete(ErratumLink).where(
+            col(ErratumLink.erratum_id) == erratum_id, col(ErratumLink.thread_id) == thread_id
+        )
+    )
+    session.commit()
+
+
+def linked_thread_ids(*, session: Session, erratum: Erratum) -> list[int]:
+    """The source thread first, then the linked ones."""
+    ids = [erratum.source_thread_id] if erratum.source_thread_id else []
+    for tid in session.exec(
+        select(ErratumLink.thread_id)
+        .where(ErratumLink.erratum_id == erratum.id)
+        .order_by(col(ErratumLink.id))
+    ).all():
+        if tid not in ids:
+            ids.append(tid)
+    return ids
+
+
+def linked_threads(*, session: Session, erratum: Erratum) -> list[Thread]:
+    ids = linked_thread_ids(session=session, erratum=erratum)
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Thread).where(col(Thread.id).in_(ids), col(Thread.deleted_at).is_(None))
+    ).all()
+    by_id = {t.id: t for t in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def history(*, session: Session, erratum_id: int) -> list[ErratumHistory]:
+    return list(
+        session.exec(
+            select(ErratumHistory)
+            .where(ErratumHistory.erratum_id == erratum_id)
+            .order_by(col(ErratumHistory.created_at), col(ErratumHistory.id))
+        ).all()
+    )
+
+
+# Queries
+
+
+def list_errata(
+    *,
+    session: Session,
+    course_id: int | None = None,
+    assignment_id: int | None = None,
+    statuses: Sequence[ErratumStatus] | None = None,
+    version: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Erratum], int]:
+    """Errata of a course (or assignment), verified and fixed by default; newest first."""
+    statuses = tuple(statuses) if statuses else DEFAULT_STATUSES
+    conditions: list[Any] = [col(Erratum.status).in_(statuses)]
+    if course_id is not None:
+        conditions.append(col(Erratum.course_id) == course_id)
+    if assignment_id is not None:
+        conditions.append(col(Erratum.assignment_id) == assignment_id)
+    if version:
+        conditions.append(_affects_version(version.strip()))
+    count = session.exec(select(func.count()).select_from(Erratum).where(*conditions)).one()
+    rows = session.exec(
+        select(Erratum)
+        .where(*conditions)
+        .order_by(col(Erratum.created_at).desc(), col(Erratum.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(count)
+
+
+def _affects_version(version: str) -> Any:
+    # affected_versions is "2,3,3a" or empty (all versions); match whole items only.
+    padded = literal(",") + func.replace(col(Erratum.affected_versions), " ", "") + literal(",")
+    return or_(col(Erratum.affected_versions) == "", padded.like(f"%,{version},%"))
+
+
+def moderation_queue(
+    *, session: Session, user: User, statuses: Sequence[ErratumStatus] = (S.reported,)
+) -> list[Erratum]:
+    """Errata awaiting this moderator: most "affects me" first, then oldest first."""
+    query = select(Erratum).where(col(Erratum.status).in_(tuple(statuses)))
+    if user.role not in (Role.moderator, Role.admin):
+        from core.models import CourseRole
+
+        courses = select(CourseRole.course_id).where(
+            CourseRole.user_id == user.id, CourseRole.role == "instructor"
+        )
+        query = query.where(col(Erratum.course_id).in_(courses))
+    query = query.order_by(
+        col(Erratum.affects_count).desc(), col(Erratum.created_at), col(Erratum.id)
+    )
+    return list(session.exec(query.limit(500)).all())
+
+
+def known_errata(
+    *, session: Session, course_id: int, assignment_id: int | None = None, limit: int = 5
+) -> list[Erratum]:
+    """For banners: verified errata first, then those fixed in a version newer learners may lack.
+
+    Errata fixed in the assignment's current notebook version come last; rejected, duplicate and
+    pending reports never show.
+    """
+    query = select(Erratum).where(
+        col(Erratum.course_id) == course_id, col(Erratum.status).in_(DEFAULT_STATUSES)
+    )
+    current: str | None = None
+    if assignment_id is not None:
+        query = query.where(col(Erratum.assignment_id) == assignment_id)
+        assignment = session.get(Assignment, assignment_id)
+        current = assignment.notebook_version if assignment else None
+    rows = list(session.exec(query.limit(200)).all())
+
+    def rank(e: Erratum) -> tuple[int, int, float]:
+        group = 0 if e.status == S.verified else (2 if e.fixed_in == current else 1)
+        return (group, -e.affects_count, -e.created_at.timestamp())
+
+    return sorted(rows, key=rank)[:limit]
+
+
+# Duplicate suggestions
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
+_STOPWORDS = """a an and are as at be but by for from has have i in is it its my of on or that the
+this to was were what when which with wrong expected output value values not does doesn get got
+me you your should there their than then so if im"""
+_STOP = frozenset(_STOPWORDS.split())
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if len(word) > 1 and word not in _STOP:
+            out.append(word)
+    return out
+
+
+def _expand(tokens: Iterable[str]) -> set[str]:
+    # "lstm_forward" also matches a report that says "lstm forward".
+    out: set[str] = set()
+    for t in tokens:
+        out.add(t)
+        if "_" in t:
+            out.update(p for p in t.split("_") if len(p) > 1 and p not in _STOP)
+    return out
+
+
+def suggest_similar(
+    session: Session,
+    course_id: int,
+    assignment_id: int | None,
+    title: str,
+    text: str = "",
+    *,
+    limit: int = 5,
+    exclude_id: int | None = None,
+) -> list[tuple[Erratum, float]]:
+    """Existing errata that look like the one being reported, best first.
+
+    Lexical for now: query words (identifiers kept whole, e.g. ``rnn_forward``) are matched
+    against each candidate's title, location and description, weighted in that order, with a
+    boost for the same assignment. The index work swaps this body for a hybrid search call.
+    """
+    query = _expand(_tokens(f"{title} {text}"))
+    if not query:
+        return []
+    # Narrow in SQL to errata sharing at least one of the longest words, then score in Python.
+    probes = sorted(query, key=len, reverse=True)[:8]
+    like_any = or_(
+        *[
+            or_(
+                func.lower(col(Erratum.title)).contains(p, autoescape=True),
+                func.lower(col(Erratum.location)).contains(p, autoescape=True),
+                func.lower(col(Erratum.description)).contains(p, autoescape=True),
+            )
+            for p in probes
+        ]
+    )
+    candidates = session.exec(
+        select(Erratum)
+        .where(
+            col(Erratum.course_id) == course_id,
+            col(Erratum.status).in_(SUGGEST_STATUSES),
+            like_any,
+        )
+        .order_by(col(Erratum.created_at).desc())
+        .limit(300)
+    ).all()
+    scored: list[tuple[Erratum, float]] = []
+    for e in candidates:
+        if exclude_id is not None and e.id == exclude_id:
+            continue
+        title_t = _expand(_tokens(e.title))
+        loc_t = _expand(_tokens(e.location))
+        desc_t = _expand(_tokens(e.description[:4000]))
+        score = 0.0
+        for t in query:
+            weight = 1.0 + min(len(t), 12) / 12  # long identifiers say more than short words
+            if t in loc_t:
+                score += 3.0 * weight
+            if t in title_t:
+                score += 2.0 * weight
+            elif t in desc_t:
+                score += 1.0 * weight
+        if score <= 0:
+            continue
+        score /= len(query) ** 0.5
+        if assignment_id is not None and e.assignment_id == assignment_id:
+            score *= 1.5
+        if e.status == S.verified:
+            score *= 1.2
+        scored.append((e, round(score, 3)))
+    scored.sort(key=lambda pair: (-pair[1], -(pair[0].id or 0)))
+    return scored[:limit]
+
+
+# Shaping for the API
+
+
+def _user_refs(session: Session, ids: Iterable[int | None]) -> dict[int, UserRef]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    users = session.exec(select(User).where(col(User.id).in_(wanted))).all()
+    return {
+        u.id: UserRef(id=u.id, username=u.username, display_name=u.display_name)
+        for u in users
+        if u.id is not None
+    }
+
+
+def to_public(*, session: Session, errata: Sequence[Erratum]) -> list[ErratumPublic]:
+    """Public shapes for a page of errata, with course, assignment and people resolved."""
+    if not errata:
+        return []
+    course_ids = {e.course_id for e in errata}
+    assignment_ids = {e.assignment_id for e in errata if e.assignment_id}
+    courses = {
+        c.id: c.slug for c in session.exec(select(Course).where(col(Course.id).in_(course_ids)))
+    }
+    assignments = (
+        {
+            a.id: a.slug
+            for a in session.exec(select(Assignment).where(col(Assignment.id).in_(assignment_ids)))
+        }
+        if assignment_ids
+        else {}
+    )
+    users = _user_refs(session, [u for e in errata for u in (e.reporter_id, e.verifier_id)])
+    out = []
+    for e in errata:
+        assert e.id is not None
+        data = e.model_dump(exclude={"reporter_id", "verifier_id"})
+        out.append(
+            ErratumPublic(
+                **data,
+                url=erratum_url(e.id),
+                course=courses.get(e.course_id, ""),
+                assignment=assignments.get(e.assignment_id) if e.assignment_id else None,
+                reporter=users.get(e.reporter_id),
+                verifier=users.get(e.verifier_id) if e.verifier_id else None,
+            )
+        )
+    return out
+
+
+def to_detail(*, session: Session, erratum: Erratum, viewer: User | None) -> ErratumDetail:
+    assert erratum.id is not None
+    public = to_public(session=session, errata=[erratum])[0]
+    rows = history(session=session, erratum_id=erratum.id)
+    actors = _user_refs(session, [h.actor_id for h in rows])
+    return ErratumDetail(
+        **public.model_dump(),
+        history=[
+            HistoryPublic(
+                id=h.id or 0,
+                actor=actors.get(h.actor_id),
+                from_status=h.from_status,
+                to_status=h.to_status,
+                reason=h.reason,
+                created_at=h.created_at,
+            )
+            for h in rows
+        ],
+        threads=[
+            ThreadRef(id=t.id or 0, title=t.title, url=thread_url(t.id or 0))
+            for t in linked_threads(session=session, erratum=erratum)
+        ],
+        affects_me=affects_me(session=session, user=viewer, erratum_id=erratum.id),
+    )
+
+
+def to_similar(*, session: Session, pairs: Sequence[tuple[Erratum, float]]) -> list[SimilarErratum]:
+    publics = to_public(session=session, errata=[e for e, _ in pairs])
+    return [
+        SimilarErratum(
+            id=p.id,
+            url=p.url,
+            title=p.title,
+            status=p.status,
+            location=p.location,
+            assignment=p.assignment,
+            affects_count=p.affects_count,
+            score=score,
+        )
+        for p, (_, score) in zip(publics, pairs, strict=True)
+    ]
