@@ -69,7 +69,18 @@ def register_routers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from core.indexing import register_loaders
+    from index.runtime import get_runtime
+
+    register_loaders()
+    # The indexer thread loads the saved index (or rebuilds it) and tails the outbox; without
+    # it (index_enabled=False) searches catch up in their own thread and no model loads here.
+    indexer = get_runtime() if app.state.settings.index_enabled else None
+    if indexer is not None:
+        indexer.start()
     yield
+    if indexer is not None:
+        indexer.stop(save=True)
     db.reset_engine()
 
 

@@ -36,3 +36,5 @@ class Hit:
     # Per-side ranks, for evaluation and debugging (None = not found by that side).
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Cosine similarity of the best chunk to the query (None = not found by the dense side).
+    dense_score: float | None = None

@@ -71,6 +71,8 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         "CHECKFIRST_DATA_DIR": str(data_dir),
         "CHECKFIRST_SECRET_KEY": secrets.token_urlsafe(40),
         "CHECKFIRST_RATE_LIMITS_ENABLED": "true",
+        # No indexer thread or model unless a test asks (tests/index enables it).
+        "CHECKFIRST_INDEX_ENABLED": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }

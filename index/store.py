@@ -1,0 +1,315 @@
+"""The in-memory index a process searches: vectors, lexical postings and the side map, kept
+together behind one read/write lock and saved atomically with the last applied event number."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.chunking import chunk_text
+from index.documents import Document
+from index.lexical import LexicalIndex
+from index.vectors import MAX_CHUNKS, VectorStore, make_label
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from index.encoder import Encoder
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+DocKey = tuple[str, int]
+
+
+class CorruptIndex(Exception):
+    """A saved index that cannot be used (unreadable, truncated, other model or format)."""
+
+
+class RWLock:
+    """Many readers or one writer; a waiting writer blocks new readers so it cannot starve."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indexed document: the document (without its text) and its chunks' labels and text."""
+
+    doc: Document
+    labels: tuple[int, ...]
+    chunks: tuple[str, ...]  # as embedded and matched: title, newline, chunk of the text
+
+
+@dataclass
+class Prepared:
+    """A document chunked and embedded outside the lock, ready to swap in."""
+
+    doc: Document
+    chunks: list[str]
+    vectors: NDArray[np.float32] | None  # None: same text as indexed, keep the vectors
+
+
+def key_of(doc: Document) -> DocKey:
+    return (doc.doc_type, doc.doc_id)
+
+
+def doc_chunks(doc: Document) -> list[str]:
+    """The texts to embed for a document: its title in front of every chunk, for context."""
+    parts = chunk_text(doc.text)[:MAX_CHUNKS]
+    return [f"{doc.title}\n{part}".strip() for part in parts]
+
+
+class IndexState:
+    """What one process searches. Readers use ``lock.read()``; ``apply`` takes the write lock
+    only for the swap, so a search sees a batch of changes entirely or not at all (X2)."""
+
+    def __init__(self, encoder_name: str, dim: int, kind: str = "flat") -> None:
+        self.encoder_name = encoder_name
+        self.dim = dim
+        self.kind = kind
+        self.lock = RWLock()
+        self.vectors = VectorStore(dim, kind)
+        self.lexical = LexicalIndex()
+        self.docs: dict[DocKey, Entry] = {}
+        self.owner: dict[int, DocKey] = {}
+        self.children: dict[str, set[DocKey]] = {}
+        # Every event up to ``seq`` is reflected (see ``index.indexer`` for gaps above it).
+        self.seq = 0
+
+    # Reading (callers hold lock.read())
+
+    def doc_keys(self) -> set[DocKey]:
+        return set(self.docs)
+
+    def chunk_count(self) -> int:
+        return len(self.owner)
+
+    def children_of(self, keys: list[DocKey]) -> list[DocKey]:
+        out: list[DocKey] = []
+        for doc_type, doc_id in keys:
+            out.extend(self.children.get(f"{doc_type}:{doc_id}", ()))
+        return out
+
+    # Writing
+
+    def prepare(self, docs: list[Document], encoder: Encoder) -> list[Prepared]:
+        """Chunk and embed (slow, no lock held); unchanged texts reuse their vectors."""
+        prepared: list[Prepared] = []
+        to_embed: list[str] = []
+        for doc in docs:
+            chunks = doc_chunks(doc)
+            with self.lock.read():
+                old = self.docs.get(key_of(doc))
+            if old is not None and list(old.chunks) == chunks:
+                prepared.append(Prepared(doc, chunks, None))
+            else:
+                prepared.append(Prepared(doc, chunks, np.zeros((0, self.dim), np.float32)))
+                to_embed.extend(chunks)
+        if to_embed:
+            vectors = encoder.encode(to_embed)
+            at = 0
+            for p in prepared:
+                if p.vectors is not None:
+                    p.vectors = vectors[at : at + len(p.chunks)]
+                    at += len(p.chunks)
+        return prepared
+
+    def apply(self, put: list[Prepared], remove: list[DocKey], seq: int | None = None) -> None:
+        """Swap in ``put`` and drop ``remove`` atomically, then record ``seq``."""
+        with self.lock.write():
+            drop_labels: list[int] = []
+            for key in remove:
+                drop_labels.extend(self._forget(key))
+            keep_vectors: set[int] = set()  # ids of Prepared whose vectors stay as they are
+            for p in put:
+                old = self.docs.get(key_of(p.doc))
+                if old is not None and p.vectors is None and list(old.chunks) == p.chunks:
+                    keep_vectors.add(id(p))  # same text: only metadata changed
+                    continue
+                if p.vectors is None:  # changed since prepare: cannot happen under one writer
+                    raise RuntimeError("document changed between prepare and apply")
+                drop_labels.extend(self._forget(key_of(p.doc)))
+            live_after = None
+            if self.kind == "hnsw":
+                live_after = set(self.owner)
+            self.vectors.remove(drop_labels, live_after)
+            for p in put:
+                if id(p) in keep_vectors:
+                    old = self.docs[key_of(p.doc)]
+                    self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
+                    continue
+                labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
+                assert p.vectors is not None
+                self.vectors.add(labels, p.vectors)
+                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=True)
+            if seq is not None:
+                self.seq = max(self.seq, seq)
+
+    def _forget(self, key: DocKey) -> list[int]:
+        entry = self.docs.pop(key, None)
+        if entry is None:
+            return []
+        for label, text in zip(entry.labels, entry.chunks, strict=True):
+            self.owner.pop(label, None)
+            self.lexical.remove(label, text)
+        parent = entry.doc.metadata.get("parent")
+        if parent:
+            self.children.get(parent, set()).discard(key)
+        return list(entry.labels)
+
+    def _remember(
+        self, doc: Document, labels: tuple[int, ...], chunks: tuple[str, ...], add_lexical: bool
+    ) -> None:
+        key = key_of(doc)
+        old = self.docs.get(key)
+        if old is not None:
+            old_parent = old.doc.metadata.get("parent")
+            if old_parent:
+                self.children.get(old_parent, set()).discard(key)
+        self.docs[key] = Entry(dataclasses.replace(doc, text=""), labels, chunks)
+        for label, text in zip(labels, chunks, strict=True):
+            self.owner[label] = key
+            if add_lexical:
+                self.lexical.add(label, text)
+        parent = doc.metadata.get("parent")
+        if parent:
+            self.children.setdefault(str(parent), set()).add(key)
+
+    # Saving and loading
+
+    def save(self, path: Path) -> None:
+        """Write everything to ``path`` atomically: temp file, fsync, rename, fsync the dir."""
+        with self.lock.read():
+            header: dict[str, Any] = {
+                "format": FORMAT,
+                "model": self.encoder_name,
+                "dim": self.dim,
+                "kind": self.kind,
+                "seq": self.seq,
+            }
+            faiss_bytes = self.vectors.to_bytes()
+            entries = [
+                [_doc_json(e.doc), list(e.labels), list(e.chunks)] for e in self.docs.values()
+            ]
+        meta_bytes = json.dumps(entries, separators=(",", ":")).encode()
+        header["sha256"] = hashlib.sha256(faiss_bytes + meta_bytes).hexdigest()
+        header["dead"] = self.vectors.dead
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            faiss=np.frombuffer(faiss_bytes, dtype=np.uint8),
+            meta=np.frombuffer(meta_bytes, dtype=np.uint8),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(buf.getbuffer())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @classmethod
+    def load(cls, path: Path, encoder_name: str, dim: int, kind: str) -> IndexState:
+        """Read a saved index; raises ``CorruptIndex`` for anything not usable as is."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header = json.loads(z["header"].tobytes())
+                faiss_bytes = z["faiss"].tobytes()
+                meta_bytes = z["meta"].tobytes()
+        except FileNotFoundError:
+            raise
+        except Exception as exc:
+            raise CorruptIndex(f"unreadable index file {path}: {exc}") from exc
+        if header.get("format") != FORMAT:
+            raise CorruptIndex(f"index file format {header.get('format')}, expected {FORMAT}")
+        if (header.get("model"), header.get("dim"), header.get("kind")) != (
+            encoder_name,
+            dim,
+            kind,
+        ):
+            raise CorruptIndex(
+                f"index was built with {header.get('model')}/{header.get('dim')}/"
+                f"{header.get('kind')}, not {encoder_name}/{dim}/{kind}"
+            )
+        if hashlib.sha256(faiss_bytes + meta_bytes).hexdigest() != header.get("sha256"):
+            raise CorruptIndex("index file checksum mismatch")
+        state = cls(encoder_name, dim, kind)
+        try:
+            state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
+            state.vectors.dead = int(header.get("dead", 0))
+            for doc_json, labels, chunks in json.loads(meta_bytes):
+                doc = Document(**doc_json)
+                state._remember(doc, tuple(labels), tuple(chunks), add_lexical=True)
+        except Exception as exc:
+            raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
+        if state.vectors.ntotal - state.vectors.dead != len(state.owner):
+            raise CorruptIndex("index file holds a different number of vectors than chunks")
+        state.seq = int(header["seq"])
+        return state
+
+
+def _doc_json(doc: Document) -> dict[str, Any]:
+    return {
+        "doc_type": doc.doc_type,
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "text": "",
+        "url": doc.url,
+        "course_id": doc.course_id,
+        "assignment_id": doc.assignment_id,
+        "metadata": doc.metadata,
+    }
