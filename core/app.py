@@ -65,6 +65,16 @@ def register_routers(app: FastAPI) -> None:
     from errata import router as errata_router
 
     app.include_router(errata_router.router, prefix=API_PREFIX)
+    from assistant import router as assistant_router
+    from assistant import views as assistant_views
+
+    app.include_router(assistant_router.router, prefix=API_PREFIX)
+    app.include_router(assistant_views.router)
+    from index import router as index_router
+    from index import views as index_views
+
+    app.include_router(index_router.router, prefix=API_PREFIX)
+    app.include_router(index_views.router)
 
 
 @asynccontextmanager

@@ -16,6 +16,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+index_app = typer.Typer(
+    help="The search index (a cache rebuilt from the database).", no_args_is_help=True
+)
+app.add_typer(index_app, name="index")
 console = Console(stderr=True)
 
 
@@ -105,6 +109,115 @@ def _redacted_url() -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
+
+
+def _index_runtime():  # type: ignore[no-untyped-def]
+    from core.indexing import register_loaders
+    from index.runtime import Runtime
+
+    register_loaders()
+    return Runtime(get_settings())
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Embed every searchable document again and save the index (resumes if interrupted).
+
+    Stop the server first, or restart it afterwards: each server keeps its own copy in memory.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from index.indexer import rebuild
+
+    runtime = _index_runtime()
+    encoder = runtime.encoder()
+    if runtime.checkpoint.exists():
+        console.print(f"Resuming from {runtime.checkpoint}")
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("Embedding documents", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with Session(get_engine()) as session:
+            state = rebuild(
+                session, encoder, runtime.settings.index_kind,
+                checkpoint=runtime.checkpoint, progress=progress,
+            )  # fmt: skip
+    state.save(runtime.path)
+    runtime.checkpoint.unlink(missing_ok=True)
+    console.print(
+        f"[green]Index rebuilt[/green]: {len(state.docs)} documents, "
+        f"{state.chunk_count()} chunks, up to event {state.seq} → {runtime.path}"
+    )
+
+
+@index_app.command("check")
+def index_check(
+    limit: Annotated[int, typer.Option(help="Ids to list per kind of drift")] = 50,
+) -> None:
+    """Compare the saved index (caught up from the outbox) with the database; exit 1 on drift."""
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from index.indexer import check
+
+    runtime = _index_runtime()
+    state = runtime.state()
+    with Session(get_engine()) as session:
+        drift = check(session, state)
+    for label, keys in (("missing", drift.missing), ("extra", drift.extra)):
+        shown = ", ".join(f"{t}:{i}" for t, i in keys[:limit])
+        more = f" … and {len(keys) - limit} more" if len(keys) > limit else ""
+        console.print(f"{label}: {len(keys)}" + (f" ({shown}{more})" if keys else ""))
+    if not drift.ok:
+        console.print("[red]Index drift[/red]: run `checkfirst index rebuild` to repair it.")
+        raise typer.Exit(1)
+    console.print(f"[green]Index in step[/green]: {len(state.docs)} documents, 0 drift")
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """Where the saved index is, what it holds and how far behind the outbox it is."""
+    import json
+
+    import numpy as np
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from index.indexer import max_seq
+
+    runtime = _index_runtime()
+    settings = runtime.settings
+    with Session(get_engine()) as session:
+        latest = max_seq(session)
+    console.print(f"model: {settings.embedding_model}   kind: {settings.index_kind}")
+    console.print(f"file: {runtime.path}")
+    if not runtime.path.exists():
+        console.print(f"saved index: none (built on first start)   outbox at event {latest}")
+        return
+    try:
+        with np.load(runtime.path, allow_pickle=False) as z:
+            header = json.loads(z["header"].tobytes())
+            meta = json.loads(z["meta"].tobytes())
+    except Exception as exc:
+        console.print(f"[red]saved index unreadable[/red] ({exc}); it is rebuilt on next start")
+        raise typer.Exit(1) from None
+    chunks = sum(len(labels) for _, labels, _ in meta)
+    size = runtime.path.stat().st_size
+    console.print(
+        f"saved index: {len(meta)} documents, {chunks} chunks, {size / 1e6:.1f} MB, "
+        f"model {header.get('model')} (dim {header.get('dim')})"
+    )
+    console.print(
+        f"last applied event: {header.get('seq')}   outbox at event {latest}   "
+        f"pending: {max(0, latest - int(header.get('seq', 0)))}"
+    )
+    if runtime.checkpoint.exists():
+        console.print(f"an interrupted rebuild can resume from {runtime.checkpoint}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ class Encoder:
 
         self.model_name = model_name
         self._model: Any = SentenceTransformer(resolve_model(model_name), device="cpu")
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 5.x renamed the getter; accept both spellings.
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        dim = getter() if getter else self._model.get_sentence_embedding_dimension()
         if not dim:
             raise ValueError(f"model {model_name!r} does not report an embedding dimension")
         self.dim = int(dim)

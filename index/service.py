@@ -1,0 +1,94 @@
+"""Search features built on the retriever: the search page/API, "similar" while typing, and
+"related" under a thread. Plain functions; the HTTP edge is ``index.router``/``index.views``."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from core.errors import InvalidInput
+from index import search as retriever
+from index.runtime import get_runtime
+from index.types import Hit, Query
+
+DOC_TYPES = ("thread", "post", "erratum")
+STATUSES = ("reported", "verified", "rejected", "duplicate", "fixed")
+MAX_QUERY_CHARS = 500
+# Cosine similarity below which a "similar question" is noise rather than a lead.
+SIMILAR_MIN_SCORE = 0.4
+
+
+def _clean(q: str, what: str = "Search text") -> str:
+    q = " ".join(q.split())
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"{what} is too long; keep it under {MAX_QUERY_CHARS} characters.")
+    return q
+
+
+def search(
+    *,
+    session: Session,
+    q: str,
+    course_id: int | None = None,
+    assignment_id: int | None = None,
+    doc_type: str | None = None,
+    status: str | None = None,
+    limit: int = 10,
+) -> list[Hit]:
+    """Hybrid search with filters; empty text finds nothing."""
+    text = _clean(q)
+    if doc_type and doc_type not in DOC_TYPES:
+        raise InvalidInput(f"Type must be one of: {', '.join(DOC_TYPES)}.")
+    if status and status not in STATUSES:
+        raise InvalidInput(f"Status must be one of: {', '.join(STATUSES)}.")
+    if not text:
+        return []
+    query = Query(
+        text=text,
+        course_id=course_id,
+        assignment_id=assignment_id,
+        doc_types=(doc_type,) if doc_type else (),
+        statuses=(status,) if status else (),
+        limit=limit,
+    )
+    return retriever.search(session, query)
+
+
+def similar(
+    *, session: Session, title: str, body: str = "", course_id: int | None = None, limit: int = 5
+) -> list[Hit]:
+    """Threads and errata close to a question being written (shown before it is posted)."""
+    text = _clean(f"{title} {body[:1500]}"[:MAX_QUERY_CHARS], "Question")
+    if len(text) < 8:
+        return []
+    query = Query(text=text, course_id=course_id, doc_types=("thread", "erratum"), limit=limit * 2)
+    hits = retriever.search(session, query)
+    return [h for h in hits if (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE][:limit]
+
+
+def related(*, session: Session, doc_type: str, doc_id: int, limit: int = 5) -> list[Hit]:
+    """Threads and errata about the same thing as this document (itself and its replies out)."""
+    if doc_type not in DOC_TYPES:
+        raise InvalidInput(f"Type must be one of: {', '.join(DOC_TYPES)}.")
+    state = get_runtime().ready()
+    with state.lock.read():
+        entry = state.docs.get((doc_type, doc_id))
+        text = entry.chunks[0] if entry is not None else ""
+        course_id = entry.doc.course_id if entry is not None else None
+    if not text:
+        return []
+    query = Query(
+        text=text[:MAX_QUERY_CHARS],
+        course_id=course_id,
+        doc_types=("thread", "erratum"),
+        limit=limit + 1,
+    )
+    hits = retriever.search(session, query, mode="dense")
+    own_thread = doc_id if doc_type == "thread" else None
+    out = [
+        h
+        for h in hits
+        if (h.doc_type, h.doc_id) != (doc_type, doc_id)
+        and not (own_thread is not None and h.metadata.get("thread_id") == own_thread)
+        and (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE
+    ]
+    return out[:limit]
