@@ -123,3 +123,103 @@ class StaticSite:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# The real thing: a server with the index enabled, over a database holding a verified erratum.
+
+ERRATUM_TITLE = "rnn_cell_forward: expected a_next values are wrong in notebook version 2"
+
+
+@pytest.fixture()
+def known_erratum(session: Any, make_user: Any) -> dict[str, Any]:
+    """Course ``dl``, assignment ``rnn``, a verified erratum on a_next, an unrelated thread."""
+    from errata import service as errata_service
+    from errata.models import ErratumStatus
+    from errata.schemas import ErratumCreate
+    from forum import service as forum_service
+    from forum.models import Assignment, Course
+
+    instructor = make_user("instructor_nb", "moderator")
+    learner = make_user("learner_nb")
+    course = Course(slug="dl", title="Deep Learning")
+    session.add(course)
+    session.commit()
+    assert course.id is not None
+    assignment = Assignment(course_id=course.id, slug="rnn", title="Building an RNN")
+    session.add(assignment)
+    session.commit()
+    erratum = errata_service.report(
+        session=session,
+        user=learner,
+        data=ErratumCreate(
+            course="dl",
+            assignment="rnn",
+            title=ERRATUM_TITLE,
+            description=(
+                "The test for rnn_cell_forward fails with `AssertionError: Wrong values in "
+                "a_next` even for a correct implementation: the expected a_next printed in the "
+                "notebook was computed with an older random seed."
+            ),
+            location="rnn_cell_forward",
+            affected_versions="2",
+            published_output="a_next[4] = [0.59584544 0.18141802 0.61311866 0.99808218]",
+            corrected_output="a_next[4] = [-0.99999375  0.77911235 -0.99861469 -0.99833267]",
+            workaround="Ignore the check; compare with the corrected values in this erratum.",
+        ),
+    )
+    assert erratum.id is not None
+    errata_service.transition(
+        session=session,
+        user=instructor,
+        erratum_id=erratum.id,
+        to_status=ErratumStatus.verified,
+        reason="Confirmed: the seed changed.",
+    )
+    thread_title = "How do I install the course environment on Windows?"
+    forum_service.create_thread(
+        session=session,
+        user=learner,
+        course=course,
+        assignment=assignment,
+        title=thread_title,
+        body="conda fails with a permissions error when creating the environment.",
+    )
+    return {"erratum_id": erratum.id, "thread_title": thread_title, "learner": learner}
+
+
+def start_help_server(
+    test_env: dict[str, str], data_dir: Path, extra: dict[str, str] | None = None
+) -> Any:
+    """A uvicorn subprocess with the index enabled, warmed up until the erratum is searchable."""
+    import httpx
+
+    from core.settings import get_settings
+    from tests.conftest import LiveServer
+
+    env = {
+        "CHECKFIRST_INDEX_ENABLED": "true",
+        # Its own index files; the database is the test run's.
+        "CHECKFIRST_DATA_DIR": str(data_dir),
+        "CHECKFIRST_DATABASE_URL": get_settings().sqlalchemy_url,
+        **(extra or {}),
+    }
+    server = LiveServer(test_env, env).start()
+    # The first ask loads the model and builds the index; wait for it here, not in the notebook.
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            r = httpx.post(
+                server.url + "/api/v1/ask",
+                json={"question": "AssertionError: Wrong values in a_next", "course": "dl"},
+                timeout=120,
+            )
+            if r.status_code == 200 and any(
+                s["title"] == ERRATUM_TITLE for s in r.json()["sources"]
+            ):
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError("the help server never found the erratum")
+        time.sleep(1)
