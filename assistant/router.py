@@ -1,0 +1,129 @@
+"""API: ask, chat, feedback, and the moderators' list of asks that found nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
+from assistant import service
+from assistant.schemas import (
+    AskRequest,
+    AskResponse,
+    ChatRequest,
+    ChatResponse,
+    ConversationPublic,
+    FeedbackPublic,
+    FeedbackRequest,
+)
+from core.auth import ANON_COOKIE
+from core.db import SessionDep
+from core.errors import PermissionDenied
+from core.models import Role, User
+from core.policy import CurrentUser, OptionalUser
+from core.router import client_ip
+
+router = APIRouter(tags=["assistant"])
+
+
+def _anon(request: Request) -> str | None:
+    return service.anon_key(
+        request.cookies.get(ANON_COOKIE) or getattr(request.state, "anon_id", None)
+    )
+
+
+# Sync handlers: FastAPI runs them in its thread pool, so encoding never blocks the event loop.
+@router.post("/ask", response_model=AskResponse)
+def ask(body: AskRequest, request: Request, user: OptionalUser, session: SessionDep) -> AskResponse:
+    """Answer a question or pasted failure with the errata and threads that explain it."""
+    service.check_access(user=user, client_key=client_ip(request))
+    return service.ask(session, request=body, user=user)
+
+
+@router.post("/chat", response_model=ChatResponse)
+def chat(
+    body: ChatRequest, request: Request, user: OptionalUser, session: SessionDep
+) -> ChatResponse:
+    """Ask within a conversation that remembers course, assignment, version and the last error."""
+    service.check_access(user=user, client_key=client_ip(request))
+    return service.chat(session, request=body, user=user, anon=_anon(request))
+
+
+@router.get("/chat/{conversation_id}", response_model=ConversationPublic)
+def read_conversation(
+    conversation_id: int, request: Request, user: OptionalUser, session: SessionDep
+) -> ConversationPublic:
+    conv = service.get_conversation(
+        session, conversation_id=conversation_id, user=user, anon=_anon(request)
+    )
+    return service.conversation_public(session, conv)
+
+
+@router.post("/ask/{ask_id}/feedback", response_model=FeedbackPublic)
+def feedback(
+    ask_id: int, body: FeedbackRequest, user: OptionalUser, session: SessionDep
+) -> FeedbackPublic:
+    """Helpful or not: stored per answer."""
+    fb = service.feedback(session, ask_id=ask_id, user=user, body=body)
+    return FeedbackPublic(ask_id=fb.ask_id, helpful=fb.helpful, created_at=fb.created_at)
+
+
+class AskSummary(BaseModel):
+    id: int
+    question: str
+    course: str | None
+    assignment: str | None
+    created_at: Any
+
+
+class AskGroupPublic(BaseModel):
+    size: int
+    example: str
+    terms: list[str]
+    asks: list[AskSummary]
+
+
+def moderated_course_ids(session: Session, user: User) -> list[int] | None:
+    """None for site moderators (every course); the instructor's courses otherwise."""
+    from core.models import CourseRole
+
+    if user.role in (Role.moderator, Role.admin):
+        return None
+    ids = session.exec(
+        select(CourseRole.course_id).where(
+            CourseRole.user_id == user.id, CourseRole.role == "instructor"
+        )
+    ).all()
+    if not ids:
+        raise PermissionDenied("Only moderators and instructors can see this.")
+    return list(ids)
+
+
+@router.get("/moderation/asks", response_model=list[AskGroupPublic])
+def no_match_asks(
+    user: CurrentUser, session: SessionDep, limit: int = Query(default=100, ge=1, le=500)
+) -> list[AskGroupPublic]:
+    """Recent asks that found nothing, grouped by similarity: candidates for a new erratum."""
+    asks = service.no_match_asks(
+        session, course_ids=moderated_course_ids(session, user), limit=limit
+    )
+    return [
+        AskGroupPublic(
+            size=g.size,
+            example=g.example,
+            terms=g.terms,
+            asks=[
+                AskSummary(
+                    id=a.id or 0,
+                    question=a.question,
+                    course=a.course,
+                    assignment=a.assignment,
+                    created_at=a.created_at,
+                )
+                for a in g.asks
+            ],
+        )  # fmt: skip
+        for g in service.group_asks(asks)
+    ]

@@ -1,0 +1,47 @@
+"""Notebook versions as courses write them: "3", "3a", "4.1", "v2"."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"\d+|[a-z]+")
+
+
+def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """A sortable key: numbers compare as numbers, a letter suffix comes after its number
+    ("3" < "3a" < "3b" < "4"), and a dotted number after a letter ("3a" < "3.1")."""
+    text = version.strip().lower()
+    if text.startswith("v") and text[1:2].isdigit():
+        text = text[1:]
+    key: list[tuple[int, int, str]] = []
+    for part in _PART.findall(text):
+        if part.isdigit():
+            key.append((1, int(part), ""))
+        else:
+            key.append((0, 0, part))
+    return tuple(key)
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 as ``a`` is older than, equal to or newer than ``b``."""
+    ka, kb = version_key(a), version_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+def at_or_after(version: str, fixed_in: str) -> bool:
+    """True when ``version`` already includes a fix shipped in ``fixed_in``."""
+    if not version.strip() or not fixed_in.strip():
+        return False
+    return compare_versions(version, fixed_in) >= 0
+
+
+_STATED = re.compile(
+    r"\b(?:version|ver\.?|notebook\s+v|v)\s*(?:is\s+|=\s*|:\s*)?(\d+[a-z]?(?:\.\d+)*[a-z]?)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_version(text: str) -> str | None:
+    """The version a learner states in words: "I'm on version 3a", "notebook v4.1"."""
+    m = _STATED.search(text)
+    return m.group(1).lower() if m else None
