@@ -55,7 +55,9 @@ def test_report_then_verify_then_fix_records_history(
 
 def test_reject_without_reason_is_refused(client: TestClient, world: World, token_for: Any) -> None:
     eid = _report(client, token_for(world.learner), world).json()["id"]
-    r = client.post(f"{API}/errata/{eid}/reject", json={"reason": "  "}, headers=token_for(world.moderator))
+    r = client.post(
+        f"{API}/errata/{eid}/reject", json={"reason": "  "}, headers=token_for(world.moderator)
+    )
     assert r.status_code == 422
     assert "Explain why" in r.json()["detail"]
     assert client.get(f"{API}/errata/{eid}").json()["status"] == "reported"
@@ -66,7 +68,9 @@ def test_reject_with_reason_shows_it_to_learners(
 ) -> None:
     eid = _report(client, token_for(world.learner), world).json()["id"]
     reason = "Your a_prev was transposed; the expected output is right."
-    r = client.post(f"{API}/errata/{eid}/reject", json={"reason": reason}, headers=token_for(world.moderator))
+    r = client.post(
+        f"{API}/errata/{eid}/reject", json={"reason": reason}, headers=token_for(world.moderator)
+    )
     assert r.status_code == 200
     detail = client.get(f"{API}/errata/{eid}").json()
     assert detail["status"] == "rejected" and detail["resolution_note"] == reason
@@ -156,12 +160,16 @@ def test_reporter_edits_while_reported_but_not_after(
     eid = _report(client, learner, world).json()["id"]
     r = client.patch(f"{API}/errata/{eid}", json={"workaround": "Ignore cell 12."}, headers=learner)
     assert r.status_code == 200 and r.json()["workaround"] == "Ignore cell 12."
-    r = client.patch(f"{API}/errata/{eid}", json={"title": "Mine"}, headers=token_for(world.other_learner))
+    r = client.patch(
+        f"{API}/errata/{eid}", json={"title": "Mine"}, headers=token_for(world.other_learner)
+    )
     assert r.status_code == 403
     client.post(f"{API}/errata/{eid}/verify", json={}, headers=token_for(world.instructor))
     r = client.patch(f"{API}/errata/{eid}", json={"title": "Changed"}, headers=learner)
     assert r.status_code == 409
-    r = client.patch(f"{API}/errata/{eid}", json={"title": "Clearer title"}, headers=token_for(world.instructor))
+    r = client.patch(
+        f"{API}/errata/{eid}", json={"title": "Clearer title"}, headers=token_for(world.instructor)
+    )
     assert r.status_code == 200 and r.json()["title"] == "Clearer title"
 
 
@@ -214,7 +222,5 @@ def test_list_defaults_to_verified_and_fixed_and_filters_by_version(
     assert [e["id"] for e in r.json()["data"]] == [a]
     r = client.get(f"{API}/errata", params={"course": world.course.slug, "status": "reported"})
     assert r.json()["count"] == 1
-    r = client.get(
-        f"{API}/errata", params={"course": world.course.slug, "limit": 1, "offset": 1}
-    )
+    r = client.get(f"{API}/errata", params={"course": world.course.slug, "limit": 1, "offset": 1})
     assert r.json()["count"] == 2 and len(r.json()["data"]) == 1
