@@ -86,6 +86,66 @@ def demo(
     console.print("[green]Demo data loaded.[/green]" if created else "Demo data already present.")
 
 
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(help="A JSON Lines file of errata and threads")],
+    show_rejected: Annotated[int, typer.Option(help="How many rejected lines to list")] = 50,
+) -> None:
+    """Import errata and threads from JSON Lines; idempotent by external_id."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from core.importer import count_lines, import_file
+
+    try:
+        total = count_lines(file)
+    except OSError as exc:
+        console.print(f"[red]Can't read {file}: {exc.strerror}[/red]")
+        raise typer.Exit(1) from None
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress("[progress.description]{task.description}", *columns, console=console) as bar:
+        task = bar.add_task("Importing", total=total)
+        report = import_file(file, on_line=lambda _n, _o: bar.advance(task))
+    console.print(
+        f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {len(report.rejected)}"
+    )
+    for number, reason in report.rejected[:show_rejected]:
+        console.print(f"  line {number}: {reason}", markup=False, highlight=False)
+    if len(report.rejected) > show_rejected:
+        console.print(f"  … and {len(report.rejected) - show_rejected} more rejected lines")
+    if report.rejected:
+        raise typer.Exit(2)
+
+
+@app.command()
+def export(
+    output: Annotated[str, typer.Option("--output", "-o", help="File; - for stdout")] = "-",
+    course: Annotated[str | None, typer.Option(help="Only this course (slug)")] = None,
+) -> None:
+    """Export threads and errata as JSON Lines, in the format `checkfirst import` reads."""
+    import sys
+
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.importer import RejectedLine, dump_line, export_records
+
+    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    count = 0
+    try:
+        with Session(get_engine()) as session:
+            for record in export_records(session, course=course):
+                out.write(dump_line(record))
+                count += 1
+    except RejectedLine as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    console.print(f"Exported {count} records" + ("" if output == "-" else f" to {output}"))
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
