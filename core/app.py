@@ -60,8 +60,10 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(core_router.router, prefix=API_PREFIX)
     app.include_router(core_views.router)
     from forum import router as forum_router
+    from forum import views as forum_views
 
     app.include_router(forum_router.router, prefix=API_PREFIX)
+    app.include_router(forum_views.router)
     from errata import router as errata_router
 
     app.include_router(errata_router.router, prefix=API_PREFIX)

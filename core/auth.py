@@ -158,7 +158,12 @@ def create_api_token(
 
 
 def csrf_binding(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE) or getattr(request.state, "anon_id", None)
+    """The session cookie, else the visitor cookie (just issued on a first visit)."""
+    return (
+        request.cookies.get(SESSION_COOKIE)
+        or request.cookies.get(ANON_COOKIE)
+        or getattr(request.state, "anon_id", None)
+    )
 
 
 def csrf_for(request: Request) -> str:

@@ -122,7 +122,7 @@ def is_staff(*, session: Session, user: User | None, course_id: int) -> bool:
     return user.role in (Role.moderator, Role.admin) or is_instructor(session, user, course_id)
 
 
-_EDIT_DENIED = "Only the author, moderators and this course's instructors can edit this."
+EDIT_DENIED = "Only the author, moderators and this course's instructors can edit this."
 
 
 # Validation and limits

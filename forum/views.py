@@ -1,0 +1,454 @@
+"""Forum pages: home, course, assignment, thread, new thread and edit; forms post and redirect."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from core.db import SessionDep
+from core.errors import DomainError, InvalidInput, PermissionDenied
+from core.policy import CurrentUser, OptionalUser
+from core.router import client_ip
+from core.templating import page
+from forum import present, service
+from forum.models import Assignment, Course, Thread
+from forum.schemas import ThreadSort
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+SORT_LABELS = {
+    ThreadSort.activity: "Active",
+    ThreadSort.newest: "Newest",
+    ThreadSort.votes: "Top voted",
+    ThreadSort.unanswered: "Unanswered",
+}
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _thread_list_context(
+    *,
+    session: SessionDep,
+    course: Course,
+    assignment: Assignment | None,
+    sort: ThreadSort,
+    page_no: int,
+) -> dict[str, Any]:
+    rows, count = service.list_threads(
+        session=session,
+        course_id=course.id or 0,
+        assignment_id=assignment.id if assignment else None,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-count // PAGE_SIZE))
+    return {
+        "threads": present.threads_public(session=session, threads=rows),
+        "count": count,
+        "sort": sort,
+        "sorts": SORT_LABELS,
+        "page_no": page_no,
+        "pages": pages,
+    }
+
+
+@router.get("/")
+def home(request: Request, user: OptionalUser, session: SessionDep) -> Any:
+    """Course cards and the latest activity across the programme."""
+    courses = service.list_courses(session=session)
+    recent = service.recent_threads(session=session, limit=10)
+    return page(
+        request,
+        "home.html",
+        courses=courses,
+        assignment_counts=service.assignment_counts(session=session),
+        thread_counts=service.thread_counts(session=session),
+        recent=present.threads_public(session=session, threads=recent),
+        course_titles={c.id: c.title for c in courses},
+    )
+
+
+@router.get("/courses/{slug}")
+def course_page(
+    request: Request,
+    slug: str,
+    user: OptionalUser,
+    session: SessionDep,
+    sort: ThreadSort = ThreadSort.activity,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Any:
+    course = service.get_course(session=session, slug=slug)
+    return page(
+        request,
+        "forum/course.html",
+        course=course,
+        assignment=None,
+        assignments=service.list_assignments(session=session, course_id=course.id or 0),
+        **_thread_list_context(
+            session=session, course=course, assignment=None, sort=sort, page_no=page_no
+        ),
+    )
+
+
+@router.get("/courses/{slug}/assignments/{assignment_slug}")
+def assignment_page(
+    request: Request,
+    slug: str,
+    assignment_slug: str,
+    user: OptionalUser,
+    session: SessionDep,
+    sort: ThreadSort = ThreadSort.activity,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Any:
+    course = service.get_course(session=session, slug=slug)
+    assignment = service.get_assignment(session=session, course=course, slug=assignment_slug)
+    return page(
+        request,
+        "forum/assignment.html",
+        course=course,
+        assignment=assignment,
+        **_thread_list_context(
+            session=session, course=course, assignment=assignment, sort=sort, page_no=page_no
+        ),
+    )
+
+
+# Asking
+
+
+def _new_thread_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Any:
+    courses = service.list_courses(session=session)
+    assignments = {
+        c.slug: service.list_assignments(session=session, course_id=c.id or 0) for c in courses
+    }
+    values = values or {}
+    return page(
+        request,
+        "forum/new_thread.html",
+        status_code=status_code,
+        courses=courses,
+        assignments=assignments,
+        values=values,
+        error=error,
+    )
+
+
+@router.get("/threads/new")
+def new_thread_form(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    course: Annotated[str, Query(max_length=80)] = "",
+    assignment: Annotated[str, Query(max_length=80)] = "",
+) -> Any:
+    return _new_thread_page(request, session, values={"course": course, "assignment": assignment})
+
+
+@router.post("/threads/new")
+def new_thread_submit(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    course: Annotated[str, Form(max_length=200)] = "",
+    assignment: Annotated[str, Form(max_length=200)] = "",
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+) -> Any:
+    values = {"course": course, "assignment": assignment, "title": title, "body": body}
+    try:
+        # The select sends "course-slug/assignment-slug" or "course-slug" alone.
+        course_slug, _, assignment_slug = course.partition("/")
+        assignment_slug = assignment_slug or assignment
+        if not course_slug:
+            raise InvalidInput("Choose the course (and assignment) your question is about.")
+        the_course = service.get_course(session=session, slug=course_slug)
+        the_assignment = (
+            service.get_assignment(session=session, course=the_course, slug=assignment_slug)
+            if assignment_slug
+            else None
+        )
+        thread = service.create_thread(
+            session=session,
+            user=user,
+            course=the_course,
+            assignment=the_assignment,
+            title=title,
+            body=body,
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        if exc.status == 429:
+            raise
+        return _new_thread_page(
+            request, session, status_code=exc.status, error=exc.message, values=values
+        )
+    return _see(f"/threads/{thread.id}")
+
+
+# A thread
+
+
+def _thread_page(
+    request: Request,
+    session: SessionDep,
+    thread: Thread,
+    user: Any,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    draft: str = "",
+) -> Any:
+    detail = present.thread_detail(session=session, thread=thread, viewer=user)
+    course = service.get_course_by_id(session=session, course_id=thread.course_id)
+    assignment = (
+        session.get(Assignment, thread.assignment_id) if thread.assignment_id is not None else None
+    )
+    question = service.get_question(session=session, thread=thread)
+    replies = service.list_replies(session=session, thread=thread)
+    rows = {p.id: p for p in [question, *replies]}
+    can_edit = {
+        pid: service.can_edit(session=session, user=user, thread=thread, post=post)
+        for pid, post in rows.items()
+    }
+    staff = service.users_by_id(
+        session=session, ids=[p.author_id for p in rows.values()]
+    )  # authors, to mark the course's staff
+    staff_ids = {
+        uid
+        for uid, u in staff.items()
+        if service.is_staff(session=session, user=u, course_id=thread.course_id)
+    }
+    return page(
+        request,
+        "forum/thread.html",
+        status_code=status_code,
+        course=course,
+        assignment=assignment,
+        thread=detail.thread,
+        question=detail.question,
+        replies=detail.replies,
+        following=detail.following,
+        can_edit=can_edit,
+        can_accept=service.can_accept(session=session, user=user, thread=thread),
+        can_endorse=service.can_endorse(session=session, user=user, thread=thread),
+        can_moderate=service.can_moderate(session=session, user=user, thread=thread),
+        staff_ids=staff_ids,
+        error=error,
+        draft=draft,
+    )
+
+
+@router.get("/threads/{thread_id}")
+def thread_page(request: Request, thread_id: int, user: OptionalUser, session: SessionDep) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    return _thread_page(request, session, thread, user)
+
+
+@router.post("/threads/{thread_id}/reply")
+def reply_submit(
+    request: Request,
+    thread_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[str, Form()] = "",
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    try:
+        post = service.create_reply(
+            session=session, user=user, thread=thread, body=body, ip=client_ip(request)
+        )
+    except DomainError as exc:
+        if exc.status == 429:
+            raise
+        return _thread_page(
+            request, session, thread, user, status_code=exc.status, error=exc.message, draft=body
+        )
+    return _see(f"/threads/{thread_id}#post-{post.id}")
+
+
+@router.get("/threads/{thread_id}/edit")
+def edit_thread_form(
+    request: Request, thread_id: int, user: CurrentUser, session: SessionDep
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    question = service.get_question(session=session, thread=thread)
+    if not service.can_edit(session=session, user=user, thread=thread, post=question):
+        raise PermissionDenied(service.EDIT_DENIED)
+    return page(
+        request,
+        "forum/edit.html",
+        thread=thread,
+        post=question,
+        action=f"/threads/{thread_id}/edit",
+        values={"title": thread.title, "body": question.body},
+        error=None,
+    )
+
+
+@router.post("/threads/{thread_id}/edit")
+def edit_thread_submit(
+    request: Request,
+    thread_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    try:
+        service.edit_thread(session=session, user=user, thread=thread, title=title, body=body)
+    except InvalidInput as exc:
+        session.rollback()
+        return page(
+            request,
+            "forum/edit.html",
+            exc.status,
+            thread=thread,
+            post=service.get_question(session=session, thread=thread),
+            action=f"/threads/{thread_id}/edit",
+            values={"title": title, "body": body},
+            error=exc.message,
+        )
+    return _see(f"/threads/{thread_id}")
+
+
+@router.get("/posts/{post_id}/edit")
+def edit_post_form(request: Request, post_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    if post.is_question:
+        return _see(f"/threads/{thread.id}/edit")
+    if not service.can_edit(session=session, user=user, thread=thread, post=post):
+        raise PermissionDenied(service.EDIT_DENIED)
+    return page(
+        request,
+        "forum/edit.html",
+        thread=thread,
+        post=post,
+        action=f"/posts/{post_id}/edit",
+        values={"body": post.body},
+        error=None,
+    )
+
+
+@router.post("/posts/{post_id}/edit")
+def edit_post_submit(
+    request: Request,
+    post_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[str, Form()] = "",
+) -> Any:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    try:
+        service.edit_post(session=session, user=user, post=post, thread=thread, body=body)
+    except InvalidInput as exc:
+        session.rollback()
+        return page(
+            request,
+            "forum/edit.html",
+            exc.status,
+            thread=thread,
+            post=post,
+            action=f"/posts/{post_id}/edit",
+            values={"body": body},
+            error=exc.message,
+        )
+    return _see(f"/threads/{thread.id}#post-{post_id}")
+
+
+@router.post("/threads/{thread_id}/delete")
+def delete_thread_submit(thread_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    course = service.get_course_by_id(session=session, course_id=thread.course_id)
+    service.delete_thread(session=session, user=user, thread=thread)
+    return _see(f"/courses/{course.slug}")
+
+
+@router.post("/posts/{post_id}/delete")
+def delete_post_submit(post_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.delete_post(session=session, user=user, post=post, thread=thread)
+    if post.is_question:
+        course = service.get_course_by_id(session=session, course_id=thread.course_id)
+        return _see(f"/courses/{course.slug}")
+    return _see(f"/threads/{thread.id}")
+
+
+@router.post("/posts/{post_id}/vote")
+def vote_submit(
+    post_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    value: Annotated[int, Form(ge=-1, le=1)] = 0,
+) -> Any:
+    """1 or -1 votes; 0 takes the vote back."""
+    post, thread = service.get_post(session=session, post_id=post_id)
+    if value == 0:
+        service.retract_vote(session=session, user=user, post=post, thread=thread)
+    else:
+        service.vote(session=session, user=user, post=post, thread=thread, value=value)
+    return _see(f"/threads/{thread.id}#post-{post_id}")
+
+
+@router.post("/threads/{thread_id}/accept")
+def accept_submit(
+    thread_id: int, user: CurrentUser, session: SessionDep, post_id: Annotated[int, Form()]
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.accept(session=session, user=user, thread=thread, post_id=post_id)
+    return _see(f"/threads/{thread_id}#post-{post_id}")
+
+
+@router.post("/posts/{post_id}/endorse")
+def endorse_submit(
+    post_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    value: Annotated[bool, Form()] = True,
+) -> Any:
+    post, thread = service.get_post(session=session, post_id=post_id)
+    service.endorse(session=session, user=user, post=post, thread=thread, value=value)
+    return _see(f"/threads/{thread.id}#post-{post_id}")
+
+
+@router.post("/threads/{thread_id}/pin")
+def pin_submit(
+    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.set_pinned(session=session, user=user, thread=thread, value=value)
+    return _see(f"/threads/{thread_id}")
+
+
+@router.post("/threads/{thread_id}/lock")
+def lock_submit(
+    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    service.set_locked(session=session, user=user, thread=thread, value=value)
+    return _see(f"/threads/{thread_id}")
+
+
+@router.post("/threads/{thread_id}/follow")
+def follow_submit(
+    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+) -> Any:
+    thread = service.get_thread(session=session, thread_id=thread_id)
+    if value:
+        service.follow(session=session, user=user, thread=thread)
+    else:
+        service.unfollow(session=session, user=user, thread=thread)
+    return _see(f"/threads/{thread_id}")
