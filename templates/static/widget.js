@@ -68,7 +68,7 @@
     "  border: 1px solid #c2cad5; border-radius: 6px; background: #fff; }",
     ".cf-submit { align-self: flex-end; border: 0; border-radius: 6px; padding: 7px 14px;",
     "  background: #2457c5; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }",
-    ".cf-submit[disabled] { opacity: .6; cursor: progress; }",
+    ".cf-submit[aria-disabled='true'] { opacity: .6; cursor: progress; }",
     ".cf-status { min-height: 1.2em; color: #5f6b7a; font-size: 13px; margin-top: 6px; }",
     ".cf-status.cf-error { color: #b3261e; }",
     ".cf-verdict { font-weight: 700; margin: 8px 0 4px; }",
@@ -192,6 +192,14 @@
   wrap.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) {
       event.preventDefault();
+      event.stopPropagation();
+      setOpen(false);
+    }
+  });
+  // Focus may have fallen back to the page (e.g. a clicked link); Escape still closes.
+  document.addEventListener("keydown", function (event) {
+    var active = document.activeElement;
+    if (event.key === "Escape" && !panel.hidden && (!active || active === document.body)) {
       setOpen(false);
     }
   });
@@ -259,8 +267,17 @@
     }
   }
 
+  var busy = false;
+  function setBusy(value) {
+    busy = value;
+    // aria-disabled rather than disabled: a disabled button would drop the keyboard focus.
+    submit.setAttribute("aria-disabled", value ? "true" : "false");
+    results.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (busy) { return; }
     var question = textarea.value.trim();
     if (!question) {
       showError("Type your question or paste the error first.");
@@ -273,7 +290,7 @@
     if (TOKEN) { headers.Authorization = "Bearer " + TOKEN; }
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
-    submit.disabled = true;
+    setBusy(true);
     status.className = "cf-status";
     status.textContent = "Checking the errata\u2026";
     fetch(API_BASE + "/api/v1/ask", {
@@ -298,7 +315,7 @@
       showError("Couldn't reach the help server from this page. Try again later, or ask on the course forum.");
     }).then(function () {
       if (timer) { clearTimeout(timer); }
-      submit.disabled = false;
+      setBusy(false);
     });
   });
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+WIDGET_JS = Path(__file__).resolve().parents[2] / "templates" / "static" / "widget.js"
+
 KNOWN_ERRATUM_ANSWER: dict[str, Any] = {
     "ask_id": 1,
     "answer": "This is a **known erratum** [1]: the expected `a_next` in the notebook is wrong.",
@@ -68,6 +70,26 @@ def _handler(stub: StubAskServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+
+        def do_OPTIONS(self) -> None:  # noqa: N802 - a permissive preflight, for browser tests
+            self.send_response(204)
+            self.send_header("access-control-allow-origin", self.headers.get("origin") or "*")
+            self.send_header("access-control-allow-methods", "POST")
+            self.send_header("access-control-allow-headers", "authorization, content-type")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802 - serves the real widget script
+            data = WIDGET_JS.read_bytes()
+            self.send_response(200 if self.path == "/static/widget.js" else 404)
+            self.send_header("content-type", "text/javascript")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def end_headers(self) -> None:
+            if self.command == "POST":
+                self.send_header("access-control-allow-origin", self.headers.get("origin") or "*")
+            super().end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -223,3 +245,34 @@ def start_help_server(
             server.stop()
             raise RuntimeError("the help server never found the erratum")
         time.sleep(1)
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def host_page(api_url: str, token: str, title: str = "Assignment 3: Building an RNN") -> str:
+    """A course page on another site that embeds the widget, with styles that would clash."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+  body {{ font-family: Georgia, serif; margin: 40px; color: #222; background: #fffdf7; }}
+  button {{ background: red !important; color: yellow; font-size: 30px; }}
+  a {{ color: green; }}
+  pre {{ background: #f3f0e6; padding: 12px; }}
+</style></head>
+<body>
+  <h1>{title}</h1>
+  <p>Implement <code>rnn_cell_forward</code>, then run the test cell below.</p>
+  <pre>rnn_cell_forward_test(rnn_cell_forward)
+AssertionError: Wrong values in a_next</pre>
+  <script src="{api_url}/static/widget.js" data-course="dl" data-assignment="rnn"
+          data-version="2" data-token="{token}" async></script>
+</body></html>
+"""
