@@ -9,6 +9,7 @@ applies pending events in the caller's thread, so tests and the CLI read their o
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -76,6 +77,7 @@ class Runtime:
 
     def _open(self) -> IndexState:
         encoder = self.encoder()
+        self._remove_leftovers()
         kind = self.settings.index_kind
         with _session() as session:
             try:
@@ -92,6 +94,12 @@ class Runtime:
                 log.warning("saved index unusable (%s); rebuilding from the database", exc)
             state = self._rebuild(session, encoder)
         return state
+
+    def _remove_leftovers(self) -> None:
+        # A save killed midway leaves its temp file behind (the real file is intact: X3).
+        for tmp in self.index_dir.glob(".*.tmp"):
+            if f".{os.getpid()}." not in tmp.name:
+                tmp.unlink(missing_ok=True)
 
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
         state = rebuild(session, encoder, self.settings.index_kind, checkpoint=self.checkpoint)

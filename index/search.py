@@ -67,6 +67,7 @@ def search_state(
         return []
     # Encode before taking the lock: it is the slow part and needs no index state.
     qvec = encoder.encode_query(dense_text) if mode != "lexical" and dense_text else None
+    phrase = " ".join(text.lower().split()) if len(terms) >= 3 else ""
     filtered = bool(query.course_id or query.assignment_id or query.doc_types or query.statuses)
     depth = max(50, query.limit * 5)
     found: dict[DocKey, _Found] = {}
@@ -101,7 +102,11 @@ def search_state(
                     break
         if mode != "dense" and terms:
             rank = 0
-            for label, _score in state.lexical.search(terms, depth * 2, allow):
+            lexical = state.lexical.search(terms, depth * 2, allow)
+            if phrase:
+                # A pasted error message matched verbatim beats the same words scattered.
+                lexical.sort(key=lambda ls: (phrase not in _flat(state, ls[0]), -ls[1]))
+            for label, _score in lexical:
                 key = state.owner[label]
                 prior = found.get(key)
                 if prior is not None and prior.lexical_rank is not None:
@@ -109,8 +114,8 @@ def search_state(
                 item = note(label)
                 rank += 1
                 item.lexical_rank = rank
-                if prior is None or prior.lexical_rank is None:
-                    item.chunk = state.docs[key].chunks[label & 0xFFF]  # the matching chunk
+                # Show the chunk whose words matched rather than the nearest in meaning.
+                item.chunk = state.docs[key].chunks[label & 0xFFF]
                 if rank >= depth:
                     break
 
@@ -129,6 +134,10 @@ def search_state(
     scored.sort(key=lambda pair: (-pair[0], pair[1].key))
     words = set(terms)
     return [_hit(item, score, words) for score, item in scored[: query.limit]]
+
+
+def _flat(state: IndexState, label: int) -> str:
+    return " ".join(state.docs[state.owner[label]].chunks[label & 0xFFF].lower().split())
 
 
 def _matches(doc: Document, query: Query) -> bool:

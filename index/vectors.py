@@ -122,4 +122,6 @@ class VectorStore:
         index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         if index.d != dim:
             raise ValueError(f"saved vectors have dimension {index.d}, the model has {dim}")
-        return cls(dim, kind, index=faiss.downcast_index(index))
+        # deserialize_index already returns the concrete class and owns it (a second
+        # downcast wrapper would not, and the index would be freed under us).
+        return cls(dim, kind, index=index)
