@@ -84,6 +84,8 @@
     ".cf-badge-rejected { background: #b3261e; }",
     ".cf-badge-reported { background: #a35a00; }",
     ".cf-snippet { color: #3b4452; font-size: 13px; }",
+    ".cf-more { margin-top: 8px; font-size: 13px; }",
+    ".cf-more summary { cursor: pointer; color: #2457c5; font-weight: 600; }",
     ".cf-meta { color: #5f6b7a; font-size: 12px; }",
     ".cf-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }"
   ].join("\n");
@@ -222,9 +224,11 @@
     status.textContent = "";
     var verdictKey = String(answer.verdict || "");
     results.appendChild(el("p", "cf-verdict", VERDICTS[verdictKey] || verdictKey.replace(/_/g, " ")));
-    if (answer.answer) {
-      results.appendChild(el("p", "cf-answer", stripMarkdown(answer.answer)));
-    }
+    // The answer's first paragraph up front, the rest folded under the sources.
+    var paragraphs = stripMarkdown(answer.answer).split(/\n\s*\n/).filter(function (p) {
+      return p.trim();
+    });
+    if (paragraphs.length) { results.appendChild(el("p", "cf-answer", paragraphs[0])); }
     var sources = Array.isArray(answer.sources) ? answer.sources : [];
     if (sources.length) {
       var list = el("ol", "cf-sources");
@@ -254,6 +258,12 @@
         list.appendChild(item);
       });
       results.appendChild(list);
+    }
+    if (paragraphs.length > 1) {
+      var more = el("details", "cf-more");
+      more.appendChild(el("summary", null, "Full answer"));
+      more.appendChild(el("p", "cf-answer", paragraphs.slice(1).join("\n\n")));
+      results.appendChild(more);
     }
     var thread = safeHref(answer.new_thread_url);
     if (thread && !sources.length) {

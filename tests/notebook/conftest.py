@@ -155,14 +155,19 @@ ERRATUM_TITLE = "rnn_cell_forward: expected a_next values are wrong in notebook 
 @pytest.fixture()
 def known_erratum(session: Any, make_user: Any) -> dict[str, Any]:
     """Course ``dl``, assignment ``rnn``, a verified erratum on a_next, an unrelated thread."""
+    return seed_known_erratum(
+        session, instructor=make_user("instructor_nb", "moderator"), learner=make_user("learner_nb")
+    )
+
+
+def seed_known_erratum(session: Any, *, instructor: Any, learner: Any) -> dict[str, Any]:
+    """The content the end-to-end tests and the screenshots use, made through the services."""
     from errata import service as errata_service
     from errata.models import ErratumStatus
     from errata.schemas import ErratumCreate
     from forum import service as forum_service
     from forum.models import Assignment, Course
 
-    instructor = make_user("instructor_nb", "moderator")
-    learner = make_user("learner_nb")
     course = Course(slug="dl", title="Deep Learning")
     session.add(course)
     session.commit()
