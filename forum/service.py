@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -378,9 +378,12 @@ def create_reply(
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=user.id, body=clean, created_at=now)
     session.add(post)
-    thread.reply_count += 1
-    thread.last_activity_at = now
-    session.add(thread)
+    # In SQL, not in Python: concurrent replies must not lose a count.
+    session.execute(
+        update(Thread)
+        .where(col(Thread.id) == thread.id)
+        .values(reply_count=col(Thread.reply_count) + 1, last_activity_at=now)
+    )
     if not _follow_row(session=session, user=user, thread=thread):
         session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
     session.flush()
@@ -388,6 +391,7 @@ def create_reply(
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.upsert)
     session.commit()
     session.refresh(post)
+    session.refresh(thread)
     return post
 
 
@@ -417,31 +421,44 @@ def delete_post(*, session: Session, user: User, post: Post, thread: Thread) -> 
         raise PermissionDenied(
             "Only the author, moderators and this course's instructors can delete."
         )
-    post.deleted_at = utcnow()
-    session.add(post)
-    thread.reply_count = max(0, thread.reply_count - 1)
-    if thread.accepted_post_id == post.id:
-        thread.accepted_post_id = None
-    session.add(thread)
     assert post.id is not None and thread.id is not None
+    # Only the request that actually deletes the reply changes the count.
+    done = session.execute(
+        update(Post)
+        .where(col(Post.id) == post.id, col(Post.deleted_at).is_(None))
+        .values(deleted_at=utcnow())
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise NotFound("No such post; it may have been deleted.")
+    values: dict[str, Any] = {"reply_count": col(Thread.reply_count) - 1}
+    if thread.accepted_post_id == post.id:
+        values["accepted_post_id"] = None
+    session.execute(update(Thread).where(col(Thread.id) == thread.id).values(**values))
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.delete)
     session.commit()
+    session.refresh(post)
+    session.refresh(thread)
 
 
 # Votes
 
 
-def _refresh_score(*, session: Session, post: Post, thread: Thread) -> None:
-    # Recomputed from the votes, not incremented, so concurrent voters cannot drift the total.
+def _add_score(*, session: Session, post: Post, thread: Thread, delta: int) -> None:
+    # Incremented in SQL (row-locked by the UPDATE), so concurrent voters never lose a vote;
+    # the question's score is copied to its thread for sorting.
+    if delta == 0:
+        return
     session.flush()
-    total = session.exec(
-        select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == post.id)
-    ).one()
-    post.score = int(total)
-    session.add(post)
+    session.execute(
+        update(Post).where(col(Post.id) == post.id).values(score=col(Post.score) + delta)
+    )
     if post.is_question:
-        thread.score = post.score
-        session.add(thread)
+        session.execute(
+            update(Thread)
+            .where(col(Thread.id) == thread.id)
+            .values(score=col(Thread.score) + delta)
+        )
 
 
 def vote(*, session: Session, user: User, post: Post, thread: Thread, value: int) -> Post:
@@ -454,17 +471,20 @@ def vote(*, session: Session, user: User, post: Post, thread: Thread, value: int
     existing = session.exec(
         select(Vote).where(Vote.user_id == user.id, Vote.post_id == post.id)
     ).first()
+    old = existing.value if existing is not None else 0
     if existing is None:
         session.add(Vote(user_id=user.id, post_id=post.id, value=value))
     else:
         existing.value = value
         session.add(existing)
     try:
-        _refresh_score(session=session, post=post, thread=thread)
+        _add_score(session=session, post=post, thread=thread, delta=value - old)
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict("Your vote was counted by another request; reload the page.") from None
+    session.refresh(post)
+    session.refresh(thread)
     return post
 
 
@@ -475,8 +495,10 @@ def retract_vote(*, session: Session, user: User, post: Post, thread: Thread) ->
     ).first()
     if existing is not None:
         session.delete(existing)
-        _refresh_score(session=session, post=post, thread=thread)
+        _add_score(session=session, post=post, thread=thread, delta=-existing.value)
         session.commit()
+        session.refresh(post)
+        session.refresh(thread)
     return post
 
 
