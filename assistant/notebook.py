@@ -477,7 +477,8 @@ class Checkfirst:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         from IPython.core.error import UsageError
 
-        if issubclass(etype, UsageError):
+        # A magic's usage error or a typo in the cell is not something the errata explain.
+        if issubclass(etype, UsageError | SyntaxError):
             return None
         self.lookup(
             {
