@@ -65,8 +65,10 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(forum_router.router, prefix=API_PREFIX)
     app.include_router(forum_views.router)
     from errata import router as errata_router
+    from errata import views as errata_views
 
     app.include_router(errata_router.router, prefix=API_PREFIX)
+    app.include_router(errata_views.router)
     from assistant import router as assistant_router
     from assistant import views as assistant_views
 
