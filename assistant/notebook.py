@@ -29,6 +29,7 @@ import os
 import re
 import shlex
 import sys
+import threading
 import traceback as tb_module
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -193,6 +194,37 @@ class LookupFailed(Exception):
         self.reason = reason
 
 
+def _post_within(
+    url: str, body: dict[str, Any], headers: dict[str, str], timeout: float
+) -> httpx.Response:
+    """POST with a bound on the whole exchange, not only on each read (httpx's timeouts are
+    per phase, so a server that trickles bytes could otherwise hold the learner's cell)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["response"] = httpx.post(
+                url, json=body, headers=headers, timeout=httpx.Timeout(timeout)
+            )
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="checkfirst-ask", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.25)
+    if worker.is_alive():
+        raise LookupFailed(f"no answer within {timeout:g} s")
+    error = outcome.get("error")
+    if isinstance(error, httpx.TimeoutException):
+        raise LookupFailed(f"no answer within {timeout:g} s")
+    if isinstance(error, httpx.HTTPError):
+        raise LookupFailed(type(error).__name__)
+    if error is not None:
+        raise LookupFailed(f"unexpected {type(error).__name__}")
+    response: httpx.Response = outcome["response"]
+    return response
+
+
 def ask(config: Config, payload: dict[str, Any]) -> dict[str, Any]:
     """POST the question to the server's ask API within ``config.timeout`` seconds."""
     if not config.url:
@@ -206,17 +238,7 @@ def ask(config: Config, payload: dict[str, Any]) -> dict[str, Any]:
     headers = {"Accept": "application/json"}
     if config.token:
         headers["Authorization"] = f"Bearer {config.token}"
-    try:
-        response = httpx.post(
-            config.url.rstrip("/") + ASK_PATH,
-            json=body,
-            headers=headers,
-            timeout=httpx.Timeout(config.timeout),
-        )
-    except httpx.TimeoutException:
-        raise LookupFailed(f"no answer within {config.timeout:g} s") from None
-    except httpx.HTTPError as exc:
-        raise LookupFailed(type(exc).__name__) from None
+    response = _post_within(config.url.rstrip("/") + ASK_PATH, body, headers, config.timeout)
     if response.status_code >= 400:
         detail = ""
         with contextlib.suppress(ValueError, AttributeError):
@@ -437,6 +459,8 @@ class Checkfirst:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.overrides: dict[str, Any] = {}
+        # While a %%checkfirst cell runs: what it has printed so far.
+        self._capture: tuple[_Tee, _Tee] | None = None
 
     def config(self) -> Config:
         config = load_config(user_ns=getattr(self.shell, "user_ns", None))
@@ -480,12 +504,13 @@ class Checkfirst:
         # A magic's usage error or a typo in the cell is not something the errata explain.
         if issubclass(etype, UsageError | SyntaxError):
             return None
-        self.lookup(
-            {
-                "question": question_from_exception(etype, value),
-                "traceback": format_traceback(etype, value, tb),
-            }
-        )
+        payload = {
+            "question": question_from_exception(etype, value),
+            "traceback": format_traceback(etype, value, tb),
+        }
+        if self._capture is not None:
+            payload["output"] = "".join(self._capture[0].parts + self._capture[1].parts)
+        self.lookup(payload)
         return None
 
     def install(self) -> None:
@@ -539,10 +564,12 @@ class Checkfirst:
         out, err = _Tee(sys.stdout), _Tee(sys.stderr)
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+        self._capture = (out, err)
         try:
             result = self.shell.run_cell(cell, store_history=False)
         finally:
             sys.stdout, sys.stderr = saved
+            self._capture = None
         if getattr(result, "error_in_exec", None) is not None:
             # The exception handler has already looked it up.
             return

@@ -46,6 +46,8 @@ class StubAskServer:
     reply: dict[str, Any] = field(default_factory=lambda: dict(KNOWN_ERRATUM_ANSWER))
     status: int = 200
     delay: float = 0.0
+    # Seconds to trickle whitespace before the body: every read is quick, the whole is slow.
+    trickle: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -65,8 +67,13 @@ def _handler(stub: StubAskServer) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(stub.status)
                 self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
+                steps = int(stub.trickle / 0.1)
+                self.send_header("content-length", str(len(data) + steps))
                 self.end_headers()
+                for _ in range(steps):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass

@@ -104,6 +104,12 @@ def test_ask_slow_server_times_out(stub_ask: StubAskServer) -> None:
         nb.ask(nb.Config(url=stub_ask.url, timeout=0.3), {"question": "q"})
 
 
+def test_ask_trickling_server_is_cut_off_as_a_whole(stub_ask: StubAskServer) -> None:
+    stub_ask.trickle = 3.0
+    with pytest.raises(nb.LookupFailed, match="no answer within 0.5 s"):
+        nb.ask(nb.Config(url=stub_ask.url, timeout=0.5), {"question": "q"})
+
+
 def test_ask_server_error_reports_status_and_detail(stub_ask: StubAskServer) -> None:
     stub_ask.status = 503
     with pytest.raises(nb.LookupFailed, match="HTTP 503: Something broke"):

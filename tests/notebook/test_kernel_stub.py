@@ -130,3 +130,17 @@ def test_single_copied_file_works_as_an_extension(stub_ask: StubAskServer, tmp_p
     )
     assert errors(nb.cells[1])[0]["evalue"] == "Wrong values in a_next"
     assert "Known erratum" in html_outputs(nb.cells[1])[0]
+
+
+def test_checkfirst_cell_that_raises_sends_its_output_too(
+    stub_ask: StubAskServer, tmp_path: Path
+) -> None:
+    cell = (
+        "%%checkfirst\nprint('a_next[4] =', [0.5, 0.2])\nraise ValueError('shapes (5,10) and (3,)')"
+    )
+    nb = run_notebook([LOAD, cell], {"CHECKFIRST_URL": stub_ask.url}, tmp_path)
+    assert errors(nb.cells[1])[0]["ename"] == "ValueError"
+    assert len(html_outputs(nb.cells[1])) == 1
+    [request] = stub_ask.requests
+    assert request["body"]["question"] == "ValueError: shapes (5,10) and (3,)"
+    assert request["body"]["output"] == "a_next[4] = [0.5, 0.2]\n"
