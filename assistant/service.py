@@ -52,6 +52,7 @@ MAX_SOURCES = 5
 CONFIDENT_DENSE = 0.55
 CONFIDENT_WITH_LEXICAL = 0.35
 SNIPPET_CHARS = 240
+RRF_K = 60
 
 Mode = str  # "hybrid", "lexical" or "dense"
 
@@ -262,8 +263,23 @@ def _output_candidates(
 # Ranking
 
 
+def _relevance(c: Candidate) -> float:
+    """Reciprocal-rank fusion of the two sides without the index's status multipliers: the
+    assistant weighs statuses itself (a rejected report's explanation is an answer too)."""
+    if c.hit is None:
+        return 0.0
+    score = 0.0
+    if c.hit.dense_rank is not None:
+        score += 1.0 / (RRF_K + c.hit.dense_rank)
+    if c.hit.lexical_rank is not None:
+        score += 1.0 / (RRF_K + c.hit.lexical_rank)
+    return score
+
+
 def _rank(cands: list[Candidate], request: AskRequest, scope: Scope) -> list[Candidate]:
     version = (request.notebook_version or "").strip()
+    for c in cands:
+        c.score = _relevance(c)
     top = max((c.score for c in cands), default=1.0) or 1.0
 
     def weight(c: Candidate) -> float:
@@ -274,11 +290,12 @@ def _rank(cands: list[Candidate], request: AskRequest, scope: Scope) -> list[Can
                 w += 2.0
             if c.expected_matches_published:
                 w += 0.6
-            if e.status in (S.verified, S.fixed):
-                # Verified errata outrank chatter (invariant 4).
-                w += 0.15
-            elif e.status == S.reported:
-                w -= 0.05
+            if e.status in (S.verified, S.fixed, S.rejected):
+                # Staff-reviewed errata (and the staff's reasons for rejecting a report)
+                # outrank forum chatter (invariant 4).
+                w += 0.1
+            elif e.status in (S.reported, S.duplicate):
+                w += 0.03
             if version and e.fixed_in and at_or_after(version, e.fixed_in):
                 c.fixed_for_learner = True
                 # Fixed in the learner's version: shown, but below errata that still apply.
