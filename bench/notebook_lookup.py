@@ -1,0 +1,97 @@
+"""How long the notebook extension's lookup takes against a warm server (figures, not tests).
+
+Starts a throwaway Checkfirst on loopback (SQLite, index enabled, one verified erratum and a
+thread), then times ``assistant.notebook.ask`` — the exact call a failing cell makes — and a
+whole failing cell on a real kernel, to show the 2 s default timeout has room.
+
+    .venv/bin/python bench/notebook_lookup.py [--asks 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--asks", type=int, default=50)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="checkfirst-nb-bench-"))
+    env = {
+        "CHECKFIRST_ENV": "test",
+        "CHECKFIRST_DATA_DIR": str(tmp / "var"),
+        "CHECKFIRST_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "CHECKFIRST_SECRET_KEY": secrets.token_urlsafe(40),
+        "CHECKFIRST_INDEX_ENABLED": "false",
+        "CHECKFIRST_RATE_LIMITS_ENABLED": "false",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    os.environ.update(env)
+    (tmp / "var").mkdir()
+
+    from sqlmodel import Session
+
+    from assistant import notebook
+    from core.auth import create_user
+    from core.db import get_engine
+    from core.migrate import upgrade
+    from core.models import Role, UserCreate
+    from tests.notebook.conftest import seed_known_erratum, start_help_server
+    from tests.notebook.kernel import RNN_CELL, html_outputs, run_notebook
+
+    upgrade()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        users = [
+            create_user(
+                session=session,
+                user_create=UserCreate(username=name, password="correct horse 1"),
+                role=role,
+            )
+            for name, role in (("prof", Role.moderator), ("ada", Role.learner))
+        ]
+        seed_known_erratum(session, instructor=users[0], learner=users[1])
+
+    server = start_help_server(env, tmp / "server-var")
+    try:
+        config = notebook.Config(url=server.url, course="dl", assignment="rnn", timeout=10)
+        payload = {
+            "question": "AssertionError: Wrong values in a_next",
+            "traceback": 'File "<ipython-input-2>", line 6, in rnn_cell_forward\n'
+            "AssertionError: Wrong values in a_next",
+        }
+        times = []
+        for _ in range(args.asks):
+            start = time.perf_counter()
+            notebook.ask(config, payload)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(
+            f"client ask over HTTP, {args.asks} asks: p50 {statistics.median(times):.1f} ms, "
+            f"p95 {p95:.1f} ms, max {times[-1]:.1f} ms"
+        )
+        work = tmp / "nb"
+        work.mkdir()
+        kernel_env = {"CHECKFIRST_URL": server.url, "CHECKFIRST_COURSE": "dl"}
+        start = time.perf_counter()
+        nb = run_notebook(["%load_ext assistant.notebook", RNN_CELL], kernel_env, work)
+        total = time.perf_counter() - start
+        assert html_outputs(nb.cells[1]), "the failing cell showed no panel"
+        print(f"notebook with a failing cell (kernel start included): {total:.1f} s, panel shown")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
