@@ -49,6 +49,7 @@ class Encoder:
         # torch releases the GIL while it computes, but one model call at a time keeps the two
         # shared cores from being oversubscribed by parallel requests.
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
 
     def encode(self, texts: list[str], batch_size: int = _BATCH) -> NDArray[np.float32]:
@@ -67,14 +68,16 @@ class Encoder:
 
     def encode_query(self, text: str) -> NDArray[np.float32]:
         """One query vector (1, dim); repeated queries (typing, paging) hit a small cache."""
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
+        with self._cache_lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
         vector = self.encode([text])
-        self._cache[text] = vector
-        if len(self._cache) > 512:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            if len(self._cache) > 512:
+                self._cache.popitem(last=False)
         return vector
 
 

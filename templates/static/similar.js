@@ -49,11 +49,9 @@
   }
 
   function watchNewQuestion(box) {
-    var form = box.closest("form") || document.querySelector("form");
-    if (!form) return;
-    var title = form.querySelector("[name=title]");
-    var body = form.querySelector("[name=body]");
+    var title = (box.closest("form") || document).querySelector("form [name=title]");
     if (!title) return;
+    var body = title.form ? title.form.querySelector("[name=body]") : null;
     var timer = null;
     var last = "";
     function update() {
