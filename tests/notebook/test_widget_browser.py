@@ -82,7 +82,10 @@ def test_widget_answers_on_allowed_origin_and_is_refused_elsewhere(
                 expect(opener).to_be_focused()
                 expect(opener).to_have_attribute("aria-expanded", "false")
 
-                # The cited erratum is a real item.
+                # The link opens the erratum's page, and the API knows the same item.
+                erratum_page = httpx.get(href, timeout=10)  # type: ignore[arg-type]
+                assert erratum_page.status_code == 200
+                assert ERRATUM_TITLE in erratum_page.text
                 item = httpx.get(
                     f"{server.url}/api/v1/errata/{known_erratum['erratum_id']}", timeout=10
                 )
