@@ -8,6 +8,7 @@ from core.db import get_engine
 
 
 def load_demo(*, only_if_empty: bool = False) -> bool:
+    import errata.demo as errata_demo
     import forum.demo as forum_demo
     from forum.models import Course
 
@@ -15,5 +16,7 @@ def load_demo(*, only_if_empty: bool = False) -> bool:
         if only_if_empty and session.exec(select(Course.id)).first() is not None:
             return False
         forum_demo.load(session)
+        session.commit()
+        errata_demo.load(session)
         session.commit()
     return True
