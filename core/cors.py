@@ -130,9 +130,15 @@ def _public_file_headers() -> list[tuple[bytes, bytes]]:
 def _adding(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            names = {name.lower() for name, _ in extra}
-            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-            message = {**message, "headers": headers + extra}
+            headers = list(message.get("headers", []))
+            for name, value in extra:
+                if name == b"vary":
+                    # Merge with the app's own Vary rather than replace it.
+                    old = [v for k, v in headers if k.lower() == b"vary"]
+                    value = b", ".join([*old, value]) if old else value
+                headers = [(k, v) for k, v in headers if k.lower() != name]
+                headers.append((name, value))
+            message = {**message, "headers": headers}
         await send(message)
 
     return wrapped
