@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Course help that checks the errata first.",
         lifespan=lifespan,
         dependencies=[Depends(csrf_protect)],
+        # /docs is served by core/views.py from local Swagger UI files (no CDN: works offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.add_exception_handler(DomainError, _domain_error)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import col, select
 
 from core import auth
 from core.db import SessionDep
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.models import ApiToken, TokenScope, UserCreate, utcnow
 from core.policy import CurrentUser, Public
 from core.router import client_ip
@@ -124,6 +124,34 @@ def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Any:
         session.add(token)
         session.commit()
     return RedirectResponse("/profile", status_code=303)
+
+
+# The API docs, with Swagger UI's files served from the installed package instead of a CDN.
+_SWAGGER_FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
+
+
+@router.get("/docs", dependencies=[Public])
+def api_docs() -> Any:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Checkfirst API",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+    )
+
+
+@router.get("/docs/assets/{name}", dependencies=[Public])
+def api_docs_asset(name: str) -> Any:
+    from pathlib import Path
+
+    import swagger_ui_bundle  # type: ignore[import-untyped]
+
+    if name not in _SWAGGER_FILES:
+        raise NotFound("No such file.")
+    return FileResponse(Path(swagger_ui_bundle.swagger_ui_path) / name)
 
 
 @router.get("/healthz", dependencies=[Public])
