@@ -171,6 +171,7 @@ def rebuild(
             state.save(checkpoint)
             since_checkpoint = 0
     Tailer().catch_up(session, state, encoder)
+    state.compact()
     return state
 
 

@@ -1,4 +1,4 @@
-"""Lexical side: an in-memory BM25 inverted index over the same chunks as the vector index.
+"""Lexical side: BM25 over the same chunks (and int64 labels) as the vector index, in memory.
 
 Why in memory rather than SQLite FTS5 / PostgreSQL tsvector: it is one implementation that
 behaves the same on both databases, tokenises identifiers our way (``lstm_forward`` is indexed
@@ -6,15 +6,25 @@ whole *and* as ``lstm`` + ``forward``; FTS5's and PostgreSQL's parsers both spli
 it is updated by the same indexer, under the same lock and with the same saved watermark as the
 vectors, so the two sides can never disagree about which rows exist. Each app process keeps its
 own replica, exactly like the FAISS index (invariant 3).
+
+Layout: an immutable *base* segment in numpy arrays (CSR postings: fast to score, saved and
+loaded as arrays, so a cold start does not re-tokenise 100k chunks) plus a small mutable *delta*
+of dicts for changes since. Removing a base chunk marks its row dead. When the delta grows past
+a quarter of the base, both are merged into a new base.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 # Identifiers, words and numbers; dots and other punctuation separate tokens.
 _TOKEN = re.compile(r"[A-Za-z0-9_]+")
@@ -25,6 +35,8 @@ STOPWORDS = frozenset(
 )
 K1 = 1.2
 B = 0.75
+COMPACT_MIN = 5000
+COMPACT_RATIO = 0.25
 
 
 def tokenize(text: str) -> list[str]:
@@ -43,65 +55,197 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over chunks addressed by the same int64 labels as the vectors. Not thread-safe on
-    its own: the caller (``index.store.IndexState``) holds the read/write lock."""
+    """BM25 over chunks. Not thread-safe on its own: ``index.store.IndexState`` holds the
+    read/write lock around every call."""
+
+    ARRAYS = ("offsets", "rows", "tfs", "labels", "lengths", "dead")
 
     def __init__(self) -> None:
+        # Base segment.
+        self.vocab: dict[str, int] = {}
+        self.offsets: NDArray[np.int64] = np.zeros(1, np.int64)
+        self.rows: NDArray[np.int32] = np.zeros(0, np.int32)
+        self.tfs: NDArray[np.float32] = np.zeros(0, np.float32)
+        self.labels: NDArray[np.int64] = np.zeros(0, np.int64)
+        self.lengths: NDArray[np.float32] = np.zeros(0, np.float32)
+        self.dead: NDArray[np.bool_] = np.zeros(0, np.bool_)
+        self.row_of: dict[int, int] = {}
+        # Delta segment.
         self.postings: dict[str, dict[int, int]] = {}
-        self.lengths: dict[int, int] = {}
+        self.delta_terms: dict[int, list[str]] = {}
+        self.delta_lengths: dict[int, int] = {}
         self.total_length = 0
+        self.live = 0
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return self.live
+
+    @property
+    def delta_size(self) -> int:
+        return len(self.delta_lengths)
+
+    def needs_compaction(self) -> bool:
+        return self.delta_size > max(COMPACT_MIN, COMPACT_RATIO * len(self.labels))
+
+    # Changes
 
     def add(self, label: int, text: str) -> None:
-        if label in self.lengths:
-            self.remove(label, text)
+        self.remove(label)
         tokens = tokenize(text)
-        for term, tf in Counter(tokens).items():
+        counts = Counter(tokens)
+        for term, tf in counts.items():
             self.postings.setdefault(term, {})[label] = tf
-        self.lengths[label] = len(tokens)
+        self.delta_terms[label] = list(counts)
+        self.delta_lengths[label] = len(tokens)
         self.total_length += len(tokens)
+        self.live += 1
 
-    def remove(self, label: int, text: str) -> None:
-        """Remove ``label``; ``text`` is what was added under it (terms are not stored twice)."""
-        length = self.lengths.pop(label, None)
-        if length is None:
+    def remove(self, label: int) -> None:
+        length = self.delta_lengths.pop(label, None)
+        if length is not None:
+            self.total_length -= length
+            self.live -= 1
+            for term in self.delta_terms.pop(label, ()):
+                plist = self.postings.get(term)
+                if plist is not None:
+                    plist.pop(label, None)
+                    if not plist:
+                        del self.postings[term]
             return
-        self.total_length -= length
-        for term in set(tokenize(text)):
-            plist = self.postings.get(term)
-            if plist is not None:
-                plist.pop(label, None)
-                if not plist:
-                    del self.postings[term]
+        row = self.row_of.get(label)
+        if row is not None and not self.dead[row]:
+            self.dead[row] = True
+            self.total_length -= int(self.lengths[row])
+            self.live -= 1
+
+    def rebuild(self, items: Iterable[tuple[int, str]]) -> None:
+        """Make a new base segment from every live (label, text); the delta becomes empty."""
+        counts_by_row: list[Counter[str]] = []
+        labels: list[int] = []
+        lengths: list[int] = []
+        for label, text in items:
+            tokens = tokenize(text)
+            counts_by_row.append(Counter(tokens))
+            labels.append(label)
+            lengths.append(len(tokens))
+        vocab: dict[str, int] = {}
+        term_rows: list[list[int]] = []
+        term_tfs: list[list[int]] = []
+        for row, counts in enumerate(counts_by_row):
+            for term, tf in counts.items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(term_rows)
+                    term_rows.append([])
+                    term_tfs.append([])
+                term_rows[tid].append(row)
+                term_tfs[tid].append(tf)
+        sizes = np.fromiter((len(r) for r in term_rows), np.int64, len(term_rows))
+        self.vocab = vocab
+        self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        flat_rows = [r for rows in term_rows for r in rows]
+        flat_tfs = [t for tfs in term_tfs for t in tfs]
+        self.rows = np.asarray(flat_rows, np.int32)
+        self.tfs = np.asarray(flat_tfs, np.float32)
+        self.labels = np.asarray(labels, np.int64)
+        self.lengths = np.asarray(lengths, np.float32)
+        self.dead = np.zeros(len(labels), np.bool_)
+        self.row_of = {lab: i for i, lab in enumerate(labels)}
+        self.postings, self.delta_terms, self.delta_lengths = {}, {}, {}
+        self.total_length = int(sum(lengths))
+        self.live = len(labels)
+
+    # Saving
+
+    def to_arrays(self) -> dict[str, Any]:
+        """The base segment as arrays; the delta is re-added from texts on load."""
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        arrays: dict[str, Any] = {f"lex_{name}": getattr(self, name) for name in self.ARRAYS}
+        arrays["lex_vocab"] = np.frombuffer("\n".join(terms).encode(), dtype=np.uint8)
+        arrays["lex_delta"] = np.asarray(list(self.delta_lengths), np.int64)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, Any]) -> tuple[LexicalIndex, list[int]]:
+        """The base segment, and the labels whose text must be added again (the delta)."""
+        lex = cls()
+        for name in cls.ARRAYS:
+            setattr(lex, name, np.array(arrays[f"lex_{name}"]))
+        text = arrays["lex_vocab"].tobytes().decode()
+        terms = text.split("\n") if text else []
+        if len(terms) + 1 != len(lex.offsets) or len(lex.dead) != len(lex.labels):
+            raise ValueError("lexical arrays do not fit together")
+        lex.vocab = {t: i for i, t in enumerate(terms)}
+        lex.row_of = {int(lab): i for i, lab in enumerate(lex.labels.tolist())}
+        alive = ~lex.dead
+        lex.total_length = int(lex.lengths[alive].sum())
+        lex.live = int(alive.sum())
+        return lex, [int(x) for x in arrays["lex_delta"]]
+
+    # Searching
 
     def search(
         self, terms: list[str], k: int, allow: Callable[[int], bool] | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` best (label, BM25 score) pairs for query ``terms``, filtered by ``allow``."""
-        n = len(self.lengths)
+        n = self.live
         if n == 0 or not terms:
             return []
         avg = self.total_length / n or 1.0
-        scores: dict[int, float] = {}
+        base_scores: NDArray[np.float32] | None = None
+        delta_scores: dict[int, float] = {}
         for term in dict.fromkeys(terms):
+            tid = self.vocab.get(term)
             plist = self.postings.get(term)
-            if not plist:
+            lo = hi = 0
+            base_df = 0
+            if tid is not None:
+                lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+                base_df = hi - lo - int(self.dead[self.rows[lo:hi]].sum())
+            df = base_df + (len(plist) if plist else 0)
+            if df == 0:
                 continue
-            df = len(plist)
             idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            lengths = self.lengths
-            for label, tf in plist.items():
-                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[label] / avg))
-                scores[label] = scores.get(label, 0.0) + idf * norm
-        if allow is None:
-            return heapq.nlargest(k, scores.items(), key=lambda kv: kv[1])
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        out = []
-        for label, score in ranked:
-            if allow(label):
-                out.append((label, score))
-                if len(out) >= k:
+            if hi > lo:
+                rows = self.rows[lo:hi]
+                tf = self.tfs[lo:hi]
+                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.lengths[rows] / avg))
+                if base_scores is None:
+                    base_scores = np.zeros(len(self.labels), np.float32)
+                base_scores[rows] += idf * norm  # rows are unique within one term
+            if plist:
+                lengths = self.delta_lengths
+                for label, count in plist.items():
+                    s = count * (K1 + 1) / (count + K1 * (1 - B + B * lengths[label] / avg))
+                    delta_scores[label] = delta_scores.get(label, 0.0) + idf * s
+        delta = sorted(delta_scores.items(), key=lambda kv: kv[1], reverse=True)
+        hit_rows = np.zeros(0, np.int64)
+        if base_scores is not None:
+            base_scores[self.dead] = 0.0
+            hit_rows = np.flatnonzero(base_scores > 0)
+        # Rank the best few first; a filter that rejects most of them widens the window.
+        for want in (k, k * 8, k * 64, len(hit_rows)):
+            top = hit_rows
+            floor = -math.inf  # below this score, unseen base rows may rank higher
+            if 0 < want < len(hit_rows):
+                top = hit_rows[np.argpartition(-base_scores[hit_rows], want - 1)[:want]]  # type: ignore[index]
+            base: list[tuple[int, float]] = []
+            if len(top) and base_scores is not None:
+                order = top[np.argsort(-base_scores[top], kind="stable")]
+                base = list(
+                    zip(self.labels[order].tolist(), base_scores[order].tolist(), strict=True)
+                )
+                if len(top) < len(hit_rows):
+                    floor = base[-1][1]
+            ranked = sorted(base + delta, key=lambda kv: kv[1], reverse=True)
+            out: list[tuple[int, float]] = []
+            for label, score in ranked:
+                if score < floor:
                     break
+                if allow is None or allow(label):
+                    out.append((label, score))
+                    if len(out) >= k:
+                        return out
+            if want >= len(hit_rows):
+                break
         return out

@@ -187,16 +187,28 @@ class IndexState:
                 assert p.vectors is not None
                 self.vectors.add(labels, p.vectors)
                 self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=True)
+            if self.lexical.needs_compaction():
+                self.lexical.rebuild(self._lexical_items())
             if seq is not None:
                 self.seq = max(self.seq, seq)
+
+    def compact(self) -> None:
+        """Merge the lexical delta into its base (after a rebuild, before saving)."""
+        with self.lock.write():
+            if self.lexical.delta_size:
+                self.lexical.rebuild(self._lexical_items())
+
+    def _lexical_items(self) -> Iterator[tuple[int, str]]:
+        for entry in self.docs.values():
+            yield from zip(entry.labels, entry.chunks, strict=True)
 
     def _forget(self, key: DocKey) -> list[int]:
         entry = self.docs.pop(key, None)
         if entry is None:
             return []
-        for label, text in zip(entry.labels, entry.chunks, strict=True):
+        for label in entry.labels:
             self.owner.pop(label, None)
-            self.lexical.remove(label, text)
+            self.lexical.remove(label)
         parent = entry.doc.metadata.get("parent")
         if parent:
             self.children.get(parent, set()).discard(key)
@@ -236,16 +248,18 @@ class IndexState:
             entries = [
                 [_doc_json(e.doc), list(e.labels), list(e.chunks)] for e in self.docs.values()
             ]
+            lexical = {k: np.array(v) for k, v in self.lexical.to_arrays().items()}
+            header["dead"] = self.vectors.dead
         meta_bytes = json.dumps(entries, separators=(",", ":")).encode()
-        header["sha256"] = hashlib.sha256(faiss_bytes + meta_bytes).hexdigest()
-        header["dead"] = self.vectors.dead
+        arrays = {
+            "faiss": np.frombuffer(faiss_bytes, dtype=np.uint8),
+            "meta": np.frombuffer(meta_bytes, dtype=np.uint8),
+            **lexical,
+        }
+        header["sha256"] = _digest(arrays)
         buf = io.BytesIO()
-        np.savez(
-            buf,
-            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-            faiss=np.frombuffer(faiss_bytes, dtype=np.uint8),
-            meta=np.frombuffer(meta_bytes, dtype=np.uint8),
-        )
+        header_array = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+        np.savez(buf, header=header_array, **arrays)  # type: ignore[arg-type]
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
@@ -268,8 +282,9 @@ class IndexState:
         try:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(z["header"].tobytes())
-                faiss_bytes = z["faiss"].tobytes()
-                meta_bytes = z["meta"].tobytes()
+                arrays = {name: z[name] for name in z.files if name != "header"}
+            faiss_bytes = arrays["faiss"].tobytes()
+            meta_bytes = arrays["meta"].tobytes()
         except FileNotFoundError:
             raise
         except Exception as exc:
@@ -285,7 +300,7 @@ class IndexState:
                 f"index was built with {header.get('model')}/{header.get('dim')}/"
                 f"{header.get('kind')}, not {encoder_name}/{dim}/{kind}"
             )
-        if hashlib.sha256(faiss_bytes + meta_bytes).hexdigest() != header.get("sha256"):
+        if _digest(arrays) != header.get("sha256"):
             raise CorruptIndex("index file checksum mismatch")
         state = cls(encoder_name, dim, kind)
         try:
@@ -293,13 +308,28 @@ class IndexState:
             state.vectors.dead = int(header.get("dead", 0))
             for doc_json, labels, chunks in json.loads(meta_bytes):
                 doc = Document(**doc_json)
-                state._remember(doc, tuple(labels), tuple(chunks), add_lexical=True)
+                state._remember(doc, tuple(labels), tuple(chunks), add_lexical=False)
+            # The lexical base comes back as arrays; only its small delta is tokenised again.
+            state.lexical, delta = LexicalIndex.from_arrays(arrays)
+            for label in delta:
+                entry = state.docs[state.owner[label]]
+                state.lexical.add(label, entry.chunks[label & 0xFFF])
         except Exception as exc:
             raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
         if state.vectors.ntotal - state.vectors.dead != len(state.owner):
             raise CorruptIndex("index file holds a different number of vectors than chunks")
+        if len(state.lexical) != len(state.owner):
+            raise CorruptIndex("index file holds a different number of lexical rows than chunks")
         state.seq = int(header["seq"])
         return state
+
+
+def _digest(arrays: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return h.hexdigest()
 
 
 def _doc_json(doc: Document) -> dict[str, Any]:
