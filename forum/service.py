@@ -33,7 +33,9 @@ def list_courses(*, session: Session) -> list[Course]:
 
 def get_course(*, session: Session, slug: str) -> Course:
     """The course with this slug, or NotFound."""
-    course = session.exec(select(Course).where(Course.slug == slug)).first()
+    course = None
+    if _storable(slug):
+        course = session.exec(select(Course).where(Course.slug == slug)).first()
     if course is None:
         raise NotFound(f"No course {slug!r}; pick one from the course list.")
     return course
@@ -59,9 +61,11 @@ def list_assignments(*, session: Session, course_id: int) -> list[Assignment]:
 
 def get_assignment(*, session: Session, course: Course, slug: str) -> Assignment:
     """The assignment with this slug in this course, or NotFound."""
-    assignment = session.exec(
-        select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug)
-    ).first()
+    assignment = None
+    if _storable(slug):
+        assignment = session.exec(
+            select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug)
+        ).first()
     if assignment is None:
         raise NotFound(f"No assignment {slug!r} in {course.title}; pick one from the course page.")
     return assignment
@@ -127,9 +131,26 @@ EDIT_DENIED = "Only the author, moderators and this course's instructors can edi
 
 # Validation and limits
 
+# Ids are 32-bit integers in PostgreSQL; larger ones cannot name a row (and must not reach SQL).
+MAX_ID = 2_147_483_647
+
+
+def _valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+def _storable(text: str) -> bool:
+    # PostgreSQL text cannot hold NUL; such a slug names nothing.
+    return "\x00" not in text
+
+
+def _strip_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
 
 def _clean_title(title: str | None) -> str:
-    text = " ".join((title or "").split())
+    text = " ".join(_strip_nul(title or "").split())
     if not text:
         raise InvalidInput("The title is empty; say in a few words what goes wrong.")
     limit = get_settings().max_title_chars
@@ -139,7 +160,7 @@ def _clean_title(title: str | None) -> str:
 
 
 def _clean_body(body: str | None, what: str = "post") -> str:
-    text = (body or "").strip("\n\r ")
+    text = _strip_nul(body or "").strip("\n\r ")
     if not text.strip():
         raise InvalidInput(f"The {what} is empty; write something first.")
     limit = get_settings().max_post_chars
@@ -168,7 +189,7 @@ def _rate_limit_post(*, user: User, ip: str | None) -> None:
 
 def get_thread(*, session: Session, thread_id: int) -> Thread:
     """A visible thread, or NotFound (deleted threads are gone for everyone)."""
-    thread = session.get(Thread, thread_id)
+    thread = session.get(Thread, thread_id) if _valid_id(thread_id) else None
     if thread is None or thread.deleted_at is not None:
         raise NotFound("No such thread; it may have been deleted.")
     return thread
@@ -359,7 +380,7 @@ def set_locked(*, session: Session, user: User, thread: Thread, value: bool) -> 
 
 def get_post(*, session: Session, post_id: int) -> tuple[Post, Thread]:
     """A visible post and its thread, or NotFound."""
-    post = session.get(Post, post_id)
+    post = session.get(Post, post_id) if _valid_id(post_id) else None
     if post is None or post.deleted_at is not None:
         raise NotFound("No such post; it may have been deleted.")
     thread = get_thread(session=session, thread_id=post.thread_id)
@@ -522,7 +543,7 @@ def accept(*, session: Session, user: User, thread: Thread, post_id: int) -> Thr
         raise PermissionDenied(
             "Only the thread's author and this course's instructors can accept an answer."
         )
-    post = session.get(Post, post_id)
+    post = session.get(Post, post_id) if _valid_id(post_id) else None
     if post is None or post.thread_id != thread.id or post.deleted_at is not None:
         raise NotFound("No such reply in this thread.")
     if post.is_question:

@@ -446,3 +446,19 @@ def test_new_account_posting_is_rate_limited(
     assert "Too many posts" in r.json()["detail"]
     # An established account is not held back by the newcomer's limit.
     reply(client, world.headers["bob"], t["thread"]["id"])
+
+
+def test_out_of_range_ids_and_nul_characters_get_clear_4xx(
+    client: TestClient, world: World, session: Session
+) -> None:
+    h = world.headers["alice"]
+    assert client.get("/api/v1/threads/99999999999999999999").status_code == 404
+    assert client.get(f"/api/v1/threads/{2**40}").status_code == 404
+    assert client.patch(f"/api/v1/posts/{2**40}", json={"body": "x"}, headers=h).status_code == 404
+    assert client.get("/api/v1/courses/d%00l/threads").status_code == 404
+    t = ask(client, h, title="Null\x00 byte", body="body\x00 text")
+    r = client.post(
+        f"/api/v1/threads/{t['thread']['id']}/accept", json={"post_id": 2**40}, headers=h
+    )
+    assert r.status_code == 404
+    assert t["thread"]["title"] == "Null byte" and t["question"]["body"] == "body text"
