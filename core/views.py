@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import col, select
 
@@ -131,27 +132,29 @@ _SWAGGER_FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
 
 
 @router.get("/docs", dependencies=[Public])
-def api_docs() -> Any:
+def api_docs(request: Request) -> Any:
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    return get_swagger_ui_html(
+    page_html = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="Checkfirst API",
         swagger_js_url="/docs/assets/swagger-ui-bundle.js",
         swagger_css_url="/docs/assets/swagger-ui.css",
         swagger_favicon_url="/docs/assets/favicon-32x32.png",
-    )
+    ).body
+    text = bytes(page_html).decode()
+    # The bootstrap script is inline: give it this response's CSP nonce so that it runs.
+    nonce = getattr(request.state, "csp_nonce", "")
+    return HTMLResponse(text.replace("<script>", f'<script nonce="{nonce}">'))
 
 
 @router.get("/docs/assets/{name}", dependencies=[Public])
 def api_docs_asset(name: str) -> Any:
-    from pathlib import Path
-
-    import swagger_ui_bundle  # type: ignore[import-untyped]
+    import swagger_ui  # swagger-ui-py: Swagger UI 5 (OpenAPI 3.1), shipped as package data
 
     if name not in _SWAGGER_FILES:
         raise NotFound("No such file.")
-    return FileResponse(Path(swagger_ui_bundle.swagger_ui_path) / name)
+    return FileResponse(Path(swagger_ui.__file__).parent / "static" / name)
 
 
 @router.get("/healthz", dependencies=[Public])

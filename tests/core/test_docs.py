@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -24,3 +26,36 @@ def test_docs_page_loads_swagger_ui_from_this_server(client: TestClient) -> None
 def test_docs_assets_serve_only_known_files(client: TestClient) -> None:
     assert client.get("/docs/assets/index.html").status_code == 404
     assert client.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
+
+
+@pytest.mark.browser
+def test_docs_render_in_chromium_without_network(live_server: Any) -> None:
+    """Swagger UI shows the operations with every request outside this server blocked."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+            ],
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+
+            def guard(route: Any) -> None:
+                if route.request.url.startswith(live_server.url):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.goto(live_server.url + "/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() > 20
+        finally:
+            browser.close()
+    assert outside == []
