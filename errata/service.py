@@ -649,8 +649,21 @@ def suggest_similar(
 
     Lexical for now: query words (identifiers kept whole, e.g. ``rnn_forward``) are matched
     against each candidate's title, location and description, weighted in that order, with a
-    boost for the same assignment. The index work swaps this body for a hybrid search call.
+    boost for the same assignment. With the search index enabled, the hybrid search (meaning
+    and identifiers) answers instead; the lexical body stays for index-less runs and tests.
     """
+    if get_settings().index_enabled:
+        from index import service as index_service
+
+        found = index_service.similar_errata(
+            session=session, title=title, text=text, course_id=course_id,
+            assignment_id=assignment_id, statuses=tuple(s.value for s in SUGGEST_STATUSES),
+            limit=limit, exclude_id=exclude_id,
+        )  # fmt: skip
+        rows = {e.id: e for e in session.exec(
+            select(Erratum).where(col(Erratum.id).in_([i for i, _ in found]))
+        ).all()}  # fmt: skip
+        return [(rows[i], score) for i, score in found if i in rows]
     query = _expand(_tokens(f"{title} {text}"))
     if not query:
         return []

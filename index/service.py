@@ -92,3 +92,34 @@ def related(*, session: Session, doc_type: str, doc_id: int, limit: int = 5) -> 
         and (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE
     ]
     return out[:limit]
+
+
+def similar_errata(
+    *,
+    session: Session,
+    title: str,
+    text: str = "",
+    course_id: int | None,
+    assignment_id: int | None = None,
+    statuses: tuple[str, ...] = (),
+    limit: int = 5,
+    exclude_id: int | None = None,
+) -> list[tuple[int, float]]:
+    """Errata (id, score) like one being reported, best first: the duplicate check."""
+    q = _clean(f"{title} {text}"[:MAX_QUERY_CHARS], "Report")
+    if not q:
+        return []
+    query = Query(
+        text=q, course_id=course_id, doc_types=("erratum",), statuses=statuses, limit=limit + 5
+    )
+    scored = []
+    for h in retriever.search(session, query):
+        if h.doc_id == exclude_id:
+            continue
+        close = (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE - 0.05
+        if not close and (h.lexical_rank or 99) > 3:
+            continue
+        same_assignment = assignment_id is not None and h.assignment_id == assignment_id
+        scored.append((h.doc_id, round(h.score * (1.5 if same_assignment else 1.0), 4)))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]
