@@ -107,7 +107,10 @@ def test_erratum_duplicate_check_uses_hybrid_search(
     items = seed(forum)
     rejected = forum.erratum("LSTM a_next values off", "Not an erratum.", status="rejected")
     found = errata_service.suggest_similar(
-        forum.session, forum.course.id, None, "my LSTM output is off by a bit"  # type: ignore[arg-type]
+        forum.session,
+        forum.course.id,
+        None,
+        "my LSTM output is off by a bit",  # type: ignore[arg-type]
     )
     ids = [e.id for e, _ in found]
     assert ids[0] == items["erratum"].id
