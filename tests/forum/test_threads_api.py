@@ -462,3 +462,32 @@ def test_out_of_range_ids_and_nul_characters_get_clear_4xx(
     )
     assert r.status_code == 404
     assert t["thread"]["title"] == "Null byte" and t["question"]["body"] == "body text"
+
+
+def test_posting_is_rate_limited_per_user_and_per_ip(
+    app,
+    client: TestClient,
+    world: World,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_post", "3/60")
+    t = ask(client, world.headers["alice"])  # alice: 1 of 3
+    tid = t["thread"]["id"]
+    url = f"/api/v1/threads/{tid}/replies"
+    assert client.post(url, json={"body": "2"}, headers=world.headers["alice"]).status_code == 201
+    assert client.post(url, json={"body": "3"}, headers=world.headers["alice"]).status_code == 201
+    r = client.post(url, json={"body": "4"}, headers=world.headers["alice"])
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    # bob has posted nothing, but shares alice's address, which has used its 3 posts.
+    r = client.post(url, json={"body": "bob"}, headers=world.headers["bob"])
+    assert r.status_code == 429
+    assert "from this address" in r.json()["detail"]
+    # From another address bob gets through; alice does not (her own limit).
+    with TestClient(app, client=("10.9.8.7", 5000)) as elsewhere:
+        assert (
+            elsewhere.post(url, json={"body": "b"}, headers=world.headers["bob"]).status_code == 201
+        )
+        r = elsewhere.post(url, json={"body": "a"}, headers=world.headers["alice"])
+        assert r.status_code == 429
