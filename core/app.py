@@ -34,9 +34,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if _wants_html(request):
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        return page(  # type: ignore[no-any-return]
+        response: Response = page(
             request, "error.html", status_code=exc.status, message=exc.message, status=exc.status
         )
+        response.headers.update(headers or {})
+        return response
     return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
 
 

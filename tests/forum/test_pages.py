@@ -182,3 +182,27 @@ def test_moderator_pins_and_locks_through_forms(client: TestClient, world: World
         assert r.status_code == 303
     page = client.get(f"/threads/{tid}").text
     assert ">Unpin<" in page and ">Unlock<" in page and "badge-locked" in page
+
+
+def test_rate_limited_form_post_shows_page_with_retry_after(
+    client: TestClient,
+    world: World,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_post", "2/60")
+    t = ask(client, world.headers["mod"])
+    token = login_browser(client, "alice")
+    url = f"/threads/{t['thread']['id']}/reply"
+    ok = client.post(url, data={"csrf_token": token, "body": "one"}, follow_redirects=False)
+    assert ok.status_code == 303
+    r = client.post(
+        url,
+        data={"csrf_token": token, "body": "two"},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) >= 1
+    assert "Too many posts" in r.text
