@@ -262,14 +262,14 @@ def index_status() -> None:
     try:
         with np.load(runtime.path, allow_pickle=False) as z:
             header = json.loads(z["header"].tobytes())
-            meta = json.loads(z["meta"].tobytes())
+            documents = len(json.loads(z["meta"].tobytes()))
+            chunks = len(z["labels"])
     except Exception as exc:
         console.print(f"[red]saved index unreadable[/red] ({exc}); it is rebuilt on next start")
         raise typer.Exit(1) from None
-    chunks = sum(len(labels) for _, labels, _ in meta)
     size = runtime.path.stat().st_size
     console.print(
-        f"saved index: {len(meta)} documents, {chunks} chunks, {size / 1e6:.1f} MB, "
+        f"saved index: {documents} documents, {chunks} chunks, {size / 1e6:.1f} MB, "
         f"model {header.get('model')} (dim {header.get('dim')})"
     )
     console.print(

@@ -20,7 +20,7 @@ import numpy as np
 
 from index.chunking import chunk_text
 from index.documents import Document
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, paused_gc
 from index.vectors import MAX_CHUNKS, VectorStore, make_label
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from index.encoder import Encoder
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2
 DocKey = tuple[str, int]
 
 
@@ -101,7 +101,8 @@ def key_of(doc: Document) -> DocKey:
 def doc_chunks(doc: Document) -> list[str]:
     """The texts to embed for a document: its title in front of every chunk, for context."""
     parts = chunk_text(doc.text)[:MAX_CHUNKS]
-    return [f"{doc.title}\n{part}".strip() for part in parts]
+    # NUL separates chunk texts in the saved file; it never means anything in a post.
+    return [f"{doc.title}\n{part}".replace("\x00", " ").strip() for part in parts]
 
 
 class IndexState:
@@ -245,15 +246,23 @@ class IndexState:
                 "seq": self.seq,
             }
             faiss_bytes = self.vectors.to_bytes()
-            entries = [
-                [_doc_json(e.doc), list(e.labels), list(e.chunks)] for e in self.docs.values()
-            ]
+            entries = list(self.docs.values())
             lexical = {k: np.array(v) for k, v in self.lexical.to_arrays().items()}
             header["dead"] = self.vectors.dead
-        meta_bytes = json.dumps(entries, separators=(",", ":")).encode()
+        # Documents as compact JSON rows; chunk labels as one array and chunk texts as one
+        # NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
+        meta = [
+            [e.doc.doc_type, e.doc.doc_id, e.doc.title, e.doc.url, e.doc.course_id,
+             e.doc.assignment_id, e.doc.metadata, len(e.labels)]
+            for e in entries
+        ]  # fmt: skip
+        labels = np.fromiter((lab for e in entries for lab in e.labels), np.int64)
+        texts = "\x00".join(c for e in entries for c in e.chunks).encode()
         arrays = {
             "faiss": np.frombuffer(faiss_bytes, dtype=np.uint8),
-            "meta": np.frombuffer(meta_bytes, dtype=np.uint8),
+            "meta": np.frombuffer(json.dumps(meta, separators=(",", ":")).encode(), np.uint8),
+            "labels": labels,
+            "texts": np.frombuffer(texts, dtype=np.uint8),
             **lexical,
         }
         header["sha256"] = _digest(arrays)
@@ -303,19 +312,46 @@ class IndexState:
         if _digest(arrays) != header.get("sha256"):
             raise CorruptIndex("index file checksum mismatch")
         state = cls(encoder_name, dim, kind)
-        try:
-            state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
-            state.vectors.dead = int(header.get("dead", 0))
-            for doc_json, labels, chunks in json.loads(meta_bytes):
-                doc = Document(**doc_json)
-                state._remember(doc, tuple(labels), tuple(chunks), add_lexical=False)
-            # The lexical base comes back as arrays; only its small delta is tokenised again.
-            state.lexical, delta = LexicalIndex.from_arrays(arrays)
-            for label in delta:
-                entry = state.docs[state.owner[label]]
-                state.lexical.add(label, entry.chunks[label & 0xFFF])
-        except Exception as exc:
-            raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
+        with paused_gc():
+            try:
+                state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
+                state.vectors.dead = int(header.get("dead", 0))
+                docs, owner, children = state.docs, state.owner, state.children
+                all_labels = arrays["labels"].tolist()
+                blob = arrays["texts"].tobytes().decode()
+                all_texts = blob.split("\x00") if all_labels else []
+                if len(all_texts) != len(all_labels):
+                    raise ValueError("chunk texts and labels differ in number")
+                at = 0
+                for (
+                    doc_type,
+                    doc_id,
+                    title,
+                    url,
+                    course_id,
+                    assignment_id,
+                    metadata,
+                    n,
+                ) in json.loads(meta_bytes):
+                    doc = _document(
+                        doc_type, doc_id, title, url, course_id, assignment_id, metadata
+                    )
+                    key = (doc_type, doc_id)
+                    labels = tuple(all_labels[at : at + n])
+                    docs[key] = Entry(doc, labels, tuple(all_texts[at : at + n]))
+                    at += n
+                    for label in labels:
+                        owner[label] = key
+                    parent = doc.metadata.get("parent")
+                    if parent:
+                        children.setdefault(str(parent), set()).add(key)
+                # The lexical base comes back as arrays; only its small delta is tokenised again.
+                state.lexical, delta = LexicalIndex.from_arrays(arrays)
+                for label in delta:
+                    entry = state.docs[state.owner[label]]
+                    state.lexical.add(label, entry.chunks[label & 0xFFF])
+            except Exception as exc:
+                raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
         if state.vectors.ntotal - state.vectors.dead != len(state.owner):
             raise CorruptIndex("index file holds a different number of vectors than chunks")
         if len(state.lexical) != len(state.owner):
@@ -328,18 +364,18 @@ def _digest(arrays: dict[str, Any]) -> str:
     h = hashlib.sha256()
     for name in sorted(arrays):
         h.update(name.encode())
-        h.update(np.ascontiguousarray(arrays[name]).tobytes())
+        h.update(np.ascontiguousarray(arrays[name]).data)  # a view, no copy
     return h.hexdigest()
 
 
-def _doc_json(doc: Document) -> dict[str, Any]:
-    return {
-        "doc_type": doc.doc_type,
-        "doc_id": doc.doc_id,
-        "title": doc.title,
-        "text": "",
-        "url": doc.url,
-        "course_id": doc.course_id,
-        "assignment_id": doc.assignment_id,
-        "metadata": doc.metadata,
-    }
+def _document(
+    doc_type: str, doc_id: int, title: str, url: str, course_id: int | None,
+    assignment_id: int | None, metadata: dict[str, Any],
+) -> Document:  # fmt: skip
+    # Loading builds 100k of these: fill the frozen dataclass directly, skipping its __init__.
+    doc = object.__new__(Document)
+    doc.__dict__.update(
+        doc_type=doc_type, doc_id=doc_id, title=title, text="", url=url, course_id=course_id,
+        assignment_id=assignment_id, metadata=metadata,
+    )  # fmt: skip
+    return doc
