@@ -284,3 +284,19 @@ def test_concurrent_writers_never_see_database_is_locked(
     assert len(replies) == busy.reply_count == expected_replies
     # Everyone but alice (the author) up-voted the question 4 times: one vote each counts.
     assert busy.score == len(writers) - 1
+
+
+# A3: privileged fields in bodies
+
+
+def test_register_with_role_admin_creates_a_learner(client: TestClient, session: Session) -> None:
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"username": "mallory", "password": "s3cret-pass", "role": "admin", "id": 1,
+              "is_active": True, "is_system": True, "password_hash": "x"},
+    )  # fmt: skip
+    assert r.status_code == 201
+    assert r.json()["role"] == "learner"
+    user = session.exec(select(User).where(User.username == "mallory")).one()
+    assert (user.role.value, user.is_system) == ("learner", False)
+    assert user.password_hash.startswith("$argon2id$")
