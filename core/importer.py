@@ -66,7 +66,7 @@ class RecordBase(BaseModel):
 def local_id(external_id: str, kind: str) -> int | None:
     """The row id behind an exported ``checkfirst:<kind>:<id>`` external id, if it is one."""
     match = _LOCAL_ID.match(external_id)
-    if match and match.group(1) == kind:
+    if match and match.group(1) == kind and int(match.group(2)) <= 2_147_483_647:
         return int(match.group(2))
     return None
 

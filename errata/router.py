@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from sqlmodel import col, select
 
@@ -15,6 +15,7 @@ from errata import importer, notifications
 from errata import service as errata_service
 from errata.models import Erratum, ErratumStatus
 from errata.schemas import (
+    MAX_ID,
     AffectsResult,
     DuplicateBody,
     ErratumCreate,
@@ -33,6 +34,7 @@ router = APIRouter(tags=["errata"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/errata", response_model=Page[ErratumPublic])
@@ -91,7 +93,7 @@ def similar_errata(
 
 
 @router.get("/errata/{erratum_id}", response_model=ErratumDetail)
-def read_erratum(erratum_id: int, session: SessionDep, user: OptionalUser) -> ErratumDetail:
+def read_erratum(erratum_id: Id, session: SessionDep, user: OptionalUser) -> ErratumDetail:
     """One erratum with its history and linked threads."""
     erratum = errata_service.get(session=session, erratum_id=erratum_id)
     return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
@@ -106,7 +108,7 @@ def report_erratum(body: ErratumCreate, session: SessionDep, user: CurrentUser) 
 
 @router.patch("/errata/{erratum_id}", response_model=ErratumDetail)
 def edit_erratum(
-    erratum_id: int, body: ErratumUpdate, session: SessionDep, user: CurrentUser
+    erratum_id: Id, body: ErratumUpdate, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Edit the description (the reporter while pending; moderators always)."""
     erratum = errata_service.edit(session=session, user=user, erratum_id=erratum_id, data=body)
@@ -119,7 +121,7 @@ def _moved(session: SessionDep, user: CurrentUser, erratum: Erratum) -> ErratumD
 
 @router.post("/errata/{erratum_id}/verify", response_model=ErratumDetail)
 def verify_erratum(
-    erratum_id: int, session: SessionDep, user: CurrentUser, body: TransitionBody | None = None
+    erratum_id: Id, session: SessionDep, user: CurrentUser, body: TransitionBody | None = None
 ) -> ErratumDetail:
     """Confirm the erratum (moderators and the course's instructors)."""
     erratum = errata_service.transition(
@@ -134,7 +136,7 @@ def verify_erratum(
 
 @router.post("/errata/{erratum_id}/reject", response_model=ErratumDetail)
 def reject_erratum(
-    erratum_id: int, body: TransitionBody, session: SessionDep, user: CurrentUser
+    erratum_id: Id, body: TransitionBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Not an erratum: the reason is shown to learners."""
     erratum = errata_service.transition(
@@ -149,7 +151,7 @@ def reject_erratum(
 
 @router.post("/errata/{erratum_id}/duplicate", response_model=ErratumDetail)
 def mark_duplicate(
-    erratum_id: int, body: DuplicateBody, session: SessionDep, user: CurrentUser
+    erratum_id: Id, body: DuplicateBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """A duplicate of another erratum of the same course."""
     erratum = errata_service.transition(
@@ -165,7 +167,7 @@ def mark_duplicate(
 
 @router.post("/errata/{erratum_id}/fix", response_model=ErratumDetail)
 def mark_fixed(
-    erratum_id: int, body: FixBody, session: SessionDep, user: CurrentUser
+    erratum_id: Id, body: FixBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Fixed in a notebook version (a verified erratum only)."""
     erratum = errata_service.transition(
@@ -180,7 +182,7 @@ def mark_fixed(
 
 
 @router.post("/errata/{erratum_id}/affects", response_model=AffectsResult)
-def toggle_affects(erratum_id: int, session: SessionDep, user: CurrentUser) -> AffectsResult:
+def toggle_affects(erratum_id: Id, session: SessionDep, user: CurrentUser) -> AffectsResult:
     """Mark "affects me too", or take the mark back."""
     marked, count = errata_service.toggle_affects(session=session, user=user, erratum_id=erratum_id)
     return AffectsResult(affects_me=marked, affects_count=count)
@@ -188,7 +190,7 @@ def toggle_affects(erratum_id: int, session: SessionDep, user: CurrentUser) -> A
 
 @router.post("/errata/{erratum_id}/links", response_model=ErratumDetail)
 def link_thread(
-    erratum_id: int, body: LinkBody, session: SessionDep, user: CurrentUser
+    erratum_id: Id, body: LinkBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Link a thread that discusses this erratum."""
     errata_service.link_thread(
@@ -200,7 +202,7 @@ def link_thread(
 
 @router.delete("/errata/{erratum_id}/links/{thread_id}", response_model=ErratumDetail)
 def unlink_thread(
-    erratum_id: int, thread_id: int, session: SessionDep, user: CurrentUser
+    erratum_id: Id, thread_id: Id, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     errata_service.unlink_thread(
         session=session, user=user, erratum_id=erratum_id, thread_id=thread_id
@@ -269,7 +271,7 @@ def list_notifications(
 @router.post(
     "/notifications/{notification_id}/read", response_model=Message, tags=["notifications"]
 )
-def read_notification(notification_id: int, session: SessionDep, user: CurrentUser) -> Message:
+def read_notification(notification_id: Id, session: SessionDep, user: CurrentUser) -> Message:
     assert user.id is not None
     notifications.mark_read(session=session, user_id=user.id, ids=[notification_id])
     return Message(detail="Marked read.")

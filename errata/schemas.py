@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from errata.models import ErratumKind, ErratumStatus
+
+# Database ids fit a 32-bit integer column; larger ones are refused as input, not as a 500.
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # Inputs read only these fields; a learner sending status, verifier_id or affects_count has them
@@ -27,8 +32,8 @@ class ErratumCreate(_Input):
     published_output: str = Field(default="", max_length=1_000_000)
     corrected_output: str = Field(default="", max_length=1_000_000)
     workaround: str = Field(default="", max_length=1_000_000)
-    source_thread_id: int | None = None
-    source_post_id: int | None = None
+    source_thread_id: DbId | None = None
+    source_post_id: DbId | None = None
 
 
 # Editing: any subset of the describing fields; the status changes only through transitions.
@@ -48,7 +53,7 @@ class TransitionBody(_Input):
 
 
 class DuplicateBody(TransitionBody):
-    duplicate_of: int
+    duplicate_of: DbId
 
 
 class FixBody(TransitionBody):
@@ -56,7 +61,7 @@ class FixBody(TransitionBody):
 
 
 class LinkBody(_Input):
-    thread_id: int
+    thread_id: DbId
 
 
 # Outputs

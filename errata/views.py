@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -26,10 +26,11 @@ from core.templating import context_processors, page, templates
 from errata import notifications
 from errata import service as errata_service
 from errata.models import Erratum, ErratumKind, ErratumStatus
-from errata.schemas import ErratumCreate, ErratumUpdate
+from errata.schemas import MAX_ID, ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
 
 router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 PAGE_SIZE = 20
 S = ErratumStatus
@@ -281,8 +282,8 @@ def report_form(
     session: SessionDep,
     course: Annotated[str | None, Query(max_length=80)] = None,
     assignment: Annotated[str | None, Query(max_length=80)] = None,
-    thread: int | None = None,
-    post: int | None = None,
+    thread: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    post: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Any:
     """The report form, prefilled when it comes from a thread or a reply."""
     if thread is not None or post is not None:
@@ -324,8 +325,8 @@ def report_submit(
     published_output: Annotated[str, Form(max_length=1_000_000)] = "",
     corrected_output: Annotated[str, Form(max_length=1_000_000)] = "",
     workaround: Annotated[str, Form(max_length=1_000_000)] = "",
-    thread_id: Annotated[int | None, Form()] = None,
-    post_id: Annotated[int | None, Form()] = None,
+    thread_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+    post_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Any:
     values = _form_values(
         title=title,
@@ -373,7 +374,7 @@ def report_submit(
 
 
 @router.get("/errata/{erratum_id}/edit")
-def edit_form(request: Request, erratum_id: int, user: CurrentUser, session: SessionDep) -> Any:
+def edit_form(request: Request, erratum_id: Id, user: CurrentUser, session: SessionDep) -> Any:
     erratum = errata_service.get(session=session, erratum_id=erratum_id)
     if not errata_service.can_edit(session=session, user=user, erratum=erratum):
         raise PermissionDenied("Only the reporter (while pending) and moderators can edit this.")
@@ -389,7 +390,7 @@ def edit_form(request: Request, erratum_id: int, user: CurrentUser, session: Ses
 @router.post("/errata/{erratum_id}/edit")
 def edit_submit(
     request: Request,
-    erratum_id: int,
+    erratum_id: Id,
     user: CurrentUser,
     session: SessionDep,
     title: Annotated[str, Form(max_length=1000)] = "",
@@ -469,13 +470,13 @@ def _detail_page(
 
 
 @router.get("/errata/{erratum_id}")
-def erratum_page(request: Request, erratum_id: int, user: OptionalUser, session: SessionDep) -> Any:
+def erratum_page(request: Request, erratum_id: Id, user: OptionalUser, session: SessionDep) -> Any:
     erratum = errata_service.get(session=session, erratum_id=erratum_id)
     return _detail_page(request, session, user, erratum)
 
 
 @router.post("/errata/{erratum_id}/affects")
-def affects_submit(erratum_id: int, user: CurrentUser, session: SessionDep) -> Any:
+def affects_submit(erratum_id: Id, user: CurrentUser, session: SessionDep) -> Any:
     errata_service.toggle_affects(session=session, user=user, erratum_id=erratum_id)
     return _see(f"/errata/{erratum_id}")
 
@@ -483,7 +484,7 @@ def affects_submit(erratum_id: int, user: CurrentUser, session: SessionDep) -> A
 @router.post("/errata/{erratum_id}/transition")
 def transition_submit(
     request: Request,
-    erratum_id: int,
+    erratum_id: Id,
     user: CurrentUser,
     session: SessionDep,
     action: Annotated[str, Form(max_length=20)] = "",
@@ -499,7 +500,7 @@ def transition_submit(
     target_id: int | None = None
     if action == "duplicate":
         digits = duplicate_of.strip().lstrip("#")
-        if not digits.isdigit():
+        if not digits.isdigit() or int(digits) > MAX_ID:
             raise InvalidInput("Give the number of the original erratum, e.g. 12.")
         target_id = int(digits)
     errata_service.transition(
@@ -516,14 +517,14 @@ def transition_submit(
 
 @router.post("/errata/{erratum_id}/links")
 def link_submit(
-    erratum_id: int,
+    erratum_id: Id,
     user: CurrentUser,
     session: SessionDep,
     thread: Annotated[str, Form(max_length=300)] = "",
 ) -> Any:
     """Link a thread by its number or its address (…/threads/12)."""
     ref = thread.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
-    if not ref.isdigit():
+    if not ref.isdigit() or int(ref) > MAX_ID:
         raise InvalidInput("Give the thread's number or address, e.g. /threads/12.")
     errata_service.link_thread(
         session=session, user=user, erratum_id=erratum_id, thread_id=int(ref)
@@ -598,7 +599,7 @@ def notifications_page(
 def notifications_read(
     user: CurrentUser,
     session: SessionDep,
-    notification_id: Annotated[int | None, Form()] = None,
+    notification_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     next: Annotated[str, Form(max_length=300)] = "",
 ) -> Any:
     """Mark one notification read (and follow it), or all of them."""
