@@ -136,12 +136,14 @@ def rebuild(
     *,
     checkpoint: Path | None = None,
     progress: ProgressFn | None = None,
+    publish: Callable[[IndexState], None] | None = None,
 ) -> IndexState:
     """A fresh index from the database: every searchable document, then the events since.
 
     With ``checkpoint``, progress is saved there every few hundred documents and a later call
     resumes from it (the partial index knows which documents it holds and which event it
-    started at), so an interrupted rebuild does not start over.
+    started at), so an interrupted rebuild does not start over. ``publish`` receives the
+    index as soon as it exists, so a fresh server answers from it while it fills.
     """
     state: IndexState | None = None
     if checkpoint is not None and checkpoint.exists():
@@ -153,6 +155,8 @@ def rebuild(
     if state is None or max_seq(session) < state.seq:
         state = IndexState(encoder.model_name, encoder.dim, kind)
         state.seq = max_seq(session)
+    if publish:
+        publish(state)  # searchable while it fills: each batch lands atomically
     todo = sorted(searchable_keys(session) - state.doc_keys())
     total = len(todo) + len(state.docs)
     done = len(state.docs)

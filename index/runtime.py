@@ -8,6 +8,7 @@ applies pending events in the caller's thread, so tests and the CLI read their o
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -29,6 +30,11 @@ def _session() -> Session:
     from core.db import get_engine
 
     return Session(get_engine(), expire_on_commit=False)
+
+
+@functools.cache
+def _warming_up() -> IndexState:
+    return IndexState("", 1)
 
 
 class Runtime:
@@ -102,12 +108,21 @@ class Runtime:
                 tmp.unlink(missing_ok=True)
 
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
-        state = rebuild(session, encoder, self.settings.index_kind, checkpoint=self.checkpoint)
+        state = rebuild(
+            session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
+            publish=self._publish,
+        )  # fmt: skip
         self._tailer = Tailer()
         state.save(self.path)
         self.checkpoint.unlink(missing_ok=True)
         self._saved_seq = state.seq
         return state
+
+    def _publish(self, state: IndexState) -> None:
+        # Only a process with an indexer thread serves a filling index; elsewhere callers
+        # (CLI, tests) wait for the whole rebuild through the apply lock.
+        if self.running:
+            self._state = state
 
     # Keeping current
 
@@ -123,10 +138,15 @@ class Runtime:
                 return 0
 
     def ready(self) -> IndexState:
-        """The state to search: current as of now unless a background thread keeps it so."""
+        """The state to search: current as of now unless a background thread keeps it so.
+
+        While the thread is still loading the model and the saved index, searches get an empty
+        index (no results) rather than waiting; a rebuild is searchable while it fills.
+        """
         if not self.running:
             self.sync()
-        return self.state()
+            return self.state()
+        return self._state or _warming_up()
 
     def save(self) -> None:
         with self._apply_lock:

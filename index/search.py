@@ -63,7 +63,7 @@ def search_state(
     text = query.text.strip()
     terms = tokenize(" ".join((text, *query.terms)))
     dense_text = text or " ".join(query.terms)
-    if not dense_text and not terms:
+    if (not dense_text and not terms) or not state.docs:
         return []
     # Encode before taking the lock: it is the slow part and needs no index state.
     qvec = encoder.encode_query(dense_text) if mode != "lexical" and dense_text else None
