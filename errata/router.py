@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
 from core.db import SessionDep
 from core.policy import CurrentUser, OptionalUser, ensure_can_moderate_course
+from core.router import client_ip
 from core.schemas import Message, Page
 from errata import importer, notifications
 from errata import service as errata_service
@@ -100,9 +101,11 @@ def read_erratum(erratum_id: Id, session: SessionDep, user: OptionalUser) -> Err
 
 
 @router.post("/errata", response_model=ErratumDetail, status_code=201)
-def report_erratum(body: ErratumCreate, session: SessionDep, user: CurrentUser) -> ErratumDetail:
+def report_erratum(
+    body: ErratumCreate, request: Request, session: SessionDep, user: CurrentUser
+) -> ErratumDetail:
     """Report an erratum; it starts as ``reported`` until a moderator verifies it."""
-    erratum = errata_service.report(session=session, user=user, data=body)
+    erratum = errata_service.report(session=session, user=user, data=body, ip=client_ip(request))
     return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
 
 

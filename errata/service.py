@@ -116,13 +116,16 @@ def _check_lengths(values: dict[str, Any]) -> None:
             raise InvalidInput(f"The {label} is longer than {limit} characters; shorten it.")
 
 
-def _check_rate(user: User) -> None:
+def _check_rate(user: User, ip: str | None) -> None:
+    """Reports per user and per IP (ACCEPTANCE B1); staff are not limited."""
     settings = get_settings()
     if settings.rate_limits_enabled and user.role == Role.learner:
         limiter.hit(f"report-user:{user.id}", settings.rate_report, what="erratum reports")
+        if ip:
+            limiter.hit(f"report-ip:{ip}", settings.rate_report, what="erratum reports")
 
 
-def report(*, session: Session, user: User, data: ErratumCreate) -> Erratum:
+def report(*, session: Session, user: User, data: ErratumCreate, ip: str | None = None) -> Erratum:
     """A learner reports an erratum; it starts as ``reported`` whatever the body says (A3)."""
     assert user.id is not None
     course = get_course(session=session, slug=data.course)
@@ -139,7 +142,7 @@ def report(*, session: Session, user: User, data: ErratumCreate) -> Erratum:
     values = data.model_dump(exclude={"course", "assignment", "source_thread_id", "source_post_id"})
     values["title"] = _clean_title(values["title"])
     _check_lengths(values)
-    _check_rate(user)
+    _check_rate(user, ip)
     erratum = Erratum(
         **values,
         course_id=course.id,

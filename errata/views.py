@@ -21,6 +21,7 @@ from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.markdown import render
 from core.models import CourseRole, Role, User
 from core.policy import CurrentUser, OptionalUser, can_moderate_course
+from core.router import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from errata import notifications
@@ -356,7 +357,9 @@ def report_submit(
             source_post_id=post_id,
             **{**values, "kind": kind or ErratumKind.wrong_expected_output.value},  # type: ignore[arg-type]
         )
-        erratum = errata_service.report(session=session, user=user, data=data)
+        erratum = errata_service.report(
+            session=session, user=user, data=data, ip=client_ip(request)
+        )
     except ValidationError as exc:
         message = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()[:3])
         return _report_page(

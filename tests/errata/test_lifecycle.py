@@ -224,3 +224,14 @@ def test_list_defaults_to_verified_and_fixed_and_filters_by_version(
     assert r.json()["count"] == 1
     r = client.get(f"{API}/errata", params={"course": world.course.slug, "limit": 1, "offset": 1})
     assert r.json()["count"] == 2 and len(r.json()["data"]) == 1
+
+
+def test_report_rate_limit_counts_per_ip_too(
+    client: TestClient, world: World, token_for: Any
+) -> None:
+    first, second = token_for(world.learner), token_for(world.other_learner)
+    for _ in range(10):
+        assert _report(client, first, world).status_code == 201
+    r = _report(client, second, world)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert "Too many erratum reports" in r.json()["detail"]
