@@ -300,3 +300,55 @@ def test_register_with_role_admin_creates_a_learner(client: TestClient, session:
     user = session.exec(select(User).where(User.username == "mallory")).one()
     assert (user.role.value, user.is_system) == ("learner", False)
     assert user.password_hash.startswith("$argon2id$")
+
+
+def _process_writer(env: dict[str, str], user_id: int, thread_id: int, count: int) -> str:
+    """Runs in a separate process: its own engine, its own connections, the same database."""
+    import os
+
+    os.environ.update(env)
+    from core.db import get_engine
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    get_settings().rate_limits_enabled = False
+    from forum import service
+
+    try:
+        for i in range(count):
+            with Session(get_engine(), expire_on_commit=False) as s:
+                user = s.get(User, user_id)
+                thread = s.get(Thread, thread_id)
+                assert user is not None and thread is not None
+                service.create_reply(session=s, user=user, thread=thread, body=f"p{i}")
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        return repr(exc)
+    return "ok"
+
+
+def test_concurrent_writer_processes_never_see_database_is_locked(
+    world: World, session: Session, test_env: dict[str, str]
+) -> None:
+    import multiprocessing
+
+    from core.db import get_engine
+    from forum import service
+
+    with Session(get_engine(), expire_on_commit=False) as s:
+        author = s.get(User, world.users["alice"].id)
+        assert author is not None
+        thread = service.create_thread(
+            session=s, user=author, course=world.course, title="Multi-process", body="Go"
+        )
+    names = ["bob", "teacher", "stranger", "mod"]
+    per_process = 15
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(len(names)) as pool:
+        results = pool.starmap(
+            _process_writer,
+            [(test_env, world.users[n].id, thread.id, per_process) for n in names],
+        )
+    assert results == ["ok"] * len(names)
+    session.expire_all()
+    busy = session.get(Thread, thread.id)
+    assert busy is not None and busy.reply_count == len(names) * per_process
