@@ -148,7 +148,6 @@ def _strip_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
-
 def _clean_title(title: str | None) -> str:
     text = " ".join(_strip_nul(title or "").split())
     if not text:
