@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -103,9 +102,13 @@ class Runtime:
 
     def _remove_leftovers(self) -> None:
         # A save killed midway leaves its temp file behind (the real file is intact: X3).
+        # Another worker may be saving right now: only files older than any save are litter.
         for tmp in self.index_dir.glob(".*.tmp"):
-            if f".{os.getpid()}." not in tmp.name:
-                tmp.unlink(missing_ok=True)
+            try:
+                if time.time() - tmp.stat().st_mtime > 600:
+                    tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
         state = rebuild(
