@@ -90,21 +90,37 @@ def system_user(session: Session) -> User:
 
 
 def course_and_assignment(session: Session, record: RecordBase) -> tuple[Course, Assignment | None]:
-    """The record's course and assignment, created when unknown (titles default to the slug)."""
-    course = session.exec(select(Course).where(Course.slug == record.course)).first()
+    """The record's course and assignment, created when unknown (titles default to the slug).
+
+    Ids found by a query (so already committed) are remembered for the session's later lines;
+    rows created in this line's transaction are not, so a rolled-back line leaves no stale id.
+    """
+    cache: dict[tuple[str, str | None], int] = session.info.setdefault("import_ids", {})
+    course = _cached(session, Course, cache.get((record.course, None)))
+    if course is None:
+        course = session.exec(select(Course).where(Course.slug == record.course)).first()
+        if course is not None and course.id is not None:
+            cache[(record.course, None)] = course.id
+            _keep(session, course)
     if course is None:
         course = Course(slug=record.course, title=record.course_title or record.course)
         session.add(course)
         session.flush()
     if not record.assignment:
         return course, None
-    assignment = session.exec(
-        select(Assignment).where(
-            Assignment.course_id == course.id, Assignment.slug == record.assignment
-        )
-    ).first()
+    assert course.id is not None
+    key = (record.course, record.assignment)
+    assignment = _cached(session, Assignment, cache.get(key))
+    if assignment is None or assignment.course_id != course.id:
+        assignment = session.exec(
+            select(Assignment).where(
+                Assignment.course_id == course.id, Assignment.slug == record.assignment
+            )
+        ).first()
+        if assignment is not None and assignment.id is not None:
+            cache[key] = assignment.id
+            _keep(session, assignment)
     if assignment is None:
-        assert course.id is not None
         assignment = Assignment(
             course_id=course.id,
             slug=record.assignment,
@@ -113,6 +129,16 @@ def course_and_assignment(session: Session, record: RecordBase) -> tuple[Course,
         session.add(assignment)
         session.flush()
     return course, assignment
+
+
+def _keep(session: Session, row: Any) -> None:
+    # The identity map holds rows weakly; a strong reference keeps cached rows in it.
+    session.info.setdefault("import_rows", []).append(row)
+
+
+def _cached(session: Session, model: type[Any], row_id: int | None) -> Any:
+    # session.get answers from the identity map without a query when the row is loaded.
+    return session.get(model, row_id) if row_id is not None else None
 
 
 def validation_message(exc: ValidationError) -> str:
