@@ -237,30 +237,33 @@ class LexicalIndex:
                 for label, count in plist.items():
                     s = count * (K1 + 1) / (count + K1 * (1 - B + B * lengths[label] / avg))
                     delta_scores[label] = delta_scores.get(label, 0.0) + idf * s
+        # Each segment ranked and filtered on its own, then merged: both lists are sorted.
         delta = sorted(delta_scores.items(), key=lambda kv: kv[1], reverse=True)
-        hit_rows = np.zeros(0, np.int64)
+        if allow is not None:
+            delta = [(label, score) for label, score in delta if allow(label)]
+        base: list[tuple[int, float]] = []
         if base_scores is not None:
             base_scores[self.dead] = 0.0
-            hit_rows = np.flatnonzero(base_scores > 0)
-        # Rank the best few first; a filter that rejects most of them widens the window.
-        for want in (k, k * 8, k * 64, len(hit_rows)):
+            base = self._top_rows(base_scores, k, allow)
+        return sorted(base + delta[:k], key=lambda kv: kv[1], reverse=True)[:k]
+
+    def _top_rows(
+        self, scores: NDArray[np.float32], k: int, allow: Callable[[int], bool] | None
+    ) -> list[tuple[int, float]]:
+        """The best ``k`` base rows that ``allow`` keeps. Windows of the top scores widen until
+        ``k`` pass the filter; all rows above a window's edge are inside it, so the result is
+        exact."""
+        hit_rows = np.flatnonzero(scores > 0)
+        out: list[tuple[int, float]] = []
+        for want in (k, k * 8, k * 64, len(hit_rows)) if allow is not None else (k,):
             top = hit_rows
-            floor = -math.inf  # below this score, unseen base rows may rank higher
             if 0 < want < len(hit_rows):
-                top = hit_rows[np.argpartition(-base_scores[hit_rows], want - 1)[:want]]  # type: ignore[index]
-            base: list[tuple[int, float]] = []
-            if len(top) and base_scores is not None:
-                order = top[np.argsort(-base_scores[top], kind="stable")]
-                base = list(
-                    zip(self.labels[order].tolist(), base_scores[order].tolist(), strict=True)
-                )
-                if len(top) < len(hit_rows):
-                    floor = base[-1][1]
-            ranked = sorted(base + delta, key=lambda kv: kv[1], reverse=True)
-            out: list[tuple[int, float]] = []
-            for label, score in ranked:
-                if score < floor:
-                    break
+                top = hit_rows[np.argpartition(-scores[hit_rows], want - 1)[:want]]
+            order = top[np.argsort(-scores[top], kind="stable")]
+            out = []
+            for label, score in zip(
+                self.labels[order].tolist(), scores[order].tolist(), strict=True
+            ):
                 if allow is None or allow(label):
                     out.append((label, score))
                     if len(out) >= k:
