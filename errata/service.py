@@ -417,12 +417,12 @@ def toggle_affects(*, session: Session, user: User, erratum_id: int) -> tuple[bo
         session.execute(delete(ErratumAffect).where(col(ErratumAffect.id) == existing.id))
         marked = False
     else:
+        session.add(ErratumAffect(erratum_id=erratum_id, user_id=user.id))
         try:
-            with session.begin_nested():
-                session.add(ErratumAffect(erratum_id=erratum_id, user_id=user.id))
+            session.flush()
         except IntegrityError:
-            # A double click raced us; the mark exists, which is what the user wanted.
-            pass
+            # A double click raced us: the mark exists, which is what the user wanted.
+            session.rollback()
         marked = True
     _recount_affects(session, erratum_id)
     session.commit()
