@@ -235,3 +235,26 @@ def test_report_rate_limit_counts_per_ip_too(
     r = _report(client, second, world)
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert "Too many erratum reports" in r.json()["detail"]
+
+
+def test_link_thread_by_reporter_or_moderator_only(
+    client: TestClient, world: World, token_for: Any, session: Session
+) -> None:
+    from forum.models import Thread
+
+    here = Thread(course_id=world.course.id, author_id=world.learner.id, title="same bug")
+    there = Thread(course_id=world.other_course.id, author_id=world.learner.id, title="other")
+    session.add_all([here, there])
+    session.commit()
+    eid = _report(client, token_for(world.learner), world).json()["id"]
+    url = f"{API}/errata/{eid}/links"
+    r = client.post(url, json={"thread_id": here.id}, headers=token_for(world.other_learner))
+    assert r.status_code == 403
+    r = client.post(url, json={"thread_id": there.id}, headers=token_for(world.learner))
+    assert r.status_code == 422 and "another course" in r.json()["detail"]
+    r = client.post(url, json={"thread_id": here.id}, headers=token_for(world.learner))
+    assert r.status_code == 200 and [t["id"] for t in r.json()["threads"]] == [here.id]
+    r = client.delete(f"{url}/{here.id}", headers=token_for(world.learner))
+    assert r.status_code == 403
+    r = client.delete(f"{url}/{here.id}", headers=token_for(world.instructor))
+    assert r.status_code == 200 and r.json()["threads"] == []
