@@ -38,6 +38,18 @@ def max_seq(session: Session) -> int:
     return int(session.exec(select(func.max(IndexEvent.seq))).one() or 0)
 
 
+def event_stamp(session: Session, seq: int) -> str:
+    """When event ``seq`` was written: saved with the index so that a file made against another
+    (recreated or restored) database is recognised as stale even if that one has more events."""
+    event = session.get(IndexEvent, seq) if seq else None
+    return event.created_at.isoformat() if event is not None else ""
+
+
+def check_stamp(session: Session, state: IndexState) -> None:
+    if state.seq and state.stamp != event_stamp(session, state.seq):
+        raise StaleIndex(f"index event {state.seq} is not the one the saved index reflects")
+
+
 def searchable_keys(session: Session) -> set[DocKey]:
     """Every (type, id) the registered loaders say should be searchable."""
     keys: set[DocKey] = set()
@@ -149,8 +161,10 @@ def rebuild(
     if checkpoint is not None and checkpoint.exists():
         try:
             state = IndexState.load(checkpoint, encoder.model_name, encoder.dim, kind)
+            check_stamp(session, state)
             log.info("resuming index rebuild: %d documents already done", len(state.docs))
-        except (CorruptIndex, OSError) as exc:
+        except (CorruptIndex, StaleIndex, OSError) as exc:
+            state = None
             log.warning("ignoring unusable rebuild checkpoint: %s", exc)
     if state is None or max_seq(session) < state.seq:
         state = IndexState(encoder.model_name, encoder.dim, kind)
@@ -172,10 +186,12 @@ def rebuild(
         if progress:
             progress(done, total)
         if checkpoint is not None and since_checkpoint >= 512:
+            state.stamp = event_stamp(session, state.seq)
             state.save(checkpoint)
             since_checkpoint = 0
     Tailer().catch_up(session, state, encoder)
     state.compact()
+    state.stamp = event_stamp(session, state.seq)
     return state
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core.settings import Settings, get_settings
 from index.encoder import Encoder, get_encoder
-from index.indexer import StaleIndex, Tailer, rebuild
+from index.indexer import StaleIndex, Tailer, check_stamp, event_stamp, rebuild
 from index.store import CorruptIndex, IndexState
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class Runtime:
         with _session() as session:
             try:
                 state = IndexState.load(self.path, encoder.model_name, encoder.dim, kind)
+                check_stamp(session, state)
                 self._tailer = Tailer()
                 self._tailer.catch_up(session, state, encoder)
                 log.info("index loaded: %d chunks at event %d", state.chunk_count(), state.seq)
@@ -156,6 +157,8 @@ class Runtime:
             state = self._state
             if state is None or state.seq == self._saved_seq:
                 return
+            with _session() as session:
+                state.stamp = event_stamp(session, state.seq)
             state.save(self.path)
             self._saved_seq = state.seq
 

@@ -121,6 +121,8 @@ class IndexState:
         self.children: dict[str, set[DocKey]] = {}
         # Every event up to ``seq`` is reflected (see ``index.indexer`` for gaps above it).
         self.seq = 0
+        # When event ``seq`` was written (see ``index.indexer.event_stamp``).
+        self.stamp = ""
 
     # Reading (callers hold lock.read())
 
@@ -244,6 +246,7 @@ class IndexState:
                 "dim": self.dim,
                 "kind": self.kind,
                 "seq": self.seq,
+                "stamp": self.stamp,
             }
             faiss_bytes = self.vectors.to_bytes()
             entries = list(self.docs.values())
@@ -357,6 +360,7 @@ class IndexState:
         if len(state.lexical) != len(state.owner):
             raise CorruptIndex("index file holds a different number of lexical rows than chunks")
         state.seq = int(header["seq"])
+        state.stamp = str(header.get("stamp", ""))
         return state
 
 

@@ -106,6 +106,27 @@ def test_startup_rebuilds_when_file_is_ahead_of_database(
     assert restarted.state().seq < 10_000
 
 
+def test_startup_rebuilds_when_file_is_from_another_database(
+    forum: Forum, index_runtime: Runtime
+) -> None:
+    from core.models import User
+    from forum.models import Course
+    from tests.conftest import _truncate_all
+
+    seed(forum)
+    index_runtime.sync()
+    index_runtime.save()
+    _truncate_all()  # a new database that will have more events than the file reflects
+    forum.user, forum.course = User(username="other"), Course(slug="x", title="X")
+    forum.session.add_all([forum.user, forum.course])
+    forum.session.commit()
+    for i in range(5):
+        forum.thread(f"Unrelated question {i}", "Something else entirely.")
+    forum.thread("The bptt_step question again", "bptt_step")
+    restarted = fresh(index_runtime)
+    assert_no_drift(restarted, forum.session)
+
+
 def test_startup_rebuilds_when_model_differs(
     forum: Forum, index_runtime: Runtime, encoder: Any
 ) -> None:
@@ -205,7 +226,7 @@ def test_rebuild_resumes_from_checkpoint(
 
     docs, _ = load_documents(session, keep)
     partial.apply(partial.prepare(docs, encoder), [])
-    partial.seq = full.seq
+    partial.seq, partial.stamp = full.seq, full.stamp
     checkpoint = index_runtime.checkpoint
     partial.save(checkpoint)
     calls = counting(monkeypatch, encoder)
