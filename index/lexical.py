@@ -204,9 +204,15 @@ class LexicalIndex:
     # Searching
 
     def search(
-        self, terms: list[str], k: int, allow: Callable[[int], bool] | None = None
+        self,
+        terms: list[str],
+        k: int,
+        allow: Callable[[int], bool] | None = None,
+        base_mask: NDArray[np.bool_] | None = None,
     ) -> list[tuple[int, float]]:
-        """The ``k`` best (label, BM25 score) pairs for query ``terms``, filtered by ``allow``."""
+        """The ``k`` best (label, BM25 score) pairs for query ``terms``, filtered by ``allow``;
+        ``base_mask`` (rows of the base segment that pass the same filter) spares calling
+        ``allow`` on base rows."""
         n = self.live
         if n == 0 or not terms:
             return []
@@ -244,7 +250,11 @@ class LexicalIndex:
         base: list[tuple[int, float]] = []
         if base_scores is not None:
             base_scores[self.dead] = 0.0
-            base = self._top_rows(base_scores, k, allow)
+            if base_mask is not None:
+                base_scores[~base_mask] = 0.0
+                base = self._top_rows(base_scores, k, None)
+            else:
+                base = self._top_rows(base_scores, k, allow)
         return sorted(base + delta[:k], key=lambda kv: kv[1], reverse=True)[:k]
 
     def _top_rows(

@@ -102,7 +102,12 @@ def search_state(
                     break
         if mode != "dense" and terms:
             rank = 0
-            lexical = state.lexical.search(terms, depth * 2, allow)
+            mask = None
+            if filtered:
+                mask = state.base_row_mask(
+                    query.course_id, query.assignment_id, query.doc_types, query.statuses
+                )
+            lexical = state.lexical.search(terms, depth, allow if filtered else None, mask)
             if phrase:
                 # A pasted error message matched verbatim beats the same words scattered.
                 lexical.sort(key=lambda ls: (phrase not in _flat(state, ls[0]), -ls[1]))

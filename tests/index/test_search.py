@@ -91,16 +91,34 @@ def test_search_filters_hold(forum: Forum, index_runtime: Any) -> None:
     rejected = forum.erratum("LSTM gate diagram is wrong", "Arrows reversed.", status="rejected")
     verified = forum.erratum("LSTM gate equation typo", "Missing sigmoid.", status="verified")
     assert forum.course.id is not None and other.id is not None
-    in_course = search(None, Query(text="LSTM gates", course_id=other.id))
-    assert ids(in_course) == [("thread", theirs.id)]
-    in_assignment = search(None, Query(text="LSTM gates", assignment_id=a2.id))
-    assert ids(in_assignment) == [("thread", mine.id)]
-    only_errata = search(None, Query(text="LSTM gates", doc_types=("erratum",)))
-    assert set(ids(only_errata)) == {("erratum", rejected.id), ("erratum", verified.id)}
-    only_verified = search(
-        None, Query(text="LSTM gates", doc_types=("erratum",), statuses=("verified",))
-    )
-    assert ids(only_verified) == [("erratum", verified.id)]
+    # Fresh changes live in the lexical delta; compaction moves them to the array base.
+    for compacted in (False, True):
+        if compacted:
+            index_runtime.state().compact()
+            assert index_runtime.state().lexical.delta_size == 0
+        for mode in ("hybrid", "lexical"):
+            in_course = search(None, Query(text="LSTM gates", course_id=other.id), mode=mode)
+            assert ids(in_course) == [("thread", theirs.id)]
+            in_assignment = search(None, Query(text="LSTM gates", assignment_id=a2.id), mode=mode)
+            assert ids(in_assignment) == [("thread", mine.id)]
+            only_errata = search(None, Query(text="LSTM gates", doc_types=("erratum",)), mode=mode)
+            assert set(ids(only_errata)) == {("erratum", rejected.id), ("erratum", verified.id)}
+            only_verified = search(
+                None,
+                Query(text="LSTM gates", doc_types=("erratum",), statuses=("verified",)),
+                mode=mode,
+            )
+            assert ids(only_verified) == [("erratum", verified.id)]
+    # Moving a thread changes no text, only its course: filters follow.
+    theirs.course_id = forum.course.id
+    forum.session.add(theirs)
+    from index.events import record
+
+    assert theirs.id is not None
+    record(forum.session, doc_type="thread", doc_id=theirs.id)
+    forum.session.commit()
+    moved = search(None, Query(text="LSTM gates", course_id=other.id), mode="lexical")
+    assert moved == []
 
 
 def test_search_deleted_content_never_returned(forum: Forum, index_runtime: Any) -> None:
