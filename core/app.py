@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
@@ -52,6 +53,32 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors[:5]
     )
     return JSONResponse({"detail": f"Invalid input: {summary}", "errors": errors}, status_code=422)
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """Document the 422 body the app sends: a sentence (and, for bad fields, a list)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in components:
+            components["HTTPValidationError"] = {
+                "title": "HTTPValidationError",
+                "type": "object",
+                "properties": {
+                    "detail": {"type": "string", "title": "Detail"},
+                    "errors": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/ValidationError"},
+                        "title": "Errors",
+                    },
+                },
+                "required": ["detail"],
+            }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def register_routers(app: FastAPI) -> None:
@@ -117,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     register_routers(app)
+    _document_validation_errors(app)
     app.add_middleware(
         SecurityHeadersMiddleware, secure_cookies=settings.base_url.startswith("https")
     )
