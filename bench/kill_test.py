@@ -35,6 +35,7 @@ class Report:
     rounds: int = 0
     acked_threads: list[int] = field(default_factory=list)
     acked_errata: list[int] = field(default_factory=list)
+    acked_verified: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -97,6 +98,15 @@ def _setup(env: dict[str, str]) -> tuple[str, str]:
     return out[0], out[1]
 
 
+def _expect(report: Report, r: httpx.Response, status: int) -> None:
+    """A reply that arrived must be the expected one (a kill shows up as a transport error)."""
+    if r.status_code != status:
+        report.problems.append(
+            f"round {report.rounds}: {r.request.method} {r.request.url.path} -> "
+            f"{r.status_code} {r.text[:200]}"
+        )
+
+
 def _writer(base: str, token: str, course: str, report: Report, stop: threading.Event) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=5) as http:
@@ -109,17 +119,22 @@ def _writer(base: str, token: str, course: str, report: Report, stop: threading.
                         f"/api/v1/courses/{course}/threads",
                         json={"title": f"Kill test {uuid.uuid4().hex[:8]}", "body": "body " * 20},
                     )
-                    if r.status_code in (200, 201):
-                        report.acked_threads.append(r.json()["id"])
+                    _expect(report, r, 201)
+                    if r.status_code == 201:
+                        report.acked_threads.append(r.json()["thread"]["id"])
                 else:
                     r = http.post(
                         "/api/v1/errata",
                         json={"course": course, "title": f"Kill erratum {n}", "description": "x"},
                     )
-                    if r.status_code in (200, 201):
+                    _expect(report, r, 201)
+                    if r.status_code == 201:
                         eid = r.json()["id"]
                         report.acked_errata.append(eid)
-                        http.post(f"/api/v1/errata/{eid}/verify", json={"reason": "checked"})
+                        v = http.post(f"/api/v1/errata/{eid}/verify", json={"reason": "checked"})
+                        _expect(report, v, 200)
+                        if v.status_code == 200 and v.json()["status"] == "verified":
+                            report.acked_verified.append(eid)
             except httpx.HTTPError:
                 time.sleep(0.05)
 
@@ -134,19 +149,24 @@ def _verify(env: dict[str, str], report: Report) -> None:
         "with e.connect() as c:\n"
         "    have = {r[0] for r in c.execute(text('select id from thread'))}\n"
         "    errata = {r[0] for r in c.execute(text('select id from erratum'))}\n"
-        "    bad = [r[0] for r in c.execute(text(\"select e.id from erratum e where e.status <> \"\n"
-        "        \"coalesce((select h.to_status from erratum_history h where h.erratum_id = e.id \"\n"
+        '    verified = {r[0] for r in c.execute(text("select id from erratum "\n'
+        "        \"where status = 'verified'\"))}\n"
+        '    bad = [r[0] for r in c.execute(text("select e.id from erratum e where e.status <> "\n'
+        '        "coalesce((select h.to_status from erratum_history h where h.erratum_id = e.id "\n'
         "        \"order by h.id desc limit 1), 'reported')\"))]\n"
         "    integrity = 'ok'\n"
         "    if e.dialect.name == 'sqlite':\n"
         "        integrity = c.execute(text('pragma integrity_check')).scalar()\n"
         "print(json.dumps({'missing_threads': sorted(set(ids['t']) - have),\n"
         "    'missing_errata': sorted(set(ids['e']) - errata), 'status_mismatch': bad,\n"
+        "    'lost_verify': sorted(set(ids['v']) - verified),\n"
         "    'integrity': integrity}))\n"
     )
     import json
 
-    payload = json.dumps({"t": report.acked_threads, "e": report.acked_errata})
+    payload = json.dumps(
+        {"t": report.acked_threads, "e": report.acked_errata, "v": report.acked_verified}
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, input=payload,
         capture_output=True, text=True,
@@ -155,7 +175,7 @@ def _verify(env: dict[str, str], report: Report) -> None:
         report.problems.append(f"verify failed: {out.stderr[-500:]}")
         return
     result = json.loads(out.stdout)
-    for key in ("missing_threads", "missing_errata", "status_mismatch"):
+    for key in ("missing_threads", "missing_errata", "status_mismatch", "lost_verify"):
         if result[key]:
             report.problems.append(f"round {report.rounds}: {key} {result[key][:10]}")
     if result["integrity"] != "ok":
@@ -186,6 +206,7 @@ def run(*, rounds: int, postgresql: bool, seed: int = 0, log=print) -> Report:  
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    proc: subprocess.Popen[bytes] | None = None
     try:
         token, course = _setup(env)
         port = _free_port()
@@ -207,16 +228,23 @@ def run(*, rounds: int, postgresql: bool, seed: int = 0, log=print) -> Report:  
                 f"{len(report.acked_errata)} errata; problems so far {len(report.problems)}"
             )
         # After the last kill: restart, let the indexer catch up, then the drift check.
+        # A graceful stop saves the index once the indexer has caught up with the outbox.
         proc = _start(env, port)
         time.sleep(3)
         proc.terminate()
-        proc.wait(30)
+        try:
+            proc.wait(900)
+        except subprocess.TimeoutExpired:
+            report.problems.append("the server did not stop within 900 s of SIGTERM")
         check = _cli(env, "index", "check")
         if check.returncode != 0:
-            report.problems.append(f"index check: {check.stdout[-400:]} {check.stderr[-400:]}")
+            report.problems.append(f"index check: {(check.stdout + check.stderr)[-600:]}")
         else:
-            log(f"index check: {check.stdout.strip()[-200:]}")
+            log(f"index check: {(check.stdout + check.stderr).strip()[-200:]}")
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         if drop:
             drop()
     return report
