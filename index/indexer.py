@@ -24,6 +24,7 @@ from index.store import CorruptIndex, DocKey, IndexState
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
 DOC_BATCH = 64
+CHECKPOINT_DOCS = 512
 # On PostgreSQL a transaction can commit seq 11 before another commits seq 10. Events above a
 # gap are applied at once, but the saved watermark waits at the gap until it fills or has been
 # open this long (a rolled-back transaction leaves a gap forever).
@@ -177,18 +178,24 @@ def rebuild(
     if progress:
         progress(done, total)
     since_checkpoint = 0
-    for start in range(0, len(todo), DOC_BATCH):
-        batch = todo[start : start + DOC_BATCH]
-        docs, gone = load_documents(session, batch)
-        state.apply(state.prepare(docs, encoder), gone)
-        done += len(batch)
-        since_checkpoint += len(batch)
-        if progress:
-            progress(done, total)
-        if checkpoint is not None and since_checkpoint >= 512:
+    try:
+        for start in range(0, len(todo), DOC_BATCH):
+            batch = todo[start : start + DOC_BATCH]
+            docs, gone = load_documents(session, batch)
+            state.apply(state.prepare(docs, encoder), gone)
+            done += len(batch)
+            since_checkpoint += len(batch)
+            if checkpoint is not None and since_checkpoint >= CHECKPOINT_DOCS:
+                state.stamp = event_stamp(session, state.seq)
+                state.save(checkpoint)
+                since_checkpoint = 0
+            if progress:
+                progress(done, total)  # may raise to stop (Ctrl-C, server shutdown)
+    except BaseException:
+        if checkpoint is not None and since_checkpoint:
             state.stamp = event_stamp(session, state.seq)
-            state.save(checkpoint)
-            since_checkpoint = 0
+            state.save(checkpoint)  # the next rebuild resumes from here
+        raise
     Tailer().catch_up(session, state, encoder)
     state.compact()
     state.stamp = event_stamp(session, state.seq)

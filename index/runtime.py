@@ -23,6 +23,7 @@ from index.store import CorruptIndex, IndexState
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_SECONDS = 30.0
+THREAD_NAME = "checkfirst-indexer"
 
 
 def _session() -> Session:
@@ -36,6 +37,10 @@ def _warming_up() -> IndexState:
     return IndexState("", 1)
 
 
+class RebuildInterrupted(Exception):
+    """Shutdown during a rebuild: its checkpoint is kept and the next start resumes it."""
+
+
 class Runtime:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
@@ -47,6 +52,7 @@ class Runtime:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._saved_seq = -1
+        self._partial = False
         self.last_error: str | None = None
 
     @property
@@ -112,10 +118,17 @@ class Runtime:
                 pass
 
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
-        state = rebuild(
-            session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
-            publish=self._publish,
-        )  # fmt: skip
+        try:
+            state = rebuild(
+                session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
+                publish=self._publish, progress=self._stop_requested,
+            )  # fmt: skip
+        except BaseException:
+            if self._partial:
+                self._state = None  # drop the half-built index; the checkpoint keeps its work
+            raise
+        finally:
+            self._partial = False
         self._tailer = Tailer()
         state.save(self.path)
         self.checkpoint.unlink(missing_ok=True)
@@ -126,7 +139,12 @@ class Runtime:
         # Only a process with an indexer thread serves a filling index; elsewhere callers
         # (CLI, tests) wait for the whole rebuild through the apply lock.
         if self.running:
+            self._partial = True  # never saved as the index: it would miss documents
             self._state = state
+
+    def _stop_requested(self, done: int, total: int) -> None:
+        if self._stop.is_set() and threading.current_thread().name == THREAD_NAME:
+            raise RebuildInterrupted(f"index rebuild stopped at {done} of {total} documents")
 
     # Keeping current
 
@@ -155,7 +173,7 @@ class Runtime:
     def save(self) -> None:
         with self._apply_lock:
             state = self._state
-            if state is None or state.seq == self._saved_seq:
+            if state is None or self._partial or state.seq == self._saved_seq:
                 return
             with _session() as session:
                 state.stamp = event_stamp(session, state.seq)
@@ -181,7 +199,7 @@ class Runtime:
         if self.running:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="checkfirst-indexer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
     def stop(self, save: bool = True) -> None:
@@ -204,6 +222,9 @@ class Runtime:
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                     self.save()
                     last_save = time.monotonic()
+            except RebuildInterrupted as exc:
+                log.info("%s; it resumes on the next start", exc)
+                return
             except Exception as exc:  # keep tailing: a database blip must not stop indexing
                 self.last_error = str(exc)
                 log.exception("indexer step failed; retrying")

@@ -233,3 +233,32 @@ def test_rebuild_resumes_from_checkpoint(
     resumed = rebuild(session, encoder, "flat", checkpoint=checkpoint)
     assert resumed.doc_keys() == full.doc_keys()
     assert sum(calls) == 1  # only the missing document was embedded
+
+
+def test_shutdown_during_rebuild_keeps_checkpoint_and_resumes(
+    forum: Forum, index_runtime: Runtime, encoder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.indexer
+
+    for i in range(6):
+        forum.thread(f"Question number {i} on bptt_step", f"Details {i}")
+    monkeypatch.setattr(index.indexer, "DOC_BATCH", 1)
+    monkeypatch.setattr(index.indexer, "CHECKPOINT_DOCS", 1)
+    original = type(encoder).encode
+
+    def slow(self: Any, texts: list[str], batch_size: int = 32) -> Any:
+        time.sleep(0.3)
+        return original(self, texts, batch_size)
+
+    monkeypatch.setattr(type(encoder), "encode", slow)
+    index_runtime.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(index_runtime.ready().docs) < 2:
+        time.sleep(0.05)
+    index_runtime.stop(save=True)
+    assert not index_runtime.path.exists()  # a partial index is never saved as the index
+    assert index_runtime.checkpoint.exists()
+    calls = counting(monkeypatch, encoder)
+    restarted = fresh(index_runtime)
+    assert_no_drift(restarted, forum.session)
+    assert 0 < len(calls) < 6  # resumed: the documents done before the stop were kept
