@@ -223,12 +223,11 @@ def _thread_page(
         pid: service.can_edit(session=session, user=user, thread=thread, post=post)
         for pid, post in rows.items()
     }
-    staff = service.users_by_id(
-        session=session, ids=[p.author_id for p in rows.values()]
-    )  # authors, to mark the course's staff
+    # Authors who are this course's staff get a badge next to their name.
+    authors = service.users_by_id(session=session, ids=[p.author_id for p in rows.values()])
     staff_ids = {
         uid
-        for uid, u in staff.items()
+        for uid, u in authors.items()
         if service.is_staff(session=session, user=u, course_id=thread.course_id)
     }
     return page(
