@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
@@ -26,6 +26,8 @@ from core.policy import CurrentUser, OptionalUser
 from core.router import client_ip
 
 router = APIRouter(tags=["assistant"])
+# Database ids are 32-bit on PostgreSQL: larger ones are refused before they reach SQL.
+MAX_ID = 2**31 - 1
 
 
 def _anon(request: Request) -> str | None:
@@ -53,7 +55,10 @@ def chat(
 
 @router.get("/chat/{conversation_id}", response_model=ConversationPublic)
 def read_conversation(
-    conversation_id: int, request: Request, user: OptionalUser, session: SessionDep
+    conversation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
+    user: OptionalUser,
+    session: SessionDep,
 ) -> ConversationPublic:
     conv = service.get_conversation(
         session, conversation_id=conversation_id, user=user, anon=_anon(request)
@@ -63,7 +68,10 @@ def read_conversation(
 
 @router.post("/ask/{ask_id}/feedback", response_model=FeedbackPublic)
 def feedback(
-    ask_id: int, body: FeedbackRequest, user: OptionalUser, session: SessionDep
+    ask_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: FeedbackRequest,
+    user: OptionalUser,
+    session: SessionDep,
 ) -> FeedbackPublic:
     """Helpful or not: stored per answer."""
     fb = service.feedback(session, ask_id=ask_id, user=user, body=body)

@@ -90,7 +90,7 @@ class AskResponse(BaseModel):
 
 class ChatRequest(AskRequest):
     conversation_id: int | None = Field(
-        default=None, description="Omit to start a new conversation"
+        default=None, ge=1, le=2**31 - 1, description="Omit to start a new conversation"
     )
 
 

@@ -60,7 +60,9 @@ Mode = str  # "hybrid", "lexical" or "dense"
 # Input checks (ACCEPTANCE R2)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufffe\uffff\ud800-\udfff]")
+# Lone surrogates cannot be stored as UTF-8: one is enough to refuse the text.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _check_text(name: str, value: str | None) -> str | None:
@@ -71,14 +73,20 @@ def _check_text(name: str, value: str | None) -> str | None:
             f"The {name} is too long ({len(value):,} characters); paste at most "
             f"{MAX_FIELD_CHARS:,}, e.g. the last part of the traceback."
         )
-    if "\x00" in value or len(_CONTROL.findall(value)) > max(2, len(value) // 100):
+    if (
+        "\x00" in value
+        or _SURROGATE.search(value)
+        or len(_CONTROL.findall(value)) > max(2, len(value) // 100)
+    ):
         raise InvalidInput(f"The {name} looks like binary data; paste text only.")
     return value
 
 
 def validate(request: AskRequest) -> AskRequest:
     """Refuse empty, oversized and binary input with a message that says what to do."""
-    for name in ("question", "traceback", "output", "expected", "course", "assignment"):
+    for name in (
+        "question", "traceback", "output", "expected", "course", "assignment", "notebook_version",
+    ):  # fmt: skip
         _check_text(name.replace("_", " "), getattr(request, name))
     if not request.question.strip():
         raise InvalidInput("Type a question or paste the error you see.")
@@ -676,6 +684,7 @@ def feedback(
     session: Session, *, ask_id: int, user: User | None, body: FeedbackRequest
 ) -> AskFeedback:
     """Helpful / not helpful on one answer; a second vote replaces the first."""
+    _check_text("comment", body.comment)
     row = session.get(AskLog, ask_id)
     if row is None:
         raise NotFound("That answer does not exist; ask again.")

@@ -271,3 +271,24 @@ def test_moderators_see_no_match_asks_grouped(
     groups = r.json()
     assert sum(g["size"] for g in groups) == 3
     assert groups[0]["size"] == 2 and "cake" in groups[0]["example"].lower()
+
+
+def test_ask_unstorable_text_and_huge_ids_are_4xx(client: TestClient, world: World) -> None:
+    # A lone surrogate cannot be stored as UTF-8; NUL cannot be stored by PostgreSQL.
+    r = client.post(
+        "/api/v1/ask", content=b'{"question": "lstm \\ud800 help"}',
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    assert r.status_code == 422
+    r = client.post("/api/v1/ask", json={"question": "lstm", "notebook_version": "3\x00"})
+    assert r.status_code == 422
+    assert (
+        client.post("/api/v1/ask/99999999999/feedback", json={"helpful": True}).status_code == 422
+    )
+    r = client.post("/api/v1/chat", json={"question": "x", "conversation_id": 2**40})
+    assert r.status_code == 422
+    data = _ask(client, question="gru_cell h_next")
+    r = client.post(
+        f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": True, "comment": "\x00"}
+    )
+    assert r.status_code == 422
