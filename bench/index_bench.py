@@ -237,20 +237,24 @@ def recall_and_speed(state: IndexState, encoder: Encoder, hnsw: IndexState) -> N
     rng = np.random.default_rng(5)
     qs = qs + rng.normal(0, 0.03, qs.shape).astype(np.float32)
     qs /= np.linalg.norm(qs, axis=1, keepdims=True)
-    hits, flat_t, hnsw_t = 0, [], []
+    hits, flat_t, hnsw_t, ratio = 0, [], [], []
     for q in qs:
         q = q[None, :].astype(np.float32)
         t0 = time.perf_counter()
-        exact = {lab for lab, _ in state.vectors.search(q, 10)}
+        exact_hits = state.vectors.search(q, 10)
         flat_t.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        approx = {lab for lab, _ in hnsw.vectors.search(q, 10)}
+        approx_hits = hnsw.vectors.search(q, 10)
         hnsw_t.append((time.perf_counter() - t0) * 1000)
-        hits += len(exact & approx)
+        hits += len({lab for lab, _ in exact_hits} & {lab for lab, _ in approx_hits})
+        # The replicated corpus is full of near-twins; the similarity the approximate top 10
+        # reaches (vs the exact top 10) says more about the quality lost than recall does.
+        ratio.append(sum(s for _, s in approx_hits) / sum(s for _, s in exact_hits))
     print(f"  flat  vector search p50 {pct(flat_t, 50):.2f} ms  p95 {pct(flat_t, 95):.2f} ms")
     print(
         f"  hnsw  vector search p50 {pct(hnsw_t, 50):.2f} ms  p95 {pct(hnsw_t, 95):.2f} ms  "
-        f"recall@10 vs flat {hits / (10 * len(qs)):.3f}"
+        f"recall@10 vs flat {hits / (10 * len(qs)):.3f}, top-10 similarity kept "
+        f"{100 * float(np.mean(ratio)):.1f}%"
     )
 
 
@@ -332,7 +336,7 @@ with Session(get_engine()) as s:
         print(
             f"HTTP GET /api/v1/search, {n_docs} threads (SQLite, 1 worker): "
             f"p50 {pct(times, 50):.1f} ms  p95 {pct(times, 95):.1f} ms  "
-            f"(server up and indexed from scratch in {ready:.1f} s)"
+            f"(server started from the CLI-built index; searchable {ready:.1f} s after launch)"
         )
     finally:
         proc.terminate()
