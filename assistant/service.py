@@ -833,8 +833,10 @@ def chat(
     # Context the learner states or sends now overrides what the conversation remembers.
     conv.course = request.course or conv.course
     conv.assignment = request.assignment or conv.assignment
+    # A version stated in the message ("I'm on version 3a") wins over a form field that still
+    # holds the old one.
     conv.notebook_version = (
-        request.notebook_version or stated_version(text) or conv.notebook_version
+        stated_version(text) or request.notebook_version or conv.notebook_version
     )
     follow_up = bool(conv.last_question) and is_follow_up(text)
     if follow_up:

@@ -41,7 +41,17 @@ _STATED = re.compile(
 )
 
 
+_LIBRARY = re.compile(
+    r"(?:python|numpy|np|tensorflow|tf|torch|pytorch|keras|jupyter|cuda|pandas|scipy|sklearn)"
+    r"[\s,:=-]*$",
+    re.IGNORECASE,
+)
+
+
 def stated_version(text: str) -> str | None:
-    """The version a learner states in words: "I'm on version 3a", "notebook v4.1"."""
-    m = _STATED.search(text)
-    return m.group(1).lower() if m else None
+    """The notebook version a learner states in words: "I'm on version 3a", "notebook v4.1";
+    not a library's ("tensorflow version 2.9", "numpy v1.26")."""
+    for m in _STATED.finditer(text):
+        if not _LIBRARY.search(text[max(0, m.start() - 24) : m.start()]):
+            return m.group(1).lower()
+    return None
