@@ -89,7 +89,7 @@ class SecurityHeadersMiddleware:
             new_anon = secrets.token_urlsafe(24)
             state["anon_id"] = new_anon
         path: str = scope.get("path", "")
-        csp = _csp(nonce, docs=path in ("/docs", "/redoc"))
+        csp = _csp(nonce, docs=path == "/docs")
 
         async def send_with_headers(msg: Message) -> None:
             if msg["type"] == "http.response.start":
@@ -119,13 +119,12 @@ def _cookie_names(scope: Scope) -> bytes:
 
 
 def _csp(nonce: str, *, docs: bool) -> str:
-    script = f"'self' 'nonce-{nonce}'"
     style = "'self'"
     if docs:
-        # The API docs page is FastAPI's: its inline bootstrap script carries no nonce.
-        script += " 'unsafe-inline'"
+        # Swagger UI sets inline styles on its elements; its bootstrap script carries the nonce.
         style += " 'unsafe-inline'"
     return (
-        f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src {style}; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
     )

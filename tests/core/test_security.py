@@ -53,8 +53,7 @@ def _assert_strict_csp(path: str, headers: Any) -> None:
     assert directives.get("object-src") == "object-src 'none'", (path, csp)
     assert "frame-ancestors" in directives, (path, csp)
     script = directives.get("script-src", directives.get("default-src", ""))
-    if path != "/docs":
-        assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script, (path, csp)
+    assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script, (path, csp)
     assert headers.get("x-content-type-options") == "nosniff", path
 
 
