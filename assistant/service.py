@@ -53,6 +53,8 @@ CONFIDENT_DENSE = 0.55
 CONFIDENT_WITH_LEXICAL = 0.35
 SNIPPET_CHARS = 240
 RRF_K = 60
+# A further source is cited when its fused relevance is at least this share of the best one's.
+SECONDARY_RELEVANCE = 0.5
 
 Mode = str  # "hybrid", "lexical" or "dense"
 
@@ -128,6 +130,7 @@ class Candidate:
     expected_matches_published: bool = False
     labels: list[str] = field(default_factory=list)
     fixed_for_learner: bool = False
+    learner_version: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -291,6 +294,7 @@ def _rank(cands: list[Candidate], request: AskRequest, scope: Scope) -> list[Can
     top = max((c.score for c in cands), default=1.0) or 1.0
 
     def weight(c: Candidate) -> float:
+        c.learner_version = version or None
         w = c.score / top
         e = c.erratum
         if e is not None:
@@ -462,6 +466,13 @@ def _describe_erratum(a: _Answer, session: Session, c: Candidate, *, lead: bool)
     }[e.status]
     where = f" in `{e.location}`" if e.location else ""
     a.say(f"**{status}**{where}: {e.title}.", src)
+    version = (c.learner_version or "").strip()
+    if e.fixed_in and version and not c.fixed_for_learner and e.status == S.fixed:
+        a.say(
+            f"It was fixed in notebook version {e.fixed_in}; you are on {version}, so "
+            "updating your notebook removes the problem.",
+            src,
+        )
     if c.fixed_for_learner and e.fixed_in:
         a.say(
             f"This was fixed in notebook version {e.fixed_in}, which your version includes; "
@@ -575,9 +586,14 @@ def compose(
     else:
         verdict = Verdict.answered_before
     _describe(a, session, lead, lead=True)
+    # Further matches only when retrieval found them about as well as the best one: an answer
+    # padded with loosely related items reads as if they applied.
+    best = max((_relevance(c) for c in good), default=0.0)
     for c in good[1:]:
         if len(a.sources) >= MAX_SOURCES:
             break
+        if c.match is None and _relevance(c) < SECONDARY_RELEVANCE * best:
+            continue
         _describe(a, session, c, lead=False)
     return verdict, a
 
