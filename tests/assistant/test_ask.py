@@ -292,3 +292,23 @@ def test_ask_unstorable_text_and_huge_ids_are_4xx(client: TestClient, world: Wor
         f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": True, "comment": "\x00"}
     )
     assert r.status_code == 422
+
+
+def test_instructors_see_no_match_asks_of_their_courses_only(
+    client: TestClient, world: World, make_user: Any, token_for: Any, session: Any
+) -> None:
+    from core.models import CourseRole
+    from forum.models import Course
+
+    other = Course(slug="other-course", title="Other")
+    session.add(other)
+    session.commit()
+    _ask(client, question="How do I bake a chocolate cake?", course="dl-seq")
+    _ask(client, question="Where do I find the course certificate?", course="other-course")
+    teacher = make_user("teacher_one")
+    session.add(CourseRole(user_id=teacher.id, course_id=world.course_id, role="instructor"))
+    session.commit()
+    r = client.get("/api/v1/moderation/asks", headers=token_for(teacher))
+    assert r.status_code == 200
+    questions = [a["question"] for g in r.json() for a in g["asks"]]
+    assert questions == ["How do I bake a chocolate cake?"]
