@@ -169,4 +169,13 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    finally:
+        if (
+            "CHECKFIRST_DATA_DIR" in os.environ
+            and "checkfirst-eval-" in os.environ["CHECKFIRST_DATA_DIR"]
+        ):
+            import shutil
+
+            shutil.rmtree(os.environ["CHECKFIRST_DATA_DIR"], ignore_errors=True)
