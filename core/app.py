@@ -34,7 +34,9 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if _wants_html(request):
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            # Keep the query: the assistant's prefilled "post this as a thread" link carries it.
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         response: Response = page(
             request, "error.html", status_code=exc.status, message=exc.message, status=exc.status
         )

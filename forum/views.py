@@ -153,8 +153,12 @@ def new_thread_form(
     session: SessionDep,
     course: Annotated[str, Query(max_length=80)] = "",
     assignment: Annotated[str, Query(max_length=80)] = "",
+    title: Annotated[str, Query(max_length=200)] = "",
+    body: Annotated[str, Query(max_length=20_000)] = "",
 ) -> Any:
-    return _new_thread_page(request, session, values={"course": course, "assignment": assignment})
+    # The assistant links here, prefilled, when nothing it found answers a question.
+    values = {"course": course, "assignment": assignment, "title": title, "body": body}
+    return _new_thread_page(request, session, values=values)
 
 
 @router.post("/threads/new")

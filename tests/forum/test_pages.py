@@ -206,3 +206,16 @@ def test_rate_limited_form_post_shows_page_with_retry_after(
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) >= 1
     assert "Too many posts" in r.text
+
+
+def test_new_thread_form_prefilled_from_query_survives_login(
+    client: TestClient, world: World
+) -> None:
+    url = "/threads/new?course=dl&assignment=" + world.a1.slug + "&title=lstm+off&body=my+traceback"
+    r = client.get(url, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "title%3Dlstm" in r.headers["location"] or "title=lstm" in r.headers["location"]
+    login_browser(client, "alice")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="lstm off"' in page.text and "my traceback</textarea>" in page.text
