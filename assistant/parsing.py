@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 _FRAME = re.compile(
     r'File\s+(?:"([^"]*)",\s+line\s+(\d+)|(\S+?):(\d+)),\s+in\s+([A-Za-z_<][\w<>.]*)'
 )
-_PATH = re.compile(r'(?:File\s+)?(?:"[^"\n]*\.py"|[~/.\w-]*/[\w./-]+\.py(?::\d+)?)')
+# The lookbehind starts a path only where its run of path characters starts (the same matches:
+# a match inside a run extends back to the run's start); without it a long run of word
+# characters such as "000…" is rescanned from every position, seconds for a 20k-char paste.
+_PATH = re.compile(r'(?:File\s+)?(?:"[^"\n]*\.py"|(?<![~/.\w-])[~/.\w-]*/[\w./-]+\.py(?::\d+)?)')
 # "ValueError: msg", "tensorflow.python.framework.errors_impl.InvalidArgumentError: msg",
 # also a bare "AssertionError" on its own line.
 _EXCEPTION = re.compile(
