@@ -73,8 +73,8 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("server did not come up")
 
 
-def _setup(env: dict[str, str]) -> tuple[str, str]:
-    """Migrate, load the demo, make a moderator with a token; returns (token, course slug)."""
+def _setup(env: dict[str, str], demo: bool = True) -> tuple[str, str]:
+    """Migrate, load the demo (or one course), a moderator with a token; (token, course slug)."""
     code = (
         "from sqlmodel import Session, select\n"
         "from core.db import get_engine\n"
@@ -86,9 +86,11 @@ def _setup(env: dict[str, str]) -> tuple[str, str]:
         "password='kill-test-pw'), role=Role.moderator)\n"
         "    _, t = create_api_token(session=s, user=u, name='kill')\n"
         "    c = s.exec(select(Course)).first()\n"
+        "    if c is None:\n"
+        "        c = Course(slug='kill-test', title='Kill test'); s.add(c); s.commit()\n"
         "    print(t, c.slug)\n"
     )
-    for args in (("db", "upgrade"), ("demo",)):
+    for args in (("db", "upgrade"), ("demo",)) if demo else (("db", "upgrade"),):
         r = _cli(env, *args)
         if r.returncode:
             raise RuntimeError(f"{args}: {r.stderr}")
@@ -182,13 +184,17 @@ def _verify(env: dict[str, str], report: Report) -> None:
         report.problems.append(f"round {report.rounds}: integrity {result['integrity']}")
 
 
-def run(*, rounds: int, postgresql: bool, seed: int = 0, log=print) -> Report:  # type: ignore[no-untyped-def]
+def run(  # type: ignore[no-untyped-def]
+    *, rounds: int, postgresql: bool, seed: int = 0, demo: bool = True, index: bool = True,
+    log=print,
+) -> Report:  # fmt: skip
     rng = random.Random(seed)
     report = Report()
     data_dir = tempfile.mkdtemp(prefix="checkfirst-kill-")
     env = {**os.environ, "CHECKFIRST_DATA_DIR": data_dir, "CHECKFIRST_ENV": "development",
            "CHECKFIRST_RATE_LIMITS_ENABLED": "false", "HF_HUB_OFFLINE": "1",
-           "CHECKFIRST_INDEX_POLL_SECONDS": "0.1"}  # fmt: skip
+           "CHECKFIRST_INDEX_POLL_SECONDS": "0.1",
+           "CHECKFIRST_INDEX_ENABLED": "true" if index else "false"}  # fmt: skip
     drop = None
     if postgresql:
         from sqlalchemy import create_engine, text
@@ -208,7 +214,7 @@ def run(*, rounds: int, postgresql: bool, seed: int = 0, log=print) -> Report:  
 
     proc: subprocess.Popen[bytes] | None = None
     try:
-        token, course = _setup(env)
+        token, course = _setup(env, demo=demo)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         for i in range(1, rounds + 1):
@@ -255,9 +261,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-demo", action="store_true", help="one empty course, not the demo")
+    parser.add_argument(
+        "--no-index", action="store_true", help="servers without the indexer (faster restarts)"
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    report = run(rounds=args.rounds, postgresql=args.postgresql, seed=args.seed)
+    report = run(
+        rounds=args.rounds, postgresql=args.postgresql, seed=args.seed,
+        demo=not args.no_demo, index=not args.no_index,
+    )  # fmt: skip
     db = "PostgreSQL" if args.postgresql else "SQLite"
     print(
         f"{db}: {report.rounds} kills, {len(report.acked_threads)} acknowledged threads and "

@@ -74,8 +74,8 @@ def main() -> None:
         name = f"checkfirst_load_{uuid.uuid4().hex[:8]}"
         with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
-        env["CHECKFIRST_DATABASE_URL"] = make_url(PG_ADMIN).set(database=name).render_as_string(
-            hide_password=False
+        env["CHECKFIRST_DATABASE_URL"] = (
+            make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
         )
     tokens, courses, threads = _prepare(env, args.users)
     port = _free_port()
@@ -106,7 +106,8 @@ def main() -> None:
     rss_after = _rss_mb(server.pid)
     server.terminate()
     server.wait(30)
-    rows = list(csv.DictReader(open(f"{stats}_stats.csv")))
+    with open(f"{stats}_stats.csv") as f:
+        rows = list(csv.DictReader(f))
     print(f"\n{args.users} users, {args.seconds} s, {args.workers} workers on {base}")
     print(f"{'endpoint':42} {'reqs':>7} {'fails':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
     errors = 0
