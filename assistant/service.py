@@ -51,6 +51,10 @@ MAX_SOURCES = 5
 # when the lexical side also ranks it near the top (identifiers or error strings in common).
 CONFIDENT_DENSE = 0.55
 CONFIDENT_WITH_LEXICAL = 0.35
+# Or both sides, independently, put it among their first few (and it is not far in meaning):
+# agreement of two rankers is stronger evidence than either absolute score.
+AGREEMENT_RANK = 5
+CONFIDENT_AGREEMENT = 0.4
 SNIPPET_CHARS = 240
 RRF_K = 60
 # A further source is cited when its fused relevance is at least this share of the best one's.
@@ -343,6 +347,14 @@ def _confident(c: Candidate) -> bool:
         return c.hit.lexical_rank is not None and c.hit.lexical_rank <= 3
     if dense >= CONFIDENT_DENSE:
         return True
+    lexical_rank, dense_rank = c.hit.lexical_rank, c.hit.dense_rank
+    if (
+        lexical_rank is not None
+        and dense_rank is not None
+        and max(lexical_rank, dense_rank) <= AGREEMENT_RANK
+        and dense >= CONFIDENT_AGREEMENT
+    ):
+        return True
     return (
         c.hit.lexical_rank is not None
         and c.hit.lexical_rank <= 3
@@ -464,7 +476,8 @@ def _describe_erratum(a: _Answer, session: Session, c: Candidate, *, lead: bool)
         S.rejected: "Reported before, and rejected: not an erratum",
         S.duplicate: "Duplicate report",
     }[e.status]
-    where = f" in `{e.location}`" if e.location else ""
+    # Titles usually start with the location ("rnn_forward: …"); don't say it twice.
+    where = f" in `{e.location}`" if e.location and not e.title.startswith(e.location) else ""
     a.say(f"**{status}**{where}: {e.title}.", src)
     version = (c.learner_version or "").strip()
     if e.fixed_in and version and not c.fixed_for_learner and e.status == S.fixed:

@@ -312,3 +312,12 @@ def test_instructors_see_no_match_asks_of_their_courses_only(
     assert r.status_code == 200
     questions = [a["question"] for g in r.json() for a in g["asks"]]
     assert questions == ["How do I bake a chocolate cake?"]
+
+
+def test_ask_plain_words_paraphrase_finds_verified_erratum(
+    client: TestClient, world: World
+) -> None:
+    # No identifier, no error string: only the meaning connects it to the erratum.
+    data = _ask(client, question="the first number of my rnn cell output has the opposite sign")
+    assert data["verdict"] == "known_erratum"
+    assert data["sources"][0]["external_id"] == "e-rnn-cell"
