@@ -6,13 +6,18 @@ import json
 import secrets
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth import ANON_COOKIE
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI's body parsing re-raises it (as 413) instead of
+    turning it into "There was an error parsing the body" (400) for a streamed body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 async def _send_json(send: Send, status: int, detail: str) -> None:
@@ -53,7 +58,7 @@ class BodyLimitMiddleware:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(message)
             return msg
 
         async def tracking_send(msg: Message) -> None:
