@@ -1,0 +1,276 @@
+"""ACCEPTANCE R2 (oversized and malformed input) and B1 (rate limits with Retry-After).
+
+Complements tests elsewhere: tests/forum/test_threads_api.py (10 MB thread body, post-length
+limit, new-account post limit), tests/errata/test_lifecycle.py (report limit per user),
+tests/assistant/test_ask.py (huge traceback, binary input, ask limit), tests/core/test_security.py
+(login limits per IP and per account). Here: every kind of write endpoint and form, streamed
+bodies without a Content-Length, deep JSON, invalid UTF-8, and limits per user, per IP and for
+new accounts, with the server still answering afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from core.models import utcnow
+from forum.models import Course, Thread
+
+API = "/api/v1"
+BIG = 2_000_000  # twice the default CHECKFIRST_MAX_BODY_BYTES
+
+
+@pytest.fixture()
+def course(session: Session) -> Course:
+    row = Course(slug="limits", title="Limits")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def _established(session: Session, user: Any) -> Any:
+    """Age an account past ``new_account_seconds`` so only the ordinary limits apply."""
+    user.created_at = utcnow() - timedelta(days=30)
+    session.add(user)
+    session.commit()
+    return user
+
+
+@pytest.fixture()
+def learner(
+    session: Session, make_user: Callable[..., Any], token_for: Callable[..., dict[str, str]]
+) -> dict[str, str]:
+    return token_for(_established(session, make_user("established")))
+
+
+def _thread_count(session: Session) -> int:
+    session.expire_all()
+    return int(session.exec(select(func.count()).select_from(Thread)).one())
+
+
+# R2: oversized bodies
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        (f"{API}/courses/limits/threads", "application/json"),
+        (f"{API}/errata", "application/json"),
+        (f"{API}/ask", "application/json"),
+        (f"{API}/auth/register", "application/json"),
+        ("/login", "application/x-www-form-urlencoded"),
+        ("/threads/new", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_oversized_body_gets_413_and_server_stays_up(
+    client: TestClient, course: Course, learner: dict[str, str], path: str, content_type: str
+) -> None:
+    body = b'{"title": "' + b"x" * BIG + b'"}'
+    r = client.post(path, content=body, headers={**learner, "Content-Type": content_type})
+    assert r.status_code == 413
+    assert "larger than" in r.json()["detail"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_streamed_body_without_length_is_cut_off_with_413(
+    client: TestClient, course: Course, learner: dict[str, str], session: Session
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "streamed", "body": "'
+        for _ in range(40):
+            yield b"y" * 100_000
+        yield b'"}'
+
+    r = client.post(
+        f"{API}/courses/limits/threads",
+        content=chunks(),
+        headers={**learner, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert _thread_count(session) == 0
+    assert client.get("/api/v1/courses").status_code == 200
+
+
+# R2: malformed input
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[" * 300_000 + b"]" * 300_000, id="deep-array"),
+        pytest.param(b'{"a":' * 100_000 + b"1" + b"}" * 100_000, id="deep-object"),
+        pytest.param(b'{"title": "\xff\xfe bad", "body": "\xc3\x28"}', id="invalid-utf8"),
+        pytest.param(b'{"title": "cut off', id="truncated"),
+    ],
+)
+def test_malformed_json_gets_4xx_and_nothing_written(
+    client: TestClient, course: Course, learner: dict[str, str], session: Session, body: bytes
+) -> None:
+    for path in (f"{API}/courses/limits/threads", f"{API}/errata", f"{API}/ask"):
+        r = client.post(path, content=body, headers={**learner, "Content-Type": "application/json"})
+        assert r.status_code in (400, 422), (path, r.status_code, r.text[:200])
+        assert r.json()["detail"]
+    assert _thread_count(session) == 0
+    assert client.get("/healthz").status_code == 200
+
+
+def test_invalid_utf8_in_a_form_post_gets_4xx(
+    client: TestClient, course: Course, learner: dict[str, str]
+) -> None:
+    r = client.post(
+        "/login",
+        content=b"username=\xff\xfe&password=\xc3\x28",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert 400 <= r.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        pytest.param("0" * 19_000, id="digits"),
+        pytest.param("a/" * 9_500, id="slashes"),
+        pytest.param('File "x.py", line 1, in f\n' * 700, id="frames"),
+    ],
+)
+def test_pathological_traceback_paste_is_answered_not_hung(
+    client: TestClient, course: Course, paste: str
+) -> None:
+    started = time.monotonic()
+    r = client.post(f"{API}/ask", json={"question": "why?", "traceback": paste})
+    elapsed = time.monotonic() - started
+    assert r.status_code in (200, 422), r.text[:300]
+    # A guard against quadratic parsing (a run of digits once took 5 s+ of regex backtracking),
+    # not a benchmark: today these take a few tens of milliseconds plus the search.
+    assert elapsed < 20
+
+
+def test_traceback_over_the_body_limit_gets_413(client: TestClient, course: Course) -> None:
+    huge = "Traceback (most recent call last):\n" + '  File "x.py", line 1, in f\n' * 60_000
+    r = client.post(f"{API}/ask", json={"question": "help", "traceback": huge})
+    assert r.status_code == 413
+    assert client.get("/healthz").status_code == 200
+
+
+# B1: rate limits
+
+
+def _limit(monkeypatch: pytest.MonkeyPatch, **rates: str) -> None:
+    from core.settings import get_settings
+
+    for name, value in rates.items():
+        monkeypatch.setattr(get_settings(), name, value)
+
+
+def _post(client: TestClient, headers: dict[str, str], n: int = 0) -> Any:
+    return client.post(
+        f"{API}/courses/limits/threads",
+        json={"title": f"Question number {n}", "body": "Why does this fail?"},
+        headers=headers,
+    )
+
+
+def test_posts_are_limited_per_user_with_retry_after(
+    client: TestClient, course: Course, learner: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limit(monkeypatch, rate_post="3/60")
+    codes = [_post(client, learner, i).status_code for i in range(4)]
+    assert codes == [201, 201, 201, 429]
+    r = _post(client, learner, 9)
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    assert "Try again in" in r.json()["detail"]
+
+
+def test_posts_are_limited_per_ip_across_accounts(
+    client: TestClient,
+    course: Course,
+    session: Session,
+    make_user: Callable[..., Any],
+    token_for: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(monkeypatch, rate_post="3/60")
+    a = token_for(_established(session, make_user("first_account")))
+    b = token_for(_established(session, make_user("second_account")))
+    assert [_post(client, a, i).status_code for i in range(2)] == [201, 201]
+    assert _post(client, b, 3).status_code == 201
+    r = _post(client, b, 4)  # b's own count is 2, the address's is 4
+    assert r.status_code == 429
+    assert "from this address" in r.json()["detail"]
+    assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_new_accounts_get_the_tighter_post_limit(
+    client: TestClient,
+    course: Course,
+    make_user: Callable[..., Any],
+    token_for: Callable[..., dict[str, str]],
+    learner: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(monkeypatch, rate_post="50/60", rate_post_new_account="2/60")
+    newbie = token_for(make_user("brand_new"))
+    assert [_post(client, newbie, i).status_code for i in range(3)] == [201, 201, 429]
+    assert _post(client, learner, 7).status_code == 201
+
+
+def _report(client: TestClient, headers: dict[str, str], n: int) -> Any:
+    return client.post(
+        f"{API}/errata",
+        json={"course": "limits", "title": f"Expected output {n} is wrong", "description": "x"},
+        headers=headers,
+    )
+
+
+def test_reports_are_limited_per_user_and_per_ip_with_retry_after(
+    client: TestClient,
+    course: Course,
+    session: Session,
+    make_user: Callable[..., Any],
+    token_for: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(monkeypatch, rate_report="2/60")
+    a = token_for(_established(session, make_user("reporter_a")))
+    b = token_for(_established(session, make_user("reporter_b")))
+    assert [_report(client, a, i).status_code for i in range(3)] == [201, 201, 429]
+    r = _report(client, b, 5)  # a fresh account, but the same address as a
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_asks_are_limited_per_user_and_per_ip_with_retry_after(
+    client: TestClient,
+    course: Course,
+    learner: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(monkeypatch, rate_ask="2/60")
+    ask = {"question": "gru_cell shapes not aligned"}
+    assert [client.post(f"{API}/ask", json=ask, headers=learner).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    anonymous = [client.post(f"{API}/ask", json=ask).status_code for _ in range(3)]
+    assert anonymous == [200, 200, 429]
+    r = client.post(f"{API}/ask", json=ask)
+    assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_limits_are_configurable_and_can_be_switched_off(
+    client: TestClient, course: Course, learner: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limit(monkeypatch, rate_post="1/60")
+    assert [_post(client, learner, i).status_code for i in range(2)] == [201, 429]
+    from core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_limits_enabled", False)
+    assert _post(client, learner, 5).status_code == 201
