@@ -274,7 +274,8 @@ def main() -> None:
     db = "PostgreSQL" if args.postgresql else "SQLite"
     print(
         f"{db}: {report.rounds} kills, {len(report.acked_threads)} acknowledged threads and "
-        f"{len(report.acked_errata)} errata, problems: {len(report.problems)} "
+        f"{len(report.acked_errata)} errata ({len(report.acked_verified)} verifies), "
+        f"problems: {len(report.problems)} "
         f"({time.monotonic() - started:.0f} s)"
     )
     for p in report.problems:
