@@ -51,7 +51,10 @@ class User(UserBase, table=True):
 
 # Properties to receive on registration.
 class UserCreate(SQLModel):
-    username: str = Field(min_length=3, max_length=32, regex=r"^[A-Za-z0-9_.-]+$")
+    # sqlmodel passes ``regex`` to pydantic 2, which ignores it; ``pattern`` is enforced.
+    username: str = Field(
+        min_length=3, max_length=32, schema_extra={"pattern": r"^[A-Za-z0-9_.-]+$"}
+    )
     password: str = Field(min_length=8, max_length=256)
     display_name: str = Field(default="", max_length=80)
     email: str | None = Field(default=None, max_length=254)
