@@ -274,3 +274,59 @@ def test_limits_are_configurable_and_can_be_switched_off(
 
     monkeypatch.setattr(get_settings(), "rate_limits_enabled", False)
     assert _post(client, learner, 5).status_code == 201
+
+
+# R1/R2: NUL characters (PostgreSQL text cannot hold them; they once caused 500s)
+
+
+def test_nul_characters_in_any_input_never_cause_a_5xx(
+    app: Any,
+    course: Course,
+    learner: dict[str, str],
+    make_user: Callable[..., Any],
+    token_for: Callable[..., dict[str, str]],
+) -> None:
+    client = TestClient(app, raise_server_exceptions=False)
+    mod = token_for(make_user("nul_moderator", "moderator"))
+    nul = "a\x00b"
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", f"{API}/errata", {"json": {"course": nul, "title": "t"}, "headers": learner}),
+        ("POST", f"{API}/errata", {"json": {"course": "limits", "title": nul, "description": nul,
+                                            "location": nul}, "headers": learner}),
+        ("POST", f"{API}/errata", {"json": {"course": "limits", "assignment": nul,
+                                            "title": "a title"}, "headers": learner}),
+        ("GET", f"{API}/errata", {"params": {"course": nul}}),
+        ("GET", f"{API}/errata", {"params": {"course": "limits", "assignment": nul,
+                                             "version": nul}}),
+        ("GET", f"{API}/errata/similar", {"params": {"course": "limits", "title": nul}}),
+        ("POST", f"{API}/auth/register", {"json": {"username": nul, "password": "long enough 1"}}),
+        ("POST", f"{API}/auth/register", {"json": {"username": "fine_name", "display_name": nul,
+                                                   "password": "long enough 1"}}),
+        ("POST", f"{API}/auth/login", {"json": {"username": nul, "password": nul}}),
+        ("POST", f"{API}/tokens", {"json": {"name": nul}, "headers": learner}),
+        ("GET", f"{API}/search", {"params": {"q": nul}}),
+        ("POST", f"{API}/ask", {"json": {"question": "q", "course": nul}}),
+        ("GET", f"{API}/courses/a%00b/errata.jsonl", {"headers": mod}),
+        ("GET", f"{API}/courses/limits/threads", {"params": {"assignment": nul}}),
+        ("POST", f"{API}/courses/limits/threads", {"json": {"title": nul, "body": nul,
+                                                            "assignment": None},
+                                                   "headers": learner}),
+    ]  # fmt: skip
+    eid = client.post(
+        f"{API}/errata", json={"course": "limits", "title": "fine"}, headers=learner
+    ).json()["id"]
+    calls += [
+        ("PATCH", f"{API}/errata/{eid}", {"json": {"title": nul}, "headers": learner}),
+        ("POST", f"{API}/errata/{eid}/verify", {"json": {"reason": nul}, "headers": mod}),
+        ("POST", f"{API}/errata/{eid}/fix", {"json": {"reason": nul, "fixed_in": nul},
+                                             "headers": mod}),
+    ]  # fmt: skip
+    failures = []
+    for method, path, kwargs in calls:
+        r = client.request(method, path, **kwargs)
+        if r.status_code >= 500:
+            failures.append((method, path, r.status_code))
+    assert failures == []
+    # A username must be letters, digits, "_", "." or "-" (the pattern was silently ignored).
+    r = client.post(f"{API}/auth/register", json={"username": "a b!", "password": "long enough 1"})
+    assert r.status_code == 422
