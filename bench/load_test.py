@@ -105,7 +105,10 @@ def main() -> None:
     )  # fmt: skip
     rss_after = _rss_mb(server.pid)
     server.terminate()
-    server.wait(30)
+    server.wait(60)
+    if args.postgresql:
+        with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     with open(f"{stats}_stats.csv") as f:
         rows = list(csv.DictReader(f))
     print(f"\n{args.users} users, {args.seconds} s, {args.workers} workers on {base}")
