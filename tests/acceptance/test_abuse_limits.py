@@ -10,7 +10,6 @@ new accounts, with the server still answering afterwards.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -142,13 +141,10 @@ def test_invalid_utf8_in_a_form_post_gets_4xx(
 def test_pathological_traceback_paste_is_answered_not_hung(
     client: TestClient, course: Course, paste: str
 ) -> None:
-    started = time.monotonic()
+    # A run of digits once took 5 s+ of regex backtracking (a 10 s timeout on PostgreSQL);
+    # the speed is measured in bench/, this checks the answer is a clean 200/422.
     r = client.post(f"{API}/ask", json={"question": "why?", "traceback": paste})
-    elapsed = time.monotonic() - started
     assert r.status_code in (200, 422), r.text[:300]
-    # A guard against quadratic parsing (a run of digits once took 5 s+ of regex backtracking),
-    # not a benchmark: today these take a few tens of milliseconds plus the search.
-    assert elapsed < 20
 
 
 def test_traceback_over_the_body_limit_gets_413(client: TestClient, course: Course) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -179,14 +178,19 @@ def test_ask_empty_question_is_422(client: TestClient, world: World) -> None:
         assert r.json()["detail"]
 
 
-def test_ask_huge_traceback_is_refused_fast(client: TestClient, world: World) -> None:
+def test_ask_huge_traceback_is_refused_before_searching(
+    client: TestClient, world: World, monkeypatch: Any
+) -> None:
+    from assistant import service
+
+    def no_search(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a refused ask must not reach the search")
+
+    monkeypatch.setattr(service, "search", no_search)
     huge = "Traceback (most recent call last):\n" + '  File "x.py", line 1, in f\n' * 40_000
-    started = time.monotonic()
     r = client.post("/api/v1/ask", json={"question": "help", "traceback": huge})
-    elapsed = time.monotonic() - started
     assert r.status_code in (413, 422)
     assert "traceback" in r.json()["detail"].lower() or "larger" in r.json()["detail"].lower()
-    assert elapsed < 5  # generous: a refusal must not run the search
 
 
 def test_ask_field_over_limit_is_422_with_clear_message(client: TestClient, world: World) -> None:
