@@ -37,7 +37,7 @@ from assistant.versions import at_or_after, stated_version
 from core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from core.markdown import plain_snippet, render
 from core.models import User, utcnow
-from core.ratelimit import limiter
+from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
@@ -107,6 +107,8 @@ def check_access(*, user: User | None, client_key: str) -> None:
     if settings.rate_limits_enabled:
         key = f"ask-user:{user.id}" if user is not None else f"ask-ip:{client_key}"
         limiter.hit(key, settings.rate_ask, what="questions")
+        if user is not None and is_new_account(user.created_at, settings.new_account_seconds):
+            limiter.hit(f"ask-new:{user.id}", settings.rate_ask_new_account, what="questions")
 
 
 # Retrieval
@@ -204,7 +206,8 @@ def _load(session: Session, hits: Sequence[Hit]) -> list[Candidate]:
             cand.thread = threads.get(h.doc_id)
         else:
             continue
-        if cand.thread is not None and cand.thread.deleted_at is not None:
+        # A hit whose row is gone or deleted: the indexer has not applied that change yet.
+        if cand.kind != "erratum" and (cand.thread is None or cand.thread.deleted_at is not None):
             continue
         if cand.key in seen:
             continue

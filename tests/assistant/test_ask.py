@@ -325,3 +325,16 @@ def test_ask_plain_words_paraphrase_finds_verified_erratum(
     data = _ask(client, question="the first number of my rnn cell output has the opposite sign")
     assert data["verdict"] == "known_erratum"
     assert data["sources"][0]["external_id"] == "e-rnn-cell"
+
+
+def test_ask_skips_hits_whose_rows_are_already_gone(
+    client: TestClient, world: World, session: Any
+) -> None:
+    from sqlalchemy import text
+
+    # Rows removed behind the indexer's back (as in the moment before it applies a delete).
+    session.exec(text("DELETE FROM post"))  # type: ignore[call-overload]
+    session.exec(text("DELETE FROM thread"))  # type: ignore[call-overload]
+    session.commit()
+    data = _ask(client, question="ValueError: shapes (5,3) and (10,1) not aligned in rnn_forward")
+    assert all(s["type"] == "erratum" for s in data["sources"])
