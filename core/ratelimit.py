@@ -10,6 +10,7 @@ import math
 import threading
 import time
 from collections import defaultdict, deque
+from datetime import datetime, timedelta
 
 from core.errors import RateLimited
 
@@ -46,3 +47,10 @@ class RateLimiter:
 
 
 limiter = RateLimiter()
+
+
+def is_new_account(created_at: datetime, new_account_seconds: int) -> bool:
+    """Accounts younger than this get the tighter limits (ACCEPTANCE B1)."""
+    from core.models import utcnow
+
+    return utcnow() - created_at < timedelta(seconds=new_account_seconds)

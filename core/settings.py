@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     rate_post: str = "30/60"
     rate_post_new_account: str = "5/60"
     rate_report: str = "10/60"
+    rate_report_new_account: str = "5/60"
     rate_ask: str = "60/60"
+    rate_ask_new_account: str = "30/60"
     new_account_seconds: int = 86_400
     rate_limits_enabled: bool = True
 

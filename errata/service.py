@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Role, User, utcnow
 from core.policy import can_moderate_course, ensure_can_moderate_course
-from core.ratelimit import limiter
+from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from errata import notifications
 from errata.models import (
@@ -120,6 +120,10 @@ def _check_rate(user: User, ip: str | None) -> None:
     """Reports per user and per IP (ACCEPTANCE B1); staff are not limited."""
     settings = get_settings()
     if settings.rate_limits_enabled and user.role == Role.learner:
+        if is_new_account(user.created_at, settings.new_account_seconds):
+            limiter.hit(
+                f"report-new:{user.id}", settings.rate_report_new_account, what="erratum reports"
+            )
         limiter.hit(f"report-user:{user.id}", settings.rate_report, what="erratum reports")
         if ip:
             limiter.hit(f"report-ip:{ip}", settings.rate_report, what="erratum reports")

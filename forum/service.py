@@ -7,7 +7,6 @@ import FastAPI. Every change to searchable content writes an index event in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
@@ -17,7 +16,7 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Role, User, utcnow
 from core.policy import can_moderate_course, is_instructor
-from core.ratelimit import limiter
+from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
@@ -175,7 +174,7 @@ def _rate_limit_post(*, user: User, ip: str | None) -> None:
     settings = get_settings()
     if not settings.rate_limits_enabled:
         return
-    young = utcnow() - user.created_at < timedelta(seconds=settings.new_account_seconds)
+    young = is_new_account(user.created_at, settings.new_account_seconds)
     if young and user.role == Role.learner:
         limiter.hit(f"post-new:{user.id}", settings.rate_post_new_account, what="posts")
     limiter.hit(f"post-user:{user.id}", settings.rate_post, what="posts")

@@ -71,6 +71,10 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         "CHECKFIRST_DATA_DIR": str(data_dir),
         "CHECKFIRST_SECRET_KEY": secrets.token_urlsafe(40),
         "CHECKFIRST_RATE_LIMITS_ENABLED": "true",
+        # Test accounts are all minutes old: give them the ordinary report and ask limits;
+        # tests/acceptance/test_abuse_limits.py sets the tighter new-account ones itself.
+        "CHECKFIRST_RATE_REPORT_NEW_ACCOUNT": "10/60",
+        "CHECKFIRST_RATE_ASK_NEW_ACCOUNT": "60/60",
         # No indexer thread or model unless a test asks (tests/index enables it).
         "CHECKFIRST_INDEX_ENABLED": "false",
         "HF_HUB_OFFLINE": "1",

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from core.models import utcnow
+from core.ratelimit import limiter
 from forum.models import Course, Thread
 
 API = "/api/v1"
@@ -326,3 +327,30 @@ def test_nul_characters_in_any_input_never_cause_a_5xx(
     # A username must be letters, digits, "_", "." or "-" (the pattern was silently ignored).
     r = client.post(f"{API}/auth/register", json={"username": "a b!", "password": "long enough 1"})
     assert r.status_code == 422
+
+
+def test_new_accounts_get_the_tighter_report_and_ask_limits(
+    client: TestClient,
+    course: Course,
+    session: Session,
+    make_user: Callable[..., Any],
+    token_for: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(
+        monkeypatch,
+        rate_report="5/60",
+        rate_report_new_account="1/60",
+        rate_ask="5/60",
+        rate_ask_new_account="1/60",
+    )
+    fresh = token_for(make_user("fresh_learner"))
+    old = token_for(_established(session, make_user("old_learner")))
+    assert [_report(client, fresh, i).status_code for i in range(2)] == [201, 429]
+    limiter.reset()  # the per-IP count is shared by both accounts here; start it afresh
+    assert [_report(client, old, 10 + i).status_code for i in range(2)] == [201, 201]
+    ask = {"question": "gru_cell shapes not aligned"}
+    asks = [client.post(f"{API}/ask", json=ask, headers=fresh).status_code for _ in range(2)]
+    assert asks == [200, 429]
+    asks = [client.post(f"{API}/ask", json=ask, headers=old).status_code for _ in range(2)]
+    assert asks == [200, 200]
