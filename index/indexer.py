@@ -161,14 +161,14 @@ def rebuild(
     state: IndexState | None = None
     if checkpoint is not None and checkpoint.exists():
         try:
-            state = IndexState.load(checkpoint, encoder.model_name, encoder.dim, kind)
+            state = IndexState.load(checkpoint, encoder.identity, encoder.dim, kind)
             check_stamp(session, state)
             log.info("resuming index rebuild: %d documents already done", len(state.docs))
         except (CorruptIndex, StaleIndex, OSError) as exc:
             state = None
             log.warning("ignoring unusable rebuild checkpoint: %s", exc)
     if state is None or max_seq(session) < state.seq:
-        state = IndexState(encoder.model_name, encoder.dim, kind)
+        state = IndexState(encoder.identity, encoder.dim, kind)
         state.seq = max_seq(session)
     if publish:
         publish(state)  # searchable while it fills: each batch lands atomically

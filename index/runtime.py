@@ -72,7 +72,7 @@ class Runtime:
         return self._thread is not None and self._thread.is_alive()
 
     def encoder(self) -> Encoder:
-        return get_encoder(self.settings.embedding_model)
+        return get_encoder(self.settings.embedding_model, self.settings.embedding_backend)
 
     # Opening
 
@@ -92,7 +92,7 @@ class Runtime:
         kind = self.settings.index_kind
         with _session() as session:
             try:
-                state = IndexState.load(self.path, encoder.model_name, encoder.dim, kind)
+                state = IndexState.load(self.path, encoder.identity, encoder.dim, kind)
                 check_stamp(session, state)
                 self._tailer = Tailer()
                 self._tailer.catch_up(session, state, encoder)

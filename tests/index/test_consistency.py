@@ -109,7 +109,7 @@ def _generation_doc(i: int, gen: int) -> Document:
 
 def test_search_while_indexing_sees_whole_batches(encoder: Any) -> None:
     """X2: readers in threads while a writer swaps whole batches: no errors, no mixed batch."""
-    state = IndexState(encoder.model_name, encoder.dim, "flat")
+    state = IndexState(encoder.identity, encoder.dim, "flat")
     docs = list(range(1, 9))
     state.apply(state.prepare([_generation_doc(i, 0) for i in docs], encoder), [])
     # Pre-embed a few generations so the writer spends its time in apply(), not the model.

@@ -20,7 +20,7 @@ def doc(i: int, text: str) -> Document:
 
 
 def test_hnsw_replace_and_remove_by_id(encoder: Any, tmp_path: Path) -> None:
-    state = IndexState(encoder.model_name, encoder.dim, "hnsw")
+    state = IndexState(encoder.identity, encoder.dim, "hnsw")
     texts = ["lstm gates", "conv padding", "softmax overflow", "grader timeout", "numpy install"]
     state.apply(state.prepare([doc(i, t) for i, t in enumerate(texts, 1)], encoder), [])
     state.apply(state.prepare([doc(1, "matplotlib colours")], encoder), [("thread", 2)])
@@ -30,7 +30,7 @@ def test_hnsw_replace_and_remove_by_id(encoder: Any, tmp_path: Path) -> None:
     top = search_state(state, encoder, Query(text="matplotlib colours", limit=1), mode="dense")
     assert top[0].doc_id == 1
     state.save(tmp_path / "i.npz")
-    loaded = IndexState.load(tmp_path / "i.npz", encoder.model_name, encoder.dim, "hnsw")
+    loaded = IndexState.load(tmp_path / "i.npz", encoder.identity, encoder.dim, "hnsw")
     assert loaded.doc_keys() == state.doc_keys()
     loaded.vectors.compact(set(loaded.owner))
     assert loaded.vectors.ntotal == 4

@@ -18,6 +18,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from index.encoder import BACKENDS, Encoder
 from index.indexer import check
 from index.runtime import Runtime
 from index.search import search
@@ -91,7 +92,7 @@ def test_startup_rebuilds_from_damaged_file(
         path.write_bytes(b"")
     restarted = fresh(index_runtime)
     assert_no_drift(restarted, forum.session)
-    IndexState.load(path, restarted.settings.embedding_model, 384, "flat")  # repaired on disk
+    IndexState.load(path, restarted.encoder().identity, 384, "flat")  # repaired on disk
 
 
 def test_startup_rebuilds_when_file_is_ahead_of_database(
@@ -127,18 +128,24 @@ def test_startup_rebuilds_when_file_is_from_another_database(
     assert_no_drift(restarted, forum.session)
 
 
+@pytest.mark.parametrize("other_model", ["some-other-model", "same model, other backend"])
 def test_startup_rebuilds_when_model_differs(
-    forum: Forum, index_runtime: Runtime, encoder: Any
+    forum: Forum, index_runtime: Runtime, encoder: Any, other_model: str
 ) -> None:
+    """Vectors from another model, or from the same model on another backend (torch vs int8),
+    must not be mixed with new ones: the file is rebuilt."""
+    if other_model.startswith("same"):
+        other_backend = next(b for b in BACKENDS if b != encoder.backend)
+        other_model = Encoder.identity_of(encoder.model_name, other_backend)
     seed(forum)
     state = index_runtime.state()
-    other = IndexState("some-other-model", encoder.dim, "flat")
+    other = IndexState(other_model, encoder.dim, "flat")
     other.seq = state.seq
     other.save(index_runtime.path)
     restarted = fresh(index_runtime)
     assert_no_drift(restarted, forum.session)
     with np.load(index_runtime.path) as z:
-        assert json.loads(z["header"].tobytes())["model"] == restarted.settings.embedding_model
+        assert json.loads(z["header"].tobytes())["model"] == encoder.identity
 
 
 SAVER = """
@@ -160,7 +167,7 @@ def test_startup_after_save_killed_midway(forum: Forum, index_runtime: Runtime) 
     path = index_runtime.path
     for _ in range(3):
         proc = subprocess.Popen(
-            [sys.executable, "-c", SAVER, str(path), index_runtime.settings.embedding_model],
+            [sys.executable, "-c", SAVER, str(path), index_runtime.encoder().identity],
             cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
         assert proc.stdout is not None
@@ -218,7 +225,7 @@ def test_rebuild_resumes_from_checkpoint(
 
     seed(forum)
     session = forum.session
-    partial = IndexState(encoder.model_name, encoder.dim, "flat")
+    partial = IndexState(encoder.identity, encoder.dim, "flat")
     full = rebuild(session, encoder, "flat")
     # A checkpoint holding two of the three documents, as an interrupted rebuild leaves it.
     keep = sorted(full.docs)[:2]
