@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from core import db
@@ -51,16 +51,34 @@ STATUS_FILTERS = {
     "duplicate": "Duplicate",
     "all": "All",
 }
-FORM_FIELDS = (
-    "title",
-    "description",
-    "location",
-    "kind",
-    "affected_versions",
-    "published_output",
-    "corrected_output",
-    "workaround",
-)
+
+
+class ErratumForm(BaseModel):
+    """The report and edit forms' fields as posted. Only the sizes are checked here (a 422
+    before anything is parsed further); ``ErratumCreate``/``ErratumUpdate`` validate the rest
+    and a failure re-renders the form with the learner's text kept."""
+
+    title: str = Field("", max_length=1000)
+    description: str = Field("", max_length=1_000_000)
+    location: str = Field("", max_length=200)
+    kind: str = Field(ErratumKind.wrong_expected_output.value, max_length=40)
+    affected_versions: str = Field("", max_length=200)
+    published_output: str = Field("", max_length=1_000_000)
+    corrected_output: str = Field("", max_length=1_000_000)
+    workaround: str = Field("", max_length=1_000_000)
+
+    def values(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in FORM_FIELDS}
+
+
+class ReportForm(ErratumForm):
+    course: str = Field("", max_length=80)
+    assignment: str = Field("", max_length=80)
+    thread_id: int | None = Field(None, ge=1, le=MAX_ID)
+    post_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+FORM_FIELDS = tuple(ErratumForm.model_fields)
 
 
 def _see(url: str) -> RedirectResponse:
@@ -313,32 +331,11 @@ def report_form(
 
 @router.post("/errata/report")
 def report_submit(
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    course: Annotated[str, Form(max_length=80)] = "",
-    assignment: Annotated[str, Form(max_length=80)] = "",
-    title: Annotated[str, Form(max_length=1000)] = "",
-    description: Annotated[str, Form(max_length=1_000_000)] = "",
-    location: Annotated[str, Form(max_length=200)] = "",
-    kind: Annotated[str, Form(max_length=40)] = ErratumKind.wrong_expected_output.value,
-    affected_versions: Annotated[str, Form(max_length=200)] = "",
-    published_output: Annotated[str, Form(max_length=1_000_000)] = "",
-    corrected_output: Annotated[str, Form(max_length=1_000_000)] = "",
-    workaround: Annotated[str, Form(max_length=1_000_000)] = "",
-    thread_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
-    post_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+    request: Request, user: CurrentUser, session: SessionDep, form: Annotated[ReportForm, Form()]
 ) -> Any:
-    values = _form_values(
-        title=title,
-        description=description,
-        location=location,
-        kind=kind,
-        affected_versions=affected_versions,
-        published_output=published_output,
-        corrected_output=corrected_output,
-        workaround=workaround,
-    )
+    values = form.values()
+    course, assignment = form.course, form.assignment
+    thread_id, post_id = form.thread_id, form.post_id
     course_row = session.exec(select(Course).where(Course.slug == course)).first()
     assignment_row = (
         session.exec(
@@ -355,7 +352,7 @@ def report_submit(
             assignment=assignment or None,
             source_thread_id=thread_id,
             source_post_id=post_id,
-            **{**values, "kind": kind or ErratumKind.wrong_expected_output.value},  # type: ignore[arg-type]
+            **{**values, "kind": form.kind or ErratumKind.wrong_expected_output.value},  # type: ignore[arg-type]
         )
         erratum = errata_service.report(
             session=session, user=user, data=data, ip=client_ip(request)
@@ -396,26 +393,10 @@ def edit_submit(
     erratum_id: Id,
     user: CurrentUser,
     session: SessionDep,
-    title: Annotated[str, Form(max_length=1000)] = "",
-    description: Annotated[str, Form(max_length=1_000_000)] = "",
-    location: Annotated[str, Form(max_length=200)] = "",
-    kind: Annotated[str, Form(max_length=40)] = ErratumKind.wrong_expected_output.value,
-    affected_versions: Annotated[str, Form(max_length=200)] = "",
-    published_output: Annotated[str, Form(max_length=1_000_000)] = "",
-    corrected_output: Annotated[str, Form(max_length=1_000_000)] = "",
-    workaround: Annotated[str, Form(max_length=1_000_000)] = "",
+    form: Annotated[ErratumForm, Form()],
 ) -> Any:
     erratum = errata_service.get(session=session, erratum_id=erratum_id)
-    values = _form_values(
-        title=title,
-        description=description,
-        location=location,
-        kind=kind,
-        affected_versions=affected_versions,
-        published_output=published_output,
-        corrected_output=corrected_output,
-        workaround=workaround,
-    )
+    values = form.values()
     try:
         data = ErratumUpdate(**values)  # type: ignore[arg-type]
         errata_service.edit(session=session, user=user, erratum_id=erratum_id, data=data)
