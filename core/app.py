@@ -8,9 +8,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import db
 from core.auth import csrf_protect
@@ -45,8 +47,35 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
 
 
+BODY_HELP = "send a JSON object as described at /docs"
+
+
+async def _unparsable_body(request: Request, exc: Exception) -> Response:
+    """FastAPI answers a body it cannot parse with a bare "There was an error parsing the body"
+    (400); say what was wrong with it instead. Other HTTP errors keep FastAPI's handling."""
+    assert isinstance(exc, StarletteHTTPException)
+    cause = exc.__cause__
+    if exc.status_code == 400 and cause is not None:
+        if isinstance(cause, RecursionError):
+            reason = "it nests too deeply"
+        elif isinstance(cause, UnicodeDecodeError):
+            reason = "it is not valid UTF-8"
+        else:
+            reason = f"{type(cause).__name__}"
+        detail = f"The request body could not be parsed ({reason}); {BODY_HELP}."
+        return JSONResponse({"detail": detail}, status_code=400, headers=exc.headers)
+    return await http_exception_handler(request, exc)
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if raw and raw[0].get("type") == "json_invalid":
+        error = raw[0]
+        where = error.get("loc", ("body", "?"))[-1]
+        reason = error.get("ctx", {}).get("error", "decode error")
+        detail = f"The request body is not valid JSON ({reason} at character {where}); {BODY_HELP}."
+        return JSONResponse({"detail": detail, "errors": []}, status_code=422)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors()
@@ -144,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _unparsable_body)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     register_routers(app)
     _document_validation_errors(app)

@@ -101,21 +101,31 @@ def test_streamed_body_without_length_is_cut_off_with_413(
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "says"),
     [
-        pytest.param(b"[" * 300_000 + b"]" * 300_000, id="deep-array"),
-        pytest.param(b'{"a":' * 100_000 + b"1" + b"}" * 100_000, id="deep-object"),
-        pytest.param(b'{"title": "\xff\xfe bad", "body": "\xc3\x28"}', id="invalid-utf8"),
-        pytest.param(b'{"title": "cut off', id="truncated"),
+        pytest.param(b"[" * 300_000 + b"]" * 300_000, "nests too deeply", id="deep-array"),
+        pytest.param(
+            b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nests too deeply", id="deep-object"
+        ),
+        pytest.param(
+            b'{"title": "\xff\xfe bad", "body": "\xc3\x28"}', "not valid UTF-8", id="invalid-utf8"
+        ),
+        pytest.param(b'{"title": "cut off', "not valid JSON (Unterminated string", id="truncated"),
     ],
 )
-def test_malformed_json_gets_4xx_and_nothing_written(
-    client: TestClient, course: Course, learner: dict[str, str], session: Session, body: bytes
+def test_malformed_json_gets_4xx_saying_what_is_wrong_and_nothing_written(
+    client: TestClient,
+    course: Course,
+    learner: dict[str, str],
+    session: Session,
+    body: bytes,
+    says: str,
 ) -> None:
     for path in (f"{API}/courses/limits/threads", f"{API}/errata", f"{API}/ask"):
         r = client.post(path, content=body, headers={**learner, "Content-Type": "application/json"})
         assert r.status_code in (400, 422), (path, r.status_code, r.text[:200])
-        assert r.json()["detail"]
+        assert says in r.json()["detail"], r.json()
+        assert "/docs" in r.json()["detail"]
     assert _thread_count(session) == 0
     assert client.get("/healthz").status_code == 200
 

@@ -128,7 +128,7 @@ def test_create_thread_with_malformed_json_gets_422(
         headers={**world.headers["alice"], "Content-Type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["detail"].startswith("Invalid input")
+    assert r.json()["detail"].startswith("The request body is not valid JSON (Expecting value")
     assert _count(session, Thread) == 0
 
 
