@@ -34,8 +34,18 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def cpu_threads() -> int:
+    """Cores to encode on: ``OMP_NUM_THREADS`` if set (as torch honours it), else this
+    process's CPUs. Read without importing torch, which the ONNX backend never loads."""
+    configured = os.environ.get("OMP_NUM_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return len(os.sched_getaffinity(0)) or 1
+
+
 class Encoder:
-    """A loaded sentence-transformers model; ``encode`` is thread-safe."""
+    """A loaded embedding model (sentence-transformers, or ONNX Runtime); ``encode`` is
+    thread-safe."""
 
     def __init__(
         self, model_name: str, backend: str = "torch", cache_dir: Path | None = None
@@ -59,8 +69,6 @@ class Encoder:
             getter = getattr(self._model, "get_embedding_dimension", None)
             dim = getter() if getter else self._model.get_sentence_embedding_dimension()
         else:
-            import torch
-
             from index.onnx_runtime import OnnxEmbedder, default_cache_dir
 
             model_dir = Path(resolve_model(model_name))
@@ -73,7 +81,7 @@ class Encoder:
                 model_dir,
                 quantize=backend == "onnx-int8",
                 cache_dir=cache_dir or default_cache_dir(),
-                threads=torch.get_num_threads(),
+                threads=cpu_threads(),
             )
             dim = self._onnx.dim
         if not dim:
