@@ -48,6 +48,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 
 BODY_HELP = "send a JSON object as described at /docs"
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"
 
 
 async def _unparsable_body(request: Request, exc: Exception) -> Response:
@@ -55,13 +56,13 @@ async def _unparsable_body(request: Request, exc: Exception) -> Response:
     (400); say what was wrong with it instead. Other HTTP errors keep FastAPI's handling."""
     assert isinstance(exc, StarletteHTTPException)
     cause = exc.__cause__
-    if exc.status_code == 400 and cause is not None:
+    if exc.status_code == 400 and exc.detail == FASTAPI_PARSE_ERROR:
         if isinstance(cause, RecursionError):
             reason = "it nests too deeply"
         elif isinstance(cause, UnicodeDecodeError):
             reason = "it is not valid UTF-8"
         else:
-            reason = f"{type(cause).__name__}"
+            reason = "it is neither valid JSON nor form data"
         detail = f"The request body could not be parsed ({reason}); {BODY_HELP}."
         return JSONResponse({"detail": detail}, status_code=400, headers=exc.headers)
     return await http_exception_handler(request, exc)

@@ -24,7 +24,12 @@ from index.store import CorruptIndex, DocKey, IndexState
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
 DOC_BATCH = 64
+# A rebuild saves a resumable checkpoint after at least CHECKPOINT_DOCS documents and
+# CHECKPOINT_SECONDS, and spends at most about a tenth of its time saving: each save writes the
+# whole partial index, so a fixed every-512-documents save made a 100k rebuild quadratic.
 CHECKPOINT_DOCS = 512
+CHECKPOINT_SECONDS = 30.0
+CHECKPOINT_WAIT_PER_SAVE_SECOND = 9.0  # after a save taking t seconds, work 9t before the next
 # On PostgreSQL a transaction can commit seq 11 before another commits seq 10. Events above a
 # gap are applied at once, but the saved watermark waits at the gap until it fills or has been
 # open this long (a rolled-back transaction leaves a gap forever).
@@ -178,6 +183,7 @@ def rebuild(
     if progress:
         progress(done, total)
     since_checkpoint = 0
+    next_checkpoint = time.monotonic() + CHECKPOINT_SECONDS
     try:
         for start in range(0, len(todo), DOC_BATCH):
             batch = todo[start : start + DOC_BATCH]
@@ -185,10 +191,16 @@ def rebuild(
             state.apply(state.prepare(docs, encoder), gone)
             done += len(batch)
             since_checkpoint += len(batch)
-            if checkpoint is not None and since_checkpoint >= CHECKPOINT_DOCS:
+            due = since_checkpoint >= CHECKPOINT_DOCS and time.monotonic() >= next_checkpoint
+            if checkpoint is not None and due:
+                began = time.monotonic()
                 state.stamp = event_stamp(session, state.seq)
                 state.save(checkpoint)
                 since_checkpoint = 0
+                cost = time.monotonic() - began
+                next_checkpoint = time.monotonic() + max(
+                    CHECKPOINT_SECONDS, CHECKPOINT_WAIT_PER_SAVE_SECOND * cost
+                )
             if progress:
                 progress(done, total)  # may raise to stop (Ctrl-C, server shutdown)
     except BaseException:

@@ -269,3 +269,36 @@ def test_shutdown_during_rebuild_keeps_checkpoint_and_resumes(
     restarted = fresh(index_runtime)
     assert_no_drift(restarted, forum.session)
     assert 0 < len(calls) < 6  # resumed: the documents done before the stop were kept
+
+
+@pytest.mark.parametrize(("seconds", "saves"), [(0.0, 6), (3600.0, 0)])
+def test_rebuild_checkpoints_every_few_documents_but_not_more_often_than_the_clock_allows(
+    forum: Forum,
+    index_runtime: Runtime,
+    encoder: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    seconds: float,
+    saves: int,
+) -> None:
+    """Each checkpoint writes the whole partial index; saving on a document count alone made a
+    100k-document rebuild quadratic, so checkpoints also wait for CHECKPOINT_SECONDS."""
+    import index.indexer
+    from index.indexer import rebuild
+
+    for i in range(6):
+        forum.thread(f"Checkpointed question {i}", f"Details {i}")
+    monkeypatch.setattr(index.indexer, "DOC_BATCH", 1)
+    monkeypatch.setattr(index.indexer, "CHECKPOINT_DOCS", 1)
+    monkeypatch.setattr(index.indexer, "CHECKPOINT_SECONDS", seconds)
+    monkeypatch.setattr(index.indexer, "CHECKPOINT_WAIT_PER_SAVE_SECOND", 0.0)
+    written: list[int] = []
+    original = IndexState.save
+
+    def save(self: IndexState, path: Path) -> None:
+        written.append(len(self.docs))
+        original(self, path)
+
+    monkeypatch.setattr(IndexState, "save", save)
+    state = rebuild(forum.session, encoder, "flat", checkpoint=index_runtime.checkpoint)
+    assert len(state.docs) == 6
+    assert written == list(range(1, saves + 1))
