@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from core import db
@@ -26,6 +26,7 @@ from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from errata import notifications
 from errata import service as errata_service
+from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
 from errata.models import Erratum, ErratumKind, ErratumStatus
 from errata.schemas import MAX_ID, ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
@@ -51,34 +52,6 @@ STATUS_FILTERS = {
     "duplicate": "Duplicate",
     "all": "All",
 }
-
-
-class ErratumForm(BaseModel):
-    """The report and edit forms' fields as posted. Only the sizes are checked here (a 422
-    before anything is parsed further); ``ErratumCreate``/``ErratumUpdate`` validate the rest
-    and a failure re-renders the form with the learner's text kept."""
-
-    title: str = Field("", max_length=1000)
-    description: str = Field("", max_length=1_000_000)
-    location: str = Field("", max_length=200)
-    kind: str = Field(ErratumKind.wrong_expected_output.value, max_length=40)
-    affected_versions: str = Field("", max_length=200)
-    published_output: str = Field("", max_length=1_000_000)
-    corrected_output: str = Field("", max_length=1_000_000)
-    workaround: str = Field("", max_length=1_000_000)
-
-    def values(self) -> dict[str, str]:
-        return {k: getattr(self, k) for k in FORM_FIELDS}
-
-
-class ReportForm(ErratumForm):
-    course: str = Field("", max_length=80)
-    assignment: str = Field("", max_length=80)
-    thread_id: int | None = Field(None, ge=1, le=MAX_ID)
-    post_id: int | None = Field(None, ge=1, le=MAX_ID)
-
-
-FORM_FIELDS = tuple(ErratumForm.model_fields)
 
 
 def _see(url: str) -> RedirectResponse:
