@@ -40,7 +40,8 @@ def cpu_threads() -> int:
     configured = os.environ.get("OMP_NUM_THREADS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return len(os.sched_getaffinity(0)) or 1
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    return (len(affinity(0)) if affinity else os.cpu_count()) or 1
 
 
 class Encoder:
