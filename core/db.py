@@ -36,7 +36,8 @@ def _without_nul(
 ) -> tuple[str, Any]:
     # PostgreSQL text cannot hold NUL (psycopg raises DataError, a 500): drop NUL characters from
     # every bound string, as the forum does for posts, so a NUL in any input is a 4xx or stored
-    # without it (found by schemathesis, ACCEPTANCE R1, in errata, auth and token inputs).
+    # without it (found by schemathesis, ACCEPTANCE R1, in errata, auth and token inputs). SQLite
+    # gets the same treatment so that both databases store exactly the same text.
     if isinstance(parameters, dict):
         return statement, {k: _clean(v) for k, v in parameters.items()}
     if isinstance(parameters, (list, tuple)):
@@ -58,6 +59,7 @@ def make_engine(settings: Settings) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=10
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
         return engine
     # pre_ping replaces connections the server dropped (a database restart, ACCEPTANCE D3).
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -334,6 +334,14 @@ def test_nul_characters_in_any_input_never_cause_a_5xx(
         if r.status_code >= 500:
             failures.append((method, path, r.status_code))
     assert failures == []
+    # Accepted text is stored without its NUL characters, the same on SQLite and PostgreSQL.
+    r = client.post(
+        f"{API}/errata", json={"course": "limits", "title": "a\x00 title\x00"}, headers=learner
+    )
+    assert r.status_code == 201, r.text
+    assert (
+        client.get(f"{API}/errata/{r.json()['id']}", headers=learner).json()["title"] == "a title"
+    )
     # A username must be letters, digits, "_", "." or "-" (the pattern was silently ignored).
     r = client.post(f"{API}/auth/register", json={"username": "a b!", "password": "long enough 1"})
     assert r.status_code == 422
