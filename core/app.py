@@ -79,7 +79,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": detail, "errors": []}, status_code=422)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-        for e in exc.errors()
+        for e in raw
     ]
     summary = "; ".join(
         f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors[:5]

@@ -2,7 +2,7 @@
 
 Why: on this machine (2 CPU cores, AVX-512 VNNI) sentence-transformers on PyTorch embedded 31
 forum chunks/s; the same weights on ONNX Runtime 129/s, and with dynamically quantised int8
-weights 228/s, at cosine 0.99 to the fp32 vectors and the same retrieval scores (the README's
+weights 201–228/s, at cosine 0.99 to the fp32 vectors and the same retrieval scores (the README's
 encoder table; ``make eval``).
 sentence-transformers can load ONNX itself, but only through ``optimum-onnx``, which pins
 ``transformers<4.58``; this module needs only ``onnxruntime`` and ``onnx``.
