@@ -117,9 +117,12 @@ def resolve_user(request: Request, session: Session) -> User | None:
         ).first()
         if token is None or token.revoked_at is not None:
             raise NotAuthenticated("This API token is unknown or revoked; create a new one.")
-        user = session.get(User, token.user_id)
         request.state.token_scope = token.scope
         request.state.token_id = token.id
+        # A widget token sits in public page source: whoever holds it is an anonymous visitor
+        # everywhere (ask and public reads only), never its owner (issue #11).
+        if token.scope != TokenScope.widget:
+            user = session.get(User, token.user_id)
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
             token.last_used_at = now

@@ -44,10 +44,11 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 @declares("user")
 def require_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     """A signed-in user or a full-scope token."""
-    if user is None:
-        raise NotAuthenticated("Sign in (or send an API token) to do this.")
+    # Checked first: a widget caller resolves to no user, and deserves the clearer message.
     if getattr(request.state, "token_scope", None) == TokenScope.widget:
         raise PermissionDenied("This widget token may only ask and read.")
+    if user is None:
+        raise NotAuthenticated("Sign in (or send an API token) to do this.")
     return user
 
 
