@@ -1,7 +1,11 @@
-"""Sliding-window rate limits, kept in process memory (per worker).
+"""Rate limits shared by every process, through the ``limits`` library.
 
-Limits are "N/S" strings from settings. Each worker counts on its own, so with W workers the
-effective ceiling is at most W times the configured one; that is documented in the README.
+Limits are "N/S" strings from settings (N hits per S seconds), counted with limits' sliding
+window counter. With ``CHECKFIRST_REDIS_URL`` set, the counters live in Redis, so one limit
+holds across every worker of every server (ARCHITECTURE invariant 3); without it they live in
+this process's memory, which is only right for a single process (development, tests). Either
+storage expires a key once its window has passed, so spoofed addresses, usernames and random
+tokens do not pile up.
 """
 
 from __future__ import annotations
@@ -9,41 +13,92 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import defaultdict, deque
 from datetime import datetime, timedelta
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from core.errors import RateLimited
 
+# Keys of one deployment in a Redis it may share with other programs.
+REDIS_PREFIX = "checkfirst"
 
-def parse_rate(rate: str) -> tuple[int, float]:
+
+def parse_rate(rate: str) -> tuple[int, int]:
     count, _, seconds = rate.partition("/")
-    return int(count), float(seconds or 60)
+    return int(count), int(float(seconds or 60))
+
+
+def _item(rate: str) -> RateLimitItem:
+    count, seconds = parse_rate(rate)
+    return RateLimitItemPerSecond(count, seconds)
 
 
 class RateLimiter:
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
+    """``hit`` counts and refuses; ``check`` refuses without counting (sign-in counts failures)."""
+
+    def __init__(self, storage_url: str | None = None, *, prefix: str = REDIS_PREFIX) -> None:
+        # None: read CHECKFIRST_REDIS_URL when first used, so tests and workers pick up settings.
+        self._url = storage_url
+        self._prefix = prefix
+        self._storage: Storage | None = None
+        self._strategy: SlidingWindowCounterRateLimiter | None = None
+        # The rates seen, so that reset(key) can clear that key under each of them.
+        self._rates: set[str] = set()
         self._lock = threading.Lock()
+
+    @property
+    def storage(self) -> Storage:
+        return self._ready()[0]
+
+    def _ready(self) -> tuple[Storage, SlidingWindowCounterRateLimiter]:
+        with self._lock:
+            if self._storage is None or self._strategy is None:
+                url = self._url
+                if url is None:
+                    from core.settings import get_settings
+
+                    url = get_settings().redis_url
+                if url:
+                    self._storage = storage_from_string(url, key_prefix=self._prefix)
+                else:
+                    self._storage = MemoryStorage()
+                self._strategy = SlidingWindowCounterRateLimiter(self._storage)
+            return self._storage, self._strategy
+
+    def _refuse(self, key: str, item: RateLimitItem, what: str) -> RateLimited:
+        _, strategy = self._ready()
+        reset_at = strategy.get_window_stats(item, key).reset_time
+        retry = max(1, math.ceil(reset_at - time.time()))
+        return RateLimited(f"Too many {what}. Try again in {retry} seconds.", retry)
 
     def hit(self, key: str, rate: str, *, what: str = "requests") -> None:
         """Count one hit for ``key``; raise RateLimited with a Retry-After when over ``rate``."""
-        limit, window = parse_rate(rate)
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            if len(hits) >= limit:
-                retry = max(1, math.ceil(hits[0] + window - now))
-                raise RateLimited(f"Too many {what}. Try again in {retry} seconds.", retry)
-            hits.append(now)
+        item = _item(rate)
+        self._rates.add(rate)
+        if not self._ready()[1].hit(item, key):
+            raise self._refuse(key, item, what)
+
+    def check(self, key: str, rate: str, *, what: str = "requests") -> None:
+        """Raise RateLimited if ``key`` has used up ``rate``, without counting this call."""
+        item = _item(rate)
+        if not self._ready()[1].test(item, key):
+            raise self._refuse(key, item, what)
 
     def reset(self, key: str | None = None) -> None:
+        storage, strategy = self._ready()
+        if key is None:
+            storage.reset()
+            return
+        for rate in list(self._rates):
+            strategy.clear(_item(rate), key)
+
+    def close(self) -> None:
+        """Forget the storage (tests switch settings; a forked worker opens its own)."""
         with self._lock:
-            if key is None:
-                self._hits.clear()
-            else:
-                self._hits.pop(key, None)
+            self._storage = None
+            self._strategy = None
 
 
 limiter = RateLimiter()

