@@ -21,7 +21,7 @@ from assistant.schemas import (
 from core.auth import ANON_COOKIE
 from core.db import SessionDep
 from core.errors import PermissionDenied
-from core.models import Role, User
+from core.models import Role, TokenScope, User
 from core.policy import CurrentUser, OptionalUser
 from core.router import client_ip
 
@@ -40,7 +40,8 @@ def _anon(request: Request) -> str | None:
 @router.post("/ask", response_model=AskResponse)
 def ask(body: AskRequest, request: Request, user: OptionalUser, session: SessionDep) -> AskResponse:
     """Answer a question or pasted failure with the errata and threads that explain it."""
-    service.check_access(user=user, client_key=client_ip(request))
+    widget = getattr(request.state, "token_scope", None) == TokenScope.widget
+    service.check_access(user=user, client_key=client_ip(request), widget=widget)
     return service.ask(session, request=body, user=user)
 
 

@@ -99,9 +99,19 @@ def validate(request: AskRequest) -> AskRequest:
     return request
 
 
-def check_access(*, user: User | None, client_key: str) -> None:
-    """Anonymous asks when the site allows them; one rate limit per user or per IP."""
+def check_access(*, user: User | None, client_key: str, widget: bool = False) -> None:
+    """Anonymous asks when the site allows them; one rate limit per user or per IP.
+
+    A widget ask (a public token on someone's page; ``user`` is None) is allowed by the token
+    itself and limited per visitor IP here and per token in ``core.cors``: never charged to the
+    token's owner, whose own budget a page's visitors would otherwise spend.
+    """
     settings = get_settings()
+    if widget:
+        if settings.rate_limits_enabled:
+            key = f"ask-widget-ip:{client_key}"
+            limiter.hit(key, settings.rate_ask_widget_ip, what="questions")
+        return
     if user is None and not settings.anonymous_ask:
         raise NotAuthenticated("Sign in (or send an API token) to ask.")
     if settings.rate_limits_enabled:

@@ -86,3 +86,44 @@ def test_widget_token_still_asks_anonymously(
     # Logged as an anonymous ask: it is not in the owner's history.
     row = session.get(AskLog, r.json()["ask_id"])
     assert row is not None and row.user_id is None
+
+
+# Item 5 of issue #11: widget asks are limited per token and per visitor IP, not per owner.
+
+
+def test_widget_asks_do_not_spend_the_owners_budget(
+    client: TestClient,
+    owner: Any,
+    token_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_ask", "2/60")
+    widget = token_for(owner, "widget")
+    # A blank question passes the schema and is refused by the service (fast, no search) after
+    # the limits are counted.
+    for _ in range(3):
+        r = client.post(f"{API}/ask", json={"question": " "}, headers=widget)
+        assert r.status_code == 422, r.text
+    r = client.post(f"{API}/ask", json={"question": " "}, headers=token_for(owner))
+    assert r.status_code == 422, r.text
+
+
+def test_widget_asks_are_limited_per_visitor_ip(
+    client: TestClient,
+    owner: Any,
+    make_user: Callable[..., Any],
+    token_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_ask_widget_ip", "2/60")
+    first, second = token_for(owner, "widget"), token_for(make_user("other_site"), "widget")
+    assert client.post(f"{API}/ask", json={"question": " "}, headers=first).status_code == 422
+    assert client.post(f"{API}/ask", json={"question": " "}, headers=second).status_code == 422
+    # A second token does not give the same visitor a fresh budget.
+    r = client.post(f"{API}/ask", json={"question": " "}, headers=second)
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) >= 1
