@@ -160,8 +160,10 @@ def serve(
 
     upgrade()
     console.print(f"Serving on http://{host}:{port} ({_redacted_url()})")
+    # uvicorn's own X-Forwarded-For handling believes any loopback peer; the app reads the
+    # header itself, only from CHECKFIRST_TRUSTED_PROXIES (core/security.py forwarded_client).
     uvicorn.run(
-        "core.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True
+        "core.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=False
     )
 
 

@@ -60,11 +60,13 @@ class RateLimiter:
                     from core.settings import get_settings
 
                     url = get_settings().redis_url
-                if url:
-                    self._storage = storage_from_string(url, key_prefix=self._prefix)
-                else:
-                    self._storage = MemoryStorage()
-                self._strategy = SlidingWindowCounterRateLimiter(self._storage)
+                storage: Storage = (
+                    storage_from_string(url, key_prefix=self._prefix)  # type: ignore[assignment]
+                    if url
+                    else MemoryStorage()
+                )
+                self._storage = storage
+                self._strategy = SlidingWindowCounterRateLimiter(storage)
             return self._storage, self._strategy
 
     def _refuse(self, key: str, item: RateLimitItem, what: str) -> RateLimited:

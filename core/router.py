@@ -19,12 +19,32 @@ from core.models import (
 )
 from core.policy import CurrentUser, Public
 from core.schemas import LoginBody, Message, Page
+from core.security import forwarded_client, forwarded_scheme
+from core.settings import get_settings
 
 router = APIRouter(tags=["users"])
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address rate limits count against (X-Forwarded-For only from trusted proxies)."""
+    peer = request.client.host if request.client else "unknown"
+    return forwarded_client(
+        peer, request.headers.getlist("x-forwarded-for"), get_settings().trusted_proxy_networks
+    )
+
+
+def is_https(request: Request) -> bool:
+    """Served over HTTPS, directly or (X-Forwarded-Proto) through a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    return (
+        forwarded_scheme(
+            peer,
+            request.url.scheme,
+            request.headers.getlist("x-forwarded-proto"),
+            get_settings().trusted_proxy_networks,
+        )
+        == "https"
+    )
 
 
 @router.post("/auth/register", response_model=UserPublic, status_code=201, dependencies=[Public])
@@ -40,8 +60,7 @@ def login(body: LoginBody, request: Request, response: Response, session: Sessio
     user = auth.authenticate(
         session=session, username=body.username, password=body.password, ip=client_ip(request)
     )
-    secure = request.url.scheme == "https"
-    auth.start_session(session=session, user=user, response=response, secure=secure)
+    auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return UserPublic.model_validate(user)
 
 

@@ -1,10 +1,12 @@
-"""Password hashing (Argon2id), random tokens and CSRF tokens."""
+"""Password hashing (Argon2id), random tokens, CSRF tokens, and which client sent a request."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,3 +43,56 @@ def csrf_token(secret_key: str, binding: str) -> str:
 
 def csrf_matches(secret_key: str, binding: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(csrf_token(secret_key, binding), presented or "")
+
+
+# Client address behind reverse proxies (ACCEPTANCE B4)
+
+
+def _parse_ip(value: str) -> IPv4Address | IPv6Address | None:
+    value = value.strip().strip('"')
+    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:4711"
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # "192.0.2.1:4711"
+        value = value.split(":", 1)[0]
+    try:
+        return ip_address(value)
+    except ValueError:
+        return None
+
+
+Networks = Sequence[IPv4Network | IPv6Network]
+
+
+def _is_trusted(address: IPv4Address | IPv6Address | None, trusted: Networks) -> bool:
+    return address is not None and any(address in net for net in trusted)
+
+
+def forwarded_client(peer: str, forwarded_for: Sequence[str], trusted: Networks) -> str:
+    """The client address: the peer, unless the peer is a trusted proxy.
+
+    Behind trusted proxies, the right-most X-Forwarded-For entry that is not itself a trusted
+    proxy is the client; entries left of it were written by the client and could be anything.
+    """
+    if not trusted or not _is_trusted(_parse_ip(peer), trusted):
+        return peer
+    chain = [part for value in forwarded_for for part in value.split(",") if part.strip()]
+    for entry in reversed(chain):
+        address = _parse_ip(entry)
+        if address is None:
+            # A proxy we trust wrote nonsense: keep the last address we can vouch for.
+            return peer
+        if not _is_trusted(address, trusted):
+            return str(address)
+        peer = str(address)
+    return peer
+
+
+def forwarded_scheme(
+    peer: str, scheme: str, forwarded_proto: Sequence[str], trusted: Networks
+) -> str:
+    """The scheme the client used: X-Forwarded-Proto counts only from a trusted proxy."""
+    if forwarded_proto and _is_trusted(_parse_ip(peer), trusted):
+        last = forwarded_proto[-1].split(",")[-1].strip().lower()
+        if last in {"http", "https"}:
+            return last
+    return scheme

@@ -15,7 +15,7 @@ from core.db import SessionDep
 from core.errors import DomainError, NotFound
 from core.models import ApiToken, TokenScope, UserCreate, utcnow
 from core.policy import CurrentUser, Public
-from core.router import client_ip
+from core.router import client_ip, is_https
 from core.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -51,9 +51,7 @@ def login_submit(
             username=username,
         )  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
-    auth.start_session(
-        session=session, user=user, response=response, secure=request.url.scheme == "https"
-    )
+    auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
 
 
@@ -80,9 +78,7 @@ def register_submit(
     except DomainError as exc:
         return page(request, "auth/register.html", exc.status, error=exc.message, values=values)
     response = RedirectResponse("/", status_code=303)
-    auth.start_session(
-        session=session, user=user, response=response, secure=request.url.scheme == "https"
-    )
+    auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
 
 
