@@ -30,8 +30,8 @@ typecheck: install
 migration: install  ## Regenerate the initial migration from the models (until a release)
 	bash scripts/regen_initial_migration.sh
 
-eval: install  ## Retrieval evaluation: recall@1/3/10 and MRR, lexical vs dense vs hybrid vs ask
-	$(PY) bench/eval/run.py
+eval: install  ## Evaluation, dev and test side by side: ask vs bm25s vs dense, verdict figures (EVAL_ARGS="--split dev --verbose")
+	$(PY) bench/eval/run.py $(EVAL_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

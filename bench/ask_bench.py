@@ -97,7 +97,11 @@ def main() -> int:
         chunks = get_runtime().state().chunk_count()
     else:
         t0 = time.perf_counter()
-        lines = (EVAL / "corpus.jsonl").read_text().splitlines() + synthetic_threads(args.threads)
+        corpus = sorted((EVAL / "data" / "corpus").glob("*.jsonl"))
+        # Duplicate reports name the erratum they duplicate: import them after it.
+        records = [line for p in corpus for line in p.read_text().splitlines() if line.strip()]
+        records.sort(key=lambda line: '"duplicate_of": "' in line)
+        lines = records + synthetic_threads(args.threads)
         report = import_lines(lines)
         print(f"imported {report.created} records in {time.perf_counter() - t0:.0f} s", flush=True)
         t0 = time.perf_counter()
@@ -125,9 +129,13 @@ def main() -> int:
                     raise SystemExit("server did not start")
                 time.sleep(0.3)
             questions = [
-                json.loads(line) for line in (EVAL / "questions.jsonl").read_text().splitlines()
+                json.loads(line)
+                for p in sorted((EVAL / "data" / "questions").glob("*.jsonl"))
+                for line in p.read_text().splitlines()
+                if line.strip()
             ]
-            bodies = [{k: v for k, v in q.items() if k != "expect"} for q in questions]
+            fields = ("question", "course", "assignment", "notebook_version", "traceback", "output")
+            bodies = [{k: v for k, v in q.items() if k in fields} for q in questions]
             # Every timed ask is a distinct text, as real learners' are: the index caches query
             # embeddings, and repeating questions would time the cache, not the encoder.
             openers = ["", "Hi,", "Help:", "Question:", "Stuck again.", "Week 2:", "Please help,"]
