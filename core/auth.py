@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 from fastapi import Request, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from core.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate, utcnow
@@ -13,6 +14,8 @@ from core.ratelimit import limiter
 from core.security import (
     csrf_matches,
     csrf_token,
+    device_token,
+    device_user,
     hash_password,
     new_token,
     sha256,
@@ -24,6 +27,9 @@ SESSION_COOKIE = "cf_session"
 # Set for every visitor so that forms posted before signing in (login, register) carry CSRF too.
 ANON_COOKIE = "cf_anon"
 SESSION_DAYS = 14
+# Marks a browser that has signed in to an account before: exempt from that account's lock-out.
+DEVICE_COOKIE = "cf_device"
+DEVICE_DAYS = 365
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
@@ -56,14 +62,36 @@ def create_user(
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str, ip: str) -> User:
-    """Check a password, rate-limited per IP and per account (ACCEPTANCE I3)."""
-    rate = get_settings().rate_login
-    if get_settings().rate_limits_enabled:
-        limiter.hit(f"login-ip:{ip}", rate, what="sign-in attempts")
-        limiter.hit(f"login-user:{username.lower()}", rate, what="sign-in attempts")
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+def username_key(raw: str) -> str:
+    """The one form of a typed username used for lookup and for the per-account limit key."""
+    return unicodedata.normalize("NFKC", raw).strip().casefold()
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, ip: str, device: str | None = None
+) -> User:
+    """Check a password; failures only are counted, per IP and per account (ACCEPTANCE I3).
+
+    A browser that signed in as this account before (``device``: its known-device cookie) is not
+    held back by the account's failure count, so strangers typing wrong passwords cannot lock
+    the owner out; it is still held back by its address's count.
+    """
+    settings = get_settings()
+    rate, limited = settings.rate_login, settings.rate_limits_enabled
+    key = username_key(username)
+    ip_key, account_key = f"login-ip:{ip}", f"login-user:{key}"
+    if limited:
+        limiter.check(ip_key, rate, what="sign-in attempts")
+    user = session.exec(select(User).where(func.lower(col(User.username)) == key)).first()
+    known_device = (
+        user is not None and device_user(settings.effective_secret_key(), device) == user.id
+    )
+    if limited and not known_device:
+        limiter.check(account_key, rate, what="sign-in attempts")
     if not verify_password(password, user.password_hash if user else None) or user is None:
+        if limited:
+            limiter.hit(ip_key, rate, what="sign-in attempts")
+            limiter.hit(account_key, rate, what="sign-in attempts")
         raise NotAuthenticated("Wrong username or password.")
     if not user.is_active or user.is_system:
         raise PermissionDenied("This account is disabled.")
@@ -87,6 +115,16 @@ def start_session(*, session: Session, user: User, response: Response, secure: b
         SESSION_COOKIE,
         token,
         max_age=SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    # This browser is now a known device of the account (see authenticate).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_token(get_settings().effective_secret_key(), user.id),
+        max_age=DEVICE_DAYS * 86400,
         httponly=True,
         samesite="lax",
         secure=secure,

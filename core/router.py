@@ -58,7 +58,11 @@ def register(body: UserCreate, session: SessionDep) -> UserPublic:
 def login(body: LoginBody, request: Request, response: Response, session: SessionDep) -> UserPublic:
     """Sign in and receive a session cookie."""
     user = auth.authenticate(
-        session=session, username=body.username, password=body.password, ip=client_ip(request)
+        session=session,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request),
+        device=request.cookies.get(auth.DEVICE_COOKIE),
     )
     auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return UserPublic.model_validate(user)

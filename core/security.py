@@ -45,6 +45,23 @@ def csrf_matches(secret_key: str, binding: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(csrf_token(secret_key, binding), presented or "")
 
 
+def device_token(secret_key: str, user_id: int) -> str:
+    """A "known device" mark for a browser that signed in as ``user_id``: signed, not secret."""
+    nonce = secrets.token_urlsafe(9)
+    mac = hmac.new(secret_key.encode(), f"device:{user_id}:{nonce}".encode(), hashlib.sha256)
+    return f"{user_id}.{nonce}.{mac.hexdigest()}"
+
+
+def device_user(secret_key: str, token: str | None) -> int | None:
+    """The user a device mark was issued to, or None when absent or forged."""
+    user_id, _, rest = (token or "").partition(".")
+    nonce, _, presented = rest.partition(".")
+    if not user_id.isdigit() or not nonce:
+        return None
+    mac = hmac.new(secret_key.encode(), f"device:{user_id}:{nonce}".encode(), hashlib.sha256)
+    return int(user_id) if hmac.compare_digest(mac.hexdigest(), presented) else None
+
+
 # Client address behind reverse proxies (ACCEPTANCE B4)
 
 

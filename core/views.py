@@ -43,7 +43,11 @@ def login_submit(
 ) -> Any:
     try:
         user = auth.authenticate(
-            session=session, username=username, password=password, ip=client_ip(request)
+            session=session,
+            username=username,
+            password=password,
+            ip=client_ip(request),
+            device=request.cookies.get(auth.DEVICE_COOKIE),
         )
     except DomainError as exc:
         return page(
