@@ -1,0 +1,59 @@
+"""The eval harness's own rules: the split is fixed by the id, CV folds never split a thread's
+paraphrases, filler is deterministic and answers no question, and the data checks catch a
+described question that quotes an error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EVAL = Path(__file__).resolve().parent.parent.parent / "bench" / "eval"
+sys.path.insert(0, str(EVAL))
+
+from cv import folds  # noqa: E402
+from dataset import Question, load_corpus, load_questions, problems, split_of  # noqa: E402
+from filler import generate  # noqa: E402
+
+
+def _q(qid: str, expect: list[str], **extra: object) -> Question:
+    raw = {"id": qid, "question": "my rnn_forward output differs", "expect": expect}
+    raw.update({"style": "described", "answer": "own_bug", "hard_negative": False, **extra})
+    return Question(raw, "dl-x.jsonl")
+
+
+def test_split_follows_the_sha1_rule_whatever_the_field_says() -> None:
+    # sha1("nn-q002") starts with a digit 0-7 -> test; a line claiming dev is flagged.
+    assert split_of("nn-q002") == "test"
+    q = _q("nn-q002", ["t1"], split="dev")
+    assert q.split == "test"
+    found = problems([q], [{"external_id": "t1", "type": "thread"}])
+    assert any("sha1 rule" in p for p in found)
+
+
+def test_cv_folds_keep_paraphrases_of_one_thread_together_and_skip_test() -> None:
+    dev_ids = [f"x-q{i:03d}" for i in range(200) if split_of(f"x-q{i:03d}") == "dev"]
+    questions = [_q(qid, [f"t{i // 3}"]) for i, qid in enumerate(dev_ids)]  # 3 per thread
+    questions.append(_q("nn-q002", ["t0"]))  # a test question: never in any fold
+    seen: list[str] = []
+    for train, held in folds(questions, k=5):
+        held_threads = {e for q in held for e in q.expect}
+        assert not held_threads & {e for q in train for e in q.expect}
+        seen += [q.id for q in held]
+    assert sorted(seen) == sorted(dev_ids)
+
+
+def test_filler_is_deterministic_and_never_named_by_a_question() -> None:
+    corpus = load_corpus()
+    a = generate(corpus, 50, seed=1)
+    assert a == generate(corpus, 50, seed=1) and a != generate(corpus, 50, seed=2)
+    expected = {e for q in load_questions() for e in q.expect}
+    assert not expected & {r["external_id"] for r in a}
+    functions = {r["location"] for r in corpus if r.get("location")}
+    assert any(f in r["title"] + r["body"] for r in a for f in functions)
+
+
+def test_described_question_quoting_an_error_is_flagged() -> None:
+    q = _q("x-q900", ["t1"], question="AssertionError: Wrong values for a_next")
+    q.raw["question"] = "AssertionError: Wrong values for a_next"
+    found = problems([q], [{"external_id": "t1", "type": "thread"}])
+    assert any("described but quotes" in p for p in found)
