@@ -34,6 +34,8 @@ class AskLog(SQLModel, table=True):
     top_score: float = 0.0
     # Cited sources as "erratum:12,thread:3,post:40", best first.
     source_ids: str = Field(default="", sa_column=_text())
+    # SHA-256 of the secret returned with the ask: only whoever asked may rate the answer.
+    feedback_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

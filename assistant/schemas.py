@@ -78,6 +78,9 @@ class Source(BaseModel):
 # The answer: Markdown with citation markers [n] that map to sources[n-1].
 class AskResponse(BaseModel):
     ask_id: int | None = Field(default=None, description="Feedback: POST /ask/{ask_id}/feedback")
+    feedback_token: str | None = Field(
+        default=None, description="Send it back with the feedback: only the asker may rate"
+    )
     answer: str
     answer_html: str = Field(default="", description="The answer rendered and sanitized")
     verdict: Verdict
@@ -103,6 +106,8 @@ class ChatResponse(AskResponse):
 class FeedbackRequest(BaseModel):
     helpful: bool
     comment: str = Field(default="", max_length=2000)
+    # The ask's feedback_token; a signed-in asker may rate their own answers without it.
+    feedback_token: str | None = Field(default=None, max_length=100)
 
 
 class FeedbackPublic(BaseModel):

@@ -9,6 +9,7 @@ statement carries a citation marker ``[n]`` pointing at ``sources[n-1]`` (invari
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDeni
 from core.markdown import plain_snippet, render
 from core.models import User, utcnow
 from core.ratelimit import is_new_account, limiter
+from core.security import new_token, sha256
 from core.settings import get_settings
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
@@ -685,7 +687,10 @@ def ask(
         phrased_by_llm=phrased,
     )
     if log:
-        response.ask_id = _log(session, request, parsed, response, user, conversation_id)
+        response.feedback_token = new_token()
+        response.ask_id = _log(
+            session, request, parsed, response, user, conversation_id, response.feedback_token
+        )
     return response
 
 
@@ -696,8 +701,10 @@ def _log(
     response: AskResponse,
     user: User | None,
     conversation_id: int | None,
+    feedback_token: str,
 ) -> int:
     row = AskLog(
+        feedback_hash=sha256(feedback_token),
         user_id=user.id if user is not None else None,
         conversation_id=conversation_id,
         question=request.question[:4000],
@@ -730,7 +737,15 @@ def feedback(
     row = session.get(AskLog, ask_id)
     if row is None:
         raise NotFound("That answer does not exist; ask again.")
-    if row.user_id is not None and (user is None or user.id != row.user_id):
+    # The asker is whoever holds the secret returned with the answer, or the signed-in user who
+    # asked; ids are sequential, so an id alone proves nothing (issue #11).
+    by_secret = (
+        body.feedback_token is not None
+        and row.feedback_hash is not None
+        and hmac.compare_digest(row.feedback_hash, sha256(body.feedback_token))
+    )
+    by_user = row.user_id is not None and user is not None and user.id == row.user_id
+    if not (by_secret or by_user):
         raise PermissionDenied("Only the person who asked can rate this answer.")
     existing = session.exec(select(AskFeedback).where(AskFeedback.ask_id == ask_id)).first()
     fb = existing or AskFeedback(ask_id=ask_id, helpful=body.helpful)

@@ -90,7 +90,10 @@
         var b = el("button", "button secondary small", pair[0]);
         b.type = "button";
         b.addEventListener("click", function () {
-          post("/api/v1/ask/" + data.ask_id + "/feedback", { helpful: pair[1] })
+          // The token proves this browser asked: nobody else can rate the answer.
+          post("/api/v1/ask/" + data.ask_id + "/feedback", {
+            helpful: pair[1], feedback_token: data.feedback_token
+          })
             .then(function () { fb.textContent = "Thanks for the feedback."; })
             .catch(function (e) { fb.textContent = e.message; });
         });

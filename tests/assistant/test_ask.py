@@ -249,9 +249,14 @@ def test_ask_is_logged_and_feedback_stored(client: TestClient, world: World, ses
     assert log is not None and log.verdict == data["verdict"]
     assert "lstm_backward_test" in log.terms
     assert log.source_ids.startswith("erratum:")
-    r = client.post(f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": False})
+    token = data["feedback_token"]
+    r = client.post(
+        f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": False, "feedback_token": token}
+    )
     assert r.status_code == 200
-    r = client.post(f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": True})
+    r = client.post(
+        f"/api/v1/ask/{data['ask_id']}/feedback", json={"helpful": True, "feedback_token": token}
+    )
     assert r.status_code == 200
     rows = session.exec(__import__("sqlmodel").select(AskFeedback)).all()
     assert [(f.ask_id, f.helpful) for f in rows] == [(data["ask_id"], True)]
