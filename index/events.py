@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger, Column, FetchedValue
 from sqlmodel import Field, Session, SQLModel
 
 from core.models import utcnow
@@ -28,6 +29,11 @@ class IndexEvent(SQLModel, table=True):
     doc_id: int
     op: IndexOp
     created_at: datetime = Field(default_factory=utcnow)
+    # PostgreSQL: the writing transaction's id, set by the database (migration 0004); the
+    # indexer compares it with its snapshots so a late commit of a lower seq is still applied.
+    txid: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, server_default=FetchedValue())
+    )
 
 
 def record(session: Session, *, doc_type: str, doc_id: int, op: IndexOp = IndexOp.upsert) -> None:

@@ -1,8 +1,9 @@
 """Keeps an ``IndexState`` in step with the database: tail the outbox, rebuild, check drift.
 
-Events are applied in ``seq`` order. A document's loader is the truth: an upsert or delete event
-only says "look again"; a document the loader does not return is removed (deleted, hidden, gone).
-That makes applying an event twice harmless, which the gap handling below relies on.
+A document's loader is the truth: an upsert or delete event only says "look again"; a document
+the loader does not return is removed (deleted, hidden, gone). That makes applying an event twice
+harmless, which ``Tailer`` relies on: on PostgreSQL it reads again every event whose transaction
+might still have been in flight, rather than ever skipping one.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import String, func
 from sqlmodel import Session, col, select
 
 from index.documents import Document, loaders
 from index.encoder import Encoder
 from index.events import IndexEvent
-from index.store import CorruptIndex, DocKey, IndexState
+from index.store import CorruptIndex, DocKey, IndexState, content_version, key_of
 
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
@@ -30,10 +31,6 @@ DOC_BATCH = 64
 CHECKPOINT_DOCS = 512
 CHECKPOINT_SECONDS = 30.0
 CHECKPOINT_WAIT_PER_SAVE_SECOND = 9.0  # after a save taking t seconds, work 9t before the next
-# On PostgreSQL a transaction can commit seq 11 before another commits seq 10. Events above a
-# gap are applied at once, but the saved watermark waits at the gap until it fills or has been
-# open this long (a rolled-back transaction leaves a gap forever).
-GAP_SECONDS = 10.0
 
 
 class StaleIndex(Exception):
@@ -94,15 +91,42 @@ def refresh(session: Session, state: IndexState, encoder: Encoder, keys: Iterabl
         state.apply(state.prepare(docs, encoder), gone)
 
 
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def pg_snapshot(session: Session) -> str:
+    """PostgreSQL's current snapshot as "xmin:xmax:xip,...": which transactions are in flight."""
+    return str(session.exec(select(func.pg_current_snapshot().cast(String))).one())
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    xmin: int
+    xmax: int
+    xip: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> _Snapshot:
+        xmin, xmax, xip = text.split(":")
+        return cls(int(xmin), int(xmax), tuple(int(x) for x in xip.split(",") if x))
+
+
 @dataclass
 class Tailer:
-    """Applies outbox events above ``state.seq`` and moves the watermark over applied ones."""
+    """Applies outbox events the index has not seen yet, exactly (invariant 2, X5).
 
-    applied_above: set[int] = field(default_factory=set)
-    gap_seen: dict[int, float] = field(default_factory=dict)
+    SQLite has one writer at a time, so events commit in ``seq`` order and ``state.seq`` is an
+    exact position. PostgreSQL commits out of order (seq 10 may commit after seq 11), so there the
+    position is the snapshot the last read was taken in (``state.snapshot``): every event whose
+    transaction was in flight then (in its xip list, or starting at or after its xmax) is read
+    again until it is seen committed. No timeout ever gives up on a transaction.
+    """
 
     def step(self, session: Session, state: IndexState, encoder: Encoder) -> int:
-        """Apply one batch of new events; returns how many were applied."""
+        """Apply the new events; returns how many were applied."""
+        if is_postgres(session) and state.snapshot:
+            return self._step_snapshot(session, state, encoder)
         events = session.exec(
             select(IndexEvent)
             .where(col(IndexEvent.seq) > state.seq)
@@ -112,27 +136,39 @@ class Tailer:
         if not events:
             if max_seq(session) < state.seq:
                 raise StaleIndex(f"index is at event {state.seq}, the database at an earlier one")
+            if is_postgres(session):  # a state from before snapshots: switch to them now
+                snapshot = pg_snapshot(session)
+                with state.lock.write():
+                    state.snapshot = snapshot
             return 0
-        new = [e for e in events if e.seq not in self.applied_above]
-        if new:
-            refresh(session, state, encoder, [(e.doc_type, e.doc_id) for e in new])
-            self.applied_above.update(e.seq for e in new if e.seq is not None)
-        self._advance(state, max(e.seq for e in events if e.seq is not None))
-        return len(new)
-
-    def _advance(self, state: IndexState, top: int) -> None:
-        mark = state.seq
-        now = time.monotonic()
-        while mark < top:
-            nxt = mark + 1
-            if nxt in self.applied_above:
-                self.applied_above.discard(nxt)
-            elif now - self.gap_seen.setdefault(nxt, now) < GAP_SECONDS:
-                break
-            self.gap_seen.pop(nxt, None)
-            mark = nxt
+        refresh(session, state, encoder, [(e.doc_type, e.doc_id) for e in events])
         with state.lock.write():
-            state.seq = mark
+            state.seq = max(state.seq, *(e.seq or 0 for e in events))
+        return len(events)
+
+    def _step_snapshot(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+        prev = _Snapshot.parse(state.snapshot)
+        # One repeatable-read transaction: the events read are exactly those its snapshot shows.
+        engine = session.get_bind().engine
+        conn = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        with conn, conn.begin():
+            now = str(conn.execute(select(func.pg_current_snapshot().cast(String))).scalar_one())
+            txid = col(IndexEvent.txid)
+            rows = conn.execute(
+                select(IndexEvent.seq, IndexEvent.doc_type, IndexEvent.doc_id)
+                .where((txid >= prev.xmax) | txid.in_(prev.xip))
+                .order_by(col(IndexEvent.seq))
+            ).all()
+            top = int(conn.execute(select(func.max(IndexEvent.seq))).scalar_one() or 0)
+        if top < state.seq:
+            raise StaleIndex(f"index is at event {state.seq}, the database at an earlier one")
+        for start in range(0, len(rows), EVENT_BATCH):
+            batch = rows[start : start + EVENT_BATCH]
+            refresh(session, state, encoder, [(r.doc_type, r.doc_id) for r in batch])
+        with state.lock.write():
+            state.snapshot = now
+            state.seq = max([state.seq, *(r.seq for r in rows)])
+        return len(rows)
 
     def catch_up(self, session: Session, state: IndexState, encoder: Encoder) -> int:
         """Apply every pending event (for start-up, the CLI and callers without a thread)."""
@@ -174,6 +210,10 @@ def rebuild(
             log.warning("ignoring unusable rebuild checkpoint: %s", exc)
     if state is None or max_seq(session) < state.seq:
         state = IndexState(encoder.identity, encoder.dim, kind)
+        # The position is taken before any document is read: whatever commits later (even with
+        # a lower seq, on PostgreSQL) is applied by the catch-up at the end.
+        if is_postgres(session):
+            state.snapshot = pg_snapshot(session)
         state.seq = max_seq(session)
     if publish:
         publish(state)  # searchable while it fills: each batch lands atomically
@@ -218,15 +258,33 @@ def rebuild(
 class Drift:
     missing: list[DocKey]  # searchable in the database, absent from the index
     extra: list[DocKey]  # in the index, not searchable in the database
+    stale: list[DocKey]  # in both, but the index holds another version (a missed edit)
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.extra
+        return not self.missing and not self.extra and not self.stale
+
+    def keys(self) -> list[DocKey]:
+        return [*self.missing, *self.extra, *self.stale]
 
 
 def check(session: Session, state: IndexState) -> Drift:
-    """Compare the index's documents with the searchable rows (invariant 2)."""
+    """Compare the index with the searchable rows by id and content version (invariant 2)."""
     expected = searchable_keys(session)
     with state.lock.read():
-        actual = state.doc_keys()
-    return Drift(missing=sorted(expected - actual), extra=sorted(actual - expected))
+        versions = {key: entry.version for key, entry in state.docs.items()}
+    stale: list[DocKey] = []
+    both = sorted(expected & versions.keys())
+    for start in range(0, len(both), EVENT_BATCH):
+        docs, _ = load_documents(session, both[start : start + EVENT_BATCH])
+        stale.extend(key_of(d) for d in docs if versions[key_of(d)] != content_version(d))
+    return Drift(
+        missing=sorted(expected - versions.keys()),
+        extra=sorted(versions.keys() - expected),
+        stale=sorted(stale),
+    )
+
+
+def repair(session: Session, state: IndexState, encoder: Encoder, drift: Drift) -> None:
+    """Reload every drifted document from the database (only changed chunks are encoded)."""
+    refresh(session, state, encoder, drift.keys())

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from index.encoder import Encoder
 
 log = logging.getLogger(__name__)
-FORMAT = 2
+FORMAT = 3  # 3: documents carry their content version
 DocKey = tuple[str, int]
 
 
@@ -83,6 +83,7 @@ class Entry:
     doc: Document
     labels: tuple[int, ...]
     chunks: tuple[str, ...]  # as embedded and matched: title, newline, chunk of the text
+    version: str = ""  # content_version(doc) when indexed: the drift check compares it
 
 
 @dataclass
@@ -96,6 +97,15 @@ class Prepared:
 
 def _filter_fields(doc: Document) -> tuple[Any, ...]:
     return (doc.course_id, doc.assignment_id, doc.doc_type, doc.metadata.get("status"))
+
+
+def content_version(doc: Document) -> str:
+    """A digest of everything the index holds of a document (text and filter/boost metadata),
+    so the drift check sees a missed edit or status change, not only a missing id."""
+    fields = [doc.doc_type, doc.doc_id, doc.title, doc.text, doc.url, doc.course_id,
+              doc.assignment_id, doc.metadata]  # fmt: skip
+    data = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
 def key_of(doc: Document) -> DocKey:
@@ -127,6 +137,8 @@ class IndexState:
         self.seq = 0
         # When event ``seq`` was written (see ``index.indexer.event_stamp``).
         self.stamp = ""
+        # PostgreSQL: the snapshot of the last outbox read, "xmin:xmax:xip" (``index.indexer``).
+        self.snapshot = ""
         # Filter fields per lexical base row, built on first filtered search after a change.
         self._row_meta: tuple[Any, dict[str, NDArray[Any]]] | None = None
 
@@ -275,7 +287,8 @@ class IndexState:
             old_parent = old.doc.metadata.get("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
-        self.docs[key] = Entry(dataclasses.replace(doc, text=""), labels, chunks)
+        version = content_version(doc)
+        self.docs[key] = Entry(dataclasses.replace(doc, text=""), labels, chunks, version)
         for label, text in zip(labels, chunks, strict=True):
             self.owner[label] = key
             if add_lexical:
@@ -296,6 +309,7 @@ class IndexState:
                 "kind": self.kind,
                 "seq": self.seq,
                 "stamp": self.stamp,
+                "snapshot": self.snapshot,
             }
             faiss_bytes = self.vectors.to_bytes()
             entries = list(self.docs.values())
@@ -305,7 +319,7 @@ class IndexState:
         # NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
         meta = [
             [e.doc.doc_type, e.doc.doc_id, e.doc.title, e.doc.url, e.doc.course_id,
-             e.doc.assignment_id, e.doc.metadata, len(e.labels)]
+             e.doc.assignment_id, e.doc.metadata, len(e.labels), e.version]
             for e in entries
         ]  # fmt: skip
         labels = np.fromiter((lab for e in entries for lab in e.labels), np.int64)
@@ -384,13 +398,14 @@ class IndexState:
                     assignment_id,
                     metadata,
                     n,
+                    version,
                 ) in json.loads(meta_bytes):
                     doc = _document(
                         doc_type, doc_id, title, url, course_id, assignment_id, metadata
                     )
                     key = (doc_type, doc_id)
                     labels = tuple(all_labels[at : at + n])
-                    docs[key] = Entry(doc, labels, tuple(all_texts[at : at + n]))
+                    docs[key] = Entry(doc, labels, tuple(all_texts[at : at + n]), version)
                     at += n
                     for label in labels:
                         owner[label] = key
@@ -410,6 +425,7 @@ class IndexState:
             raise CorruptIndex("index file holds a different number of lexical rows than chunks")
         state.seq = int(header["seq"])
         state.stamp = str(header.get("stamp", ""))
+        state.snapshot = str(header.get("snapshot", ""))
         return state
 
 
