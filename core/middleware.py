@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth import ANON_COOKIE
+from core.security import forwarded_scheme
+from core.settings import get_settings
 
 
 class BodyTooLarge(HTTPException):
@@ -95,6 +97,7 @@ class SecurityHeadersMiddleware:
             state["anon_id"] = new_anon
         path: str = scope.get("path", "")
         csp = _csp(nonce, docs=path == "/docs")
+        hsts = _hsts(scope)
 
         async def send_with_headers(msg: Message) -> None:
             if msg["type"] == "http.response.start":
@@ -105,6 +108,8 @@ class SecurityHeadersMiddleware:
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                 ]
+                if hsts:
+                    headers.append((b"strict-transport-security", hsts))
                 if new_anon:
                     flags = "; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
                     if self.secure_cookies:
@@ -114,6 +119,22 @@ class SecurityHeadersMiddleware:
             await send(msg)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _hsts(scope: Scope) -> bytes | None:
+    """Strict-Transport-Security, on responses served over HTTPS (browsers ignore it on HTTP)."""
+    settings = get_settings()
+    if not settings.hsts_enabled:
+        return None
+    client = scope.get("client")
+    protos = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-proto"]
+    scheme = forwarded_scheme(
+        client[0] if client else "", scope.get("scheme", "http"), protos,
+        settings.trusted_proxy_networks,
+    )  # fmt: skip
+    if scheme != "https":
+        return None
+    return f"max-age={settings.hsts_max_age}; includeSubDomains".encode()
 
 
 def _cookie_names(scope: Scope) -> bytes:

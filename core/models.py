@@ -43,6 +43,8 @@ class User(UserBase, table=True):
     # The owner of imported content.
     is_system: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # TR39 skeleton of the casefolded username: names that look alike share it (core/auth.py).
+    username_key: str | None = Field(default=None, index=True, max_length=160)
 
     @property
     def name(self) -> str:
@@ -88,6 +90,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # Set at creation (CHECKFIRST_TOKEN_DAYS); a token past it is refused.
+    expires_at: datetime | None = None
 
 
 class ApiTokenCreate(SQLModel):
@@ -103,6 +107,7 @@ class ApiTokenPublic(SQLModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 # Returned once, at creation: the only time the secret is shown.

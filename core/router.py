@@ -48,9 +48,9 @@ def is_https(request: Request) -> bool:
 
 
 @router.post("/auth/register", response_model=UserPublic, status_code=201, dependencies=[Public])
-def register(body: UserCreate, session: SessionDep) -> UserPublic:
+def register(body: UserCreate, request: Request, session: SessionDep) -> UserPublic:
     """Create a learner account."""
-    user = auth.create_user(session=session, user_create=body)
+    user = auth.create_user(session=session, user_create=body, ip=client_ip(request))
     return UserPublic.model_validate(user)
 
 
@@ -73,6 +73,18 @@ def logout(request: Request, response: Response, session: SessionDep) -> Message
     """End this browser's session; the old cookie stops working at once."""
     auth.end_session(session=session, request=request, response=response)
     return Message(detail="Signed out.")
+
+
+@router.post("/auth/logout-everywhere", response_model=Message)
+def logout_everywhere(
+    user: CurrentUser, request: Request, response: Response, session: SessionDep
+) -> Message:
+    """End every session of this account and revoke its personal API tokens."""
+    ended, revoked = auth.end_all_sessions(session=session, user=user)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return Message(
+        detail=f"Signed out everywhere: {ended} sessions ended, {revoked} API tokens revoked."
+    )
 
 
 @router.get("/users/me", response_model=UserPublic)

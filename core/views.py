@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from core import auth
 from core.db import SessionDep
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, RateLimited
 from core.models import ApiToken, TokenScope, UserCreate, utcnow
 from core.policy import CurrentUser, Public
 from core.router import client_ip, is_https
@@ -26,6 +26,12 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return "/"
+
+
+def _with_retry_after(exc: DomainError, response: Any) -> Any:
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.get("/login", dependencies=[Public])
@@ -50,10 +56,10 @@ def login_submit(
             device=request.cookies.get(auth.DEVICE_COOKIE),
         )
     except DomainError as exc:
-        return page(
+        return _with_retry_after(exc, page(
             request, "auth/login.html", status_code=exc.status, next=next, error=exc.message,
             username=username,
-        )  # fmt: skip
+        ))  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
@@ -75,12 +81,13 @@ def register_submit(
     values = {"username": username, "display_name": display_name}
     try:
         body = UserCreate(username=username, password=password, display_name=display_name)
-        user = auth.create_user(session=session, user_create=body)
+        user = auth.create_user(session=session, user_create=body, ip=client_ip(request))
     except ValidationError as exc:
         message = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
         return page(request, "auth/register.html", 422, error=message, values=values)
     except DomainError as exc:
-        return page(request, "auth/register.html", exc.status, error=exc.message, values=values)
+        response = page(request, "auth/register.html", exc.status, error=exc.message, values=values)
+        return _with_retry_after(exc, response)
     response = RedirectResponse("/", status_code=303)
     auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
@@ -125,6 +132,14 @@ def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Any:
         session.add(token)
         session.commit()
     return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/profile/sign-out-everywhere")
+def sign_out_everywhere(request: Request, user: CurrentUser, session: SessionDep) -> Any:
+    auth.end_all_sessions(session=session, user=user)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response
 
 
 # The API docs, with Swagger UI's files served from the installed package instead of a CDN.
