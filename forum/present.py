@@ -16,7 +16,9 @@ from forum.schemas import AuthorPublic, PostPublic, ThreadDetail, ThreadPublic
 def author(user: User | None) -> AuthorPublic | None:
     if user is None or user.id is None:
         return None
-    return AuthorPublic(id=user.id, username=user.username, display_name=user.display_name)
+    return AuthorPublic(
+        id=user.id, username=user.username, display_name=user.display_name, role=user.role
+    )
 
 
 def thread_url(thread_id: int) -> str:

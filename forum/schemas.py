@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.models import Role
+
 
 class ThreadSort(StrEnum):
     newest = "newest"
@@ -64,6 +66,8 @@ class AuthorPublic(BaseModel):
     id: int
     username: str
     display_name: str
+    # Site role, shown as a badge that a display name cannot fake.
+    role: Role = Role.learner
 
 
 class CoursePublic(BaseModel):
