@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from core.settings import Settings, get_settings
+from core.xmltext import XML_INVALID, xml_safe
 
 _engine: Engine | None = None
 
@@ -28,16 +29,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _clean(value: Any) -> Any:
-    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+    return xml_safe(value) if isinstance(value, str) and XML_INVALID.search(value) else value
 
 
 def _without_nul(
     _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
 ) -> tuple[str, Any]:
-    # PostgreSQL text cannot hold NUL (psycopg raises DataError, a 500): drop NUL characters from
-    # every bound string, as the forum does for posts, so a NUL in any input is a 4xx or stored
-    # without it (found by schemathesis, ACCEPTANCE R1, in errata, auth and token inputs). SQLite
-    # gets the same treatment so that both databases store exactly the same text.
+    # PostgreSQL text cannot hold NUL (psycopg raises DataError, a 500), and one control
+    # character in a stored title breaks every XML document it reaches (the errata Atom feed,
+    # issue #11): drop every XML 1.0-invalid character (core.xmltext) from every bound string,
+    # for every table, in this one place. SQLite gets the same treatment so that both databases
+    # store exactly the same text.
     if isinstance(parameters, dict):
         return statement, {k: _clean(v) for k, v in parameters.items()}
     if isinstance(parameters, (list, tuple)):

@@ -24,6 +24,7 @@ from core.policy import CurrentUser, OptionalUser, can_moderate_course
 from core.router import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
+from core.xmltext import xml_safe
 from errata import notifications
 from errata import service as errata_service
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
@@ -167,9 +168,11 @@ def errata_feed(slug: str, session: SessionDep, user: OptionalUser) -> Response:
     feed = ET.Element(f"{{{ATOM}}}feed")
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        # Stored text is already clean (core.db); a row written some other way must still not
+        # make the whole feed unparsable, so the characters XML cannot hold are dropped here too.
+        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_safe(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = xml_safe(text)
         return el
 
     sub(feed, "id", f"{base}/courses/{course.slug}/errata")
