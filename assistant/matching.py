@@ -17,6 +17,10 @@ RTOL = 1e-4
 ATOL = 1e-6
 # A match on fewer numbers than this (and no matching name) is too weak to tell anything.
 MIN_NUMBERS = 2
+# The most numbers of one side a comparison looks at. Finding a printed slice inside another
+# print costs (numbers of one) x (numbers of the other); numpy itself summarises arrays of more
+# than 1000 elements, so longer runs are pasted on purpose, and this bounds the work.
+MAX_COMPARED_NUMBERS = 1000
 
 
 class MatchKind(StrEnum):
@@ -61,8 +65,8 @@ def compare(
     """Does ``actual`` show the same numbers as ``reference``, within tolerance?"""
     a_values = parse_values(actual) if isinstance(actual, str) else actual
     r_values = parse_values(reference) if isinstance(reference, str) else reference
-    a_values = [v for v in a_values if v.numbers]
-    r_values = [v for v in r_values if v.numbers]
+    a_values = _bounded([v for v in a_values if v.numbers])
+    r_values = _bounded([v for v in r_values if v.numbers])
     if not a_values or not r_values:
         return Comparison(False)
 
@@ -92,6 +96,20 @@ def compare(
             return Comparison(False)
         compared += len(value.numbers)
     return Comparison(compared >= MIN_NUMBERS, compared=compared)
+
+
+def _bounded(values: list[Value]) -> list[Value]:
+    """The values up to ``MAX_COMPARED_NUMBERS`` numbers in all (the last one cut short)."""
+    out: list[Value] = []
+    left = MAX_COMPARED_NUMBERS
+    for v in values:
+        if left <= 0:
+            break
+        if len(v.numbers) > left:
+            v = Value(v.name, v.numbers[:left], v.ulps[:left], v.text)
+        out.append(v)
+        left -= len(v.numbers)
+    return out
 
 
 def _flatten(values: list[Value]) -> Value:

@@ -281,7 +281,9 @@ def _text(value: Any, limit: int) -> str:
 def summary_line(answer: Any, limit: int = 220) -> str:
     """The answer's first paragraph as plain text, without Markdown marks or citation markers."""
     first = re.split(r"\n\s*\n", str(answer or "").strip(), maxsplit=1)[0]
-    first = re.sub(r"\s*\[\d+\]", "", first)
+    # A whitespace run is tried once, from its start (a bare "\s*" retried it from every
+    # position: quadratic on a long run). This file stays stdlib-only, so no RE2 here.
+    first = re.sub(r"(?:(?<!\s)\s+)?\[\d+\]", "", first)
     # Emphasis and code marks, but not the underscores inside identifiers like a_next.
     first = re.sub(r"\*\*|`|(?<!\w)__?|__?(?!\w)|^[#>\s]+", "", first)
     return _text(first, limit)
@@ -434,7 +436,9 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-_ASK_LINE = re.compile(r"^(\s*)%ask\b[ \t]*(.*?)\s*$")
+# The question is stripped in Python: "(.*?)\s*$" retried the trailing "\s*" at every space
+# of the line, quadratic on a long run of spaces.
+_ASK_LINE = re.compile(r"^(\s*)%ask\b[ \t]*(.*)")
 
 
 def keep_question_marks(lines: list[str]) -> list[str]:
@@ -443,8 +447,9 @@ def keep_question_marks(lines: list[str]) -> list[str]:
     out = []
     for line in lines:
         match = _ASK_LINE.match(line)
-        if match and match.group(2).endswith("?"):
-            indent, text = match.groups()
+        text = match.group(2).rstrip() if match else ""
+        if match and text.endswith("?"):
+            indent = match.group(1)
             line = f"{indent}get_ipython().run_line_magic('ask', {text!r})\n"
         out.append(line)
     return out

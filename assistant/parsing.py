@@ -8,67 +8,83 @@ Pure functions, no database and no model. ``parse`` splits the input into
 - shapes, numbers and named arrays (numpy, ``array(...)``, ``tf.Tensor(...)``, scalars),
 
 and turns identifiers and error strings into lexical terms and the prose into dense-search text.
+
+Every pattern runs on RE2 (``assistant.linear_regex``): linear time in the text, whatever a
+learner pastes, and each input field is cut to ``MAX_INPUT_CHARS`` first. RE2 has no lookaround
+or backreferences, so a one-character lookbehind/lookahead is written as consumed context around
+the reported group ``mc`` (``(?:\A|[^\w.])(?P<mc>…)(?:\W|\z)`` for ``(?<![\w.])…(?!\w)``),
+which finds exactly the same matches.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
+
+from assistant.linear_regex import Pattern, cap
 
 # Tracebacks
 
 
 # 'File "x.py", line 3, in f' (Python) and 'File ~/x.py:3, in f(a, b)' (IPython 8).
-_FRAME = re.compile(
-    r'File\s+(?:"([^"]*)",\s+line\s+(\d+)|(\S+?):(\d+)),\s+in\s+([A-Za-z_<][\w<>.]*)'
+_FRAME = Pattern(r'File\s+(?:"([^"]*)",\s+line\s+(\d+)|(\S+?):(\d+)),\s+in\s+([A-Za-z_<][\w<>.]*)')
+# An unquoted path starts only where its run of path characters starts (consumed context before
+# group "mc"). The quoted and "File …" forms need no context; they never start where an
+# unquoted path does (a '"' is no path character; "File" needs a space where a path needs '/').
+_PATH = Pattern(
+    r'(?P<m>File\s+(?:"[^"\n]*\.py"|[~/.\w-]*/[\w./-]+\.py(?::\d+)?)|"[^"\n]*\.py")'
+    r"|(?:\A|[^~/.\w-])(?P<mc>[~/.\w-]*/[\w./-]+\.py(?::\d+)?)"
 )
-# The lookbehind starts a path only where its run of path characters starts (the same matches:
-# a match inside a run extends back to the run's start); without it a long run of word
-# characters such as "000…" is rescanned from every position, seconds for a 20k-char paste.
-_PATH = re.compile(r'(?:File\s+)?(?:"[^"\n]*\.py"|(?<![~/.\w-])[~/.\w-]*/[\w./-]+\.py(?::\d+)?)')
 # "ValueError: msg", "tensorflow.python.framework.errors_impl.InvalidArgumentError: msg",
 # also a bare "AssertionError" on its own line.
-_EXCEPTION = re.compile(
-    r"^\s*(?:[A-Za-z_][\w]*\.)*((?:[A-Z][A-Za-z0-9]*)?(?:Error|Exception|Warning|Interrupt|Exit))"
+_EXCEPTION = Pattern(
+    r"(?m)^\s*(?:[A-Za-z_][\w]*\.)*((?:[A-Z][A-Za-z0-9]*)?(?:Error|Exception|Warning|Interrupt|Exit))"
     r"(?:\s*:\s*(.*))?\s*$",
-    re.MULTILINE,
 )
 # Library frames tell little about the learner's problem: keep the notebook's own functions.
-_LIBRARY_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<__array_function__")
-_TRACEBACK_NOISE = re.compile(
+_LIBRARY_PATH = Pattern(r"site-packages|dist-packages|/lib/python\d|<__array_function__")
+_TRACEBACK_NOISE = Pattern(
     r"Traceback \(most recent call last\)|^\s*-{5,}|^[~^\s]+$|^\s*During handling of"
     r"|^\s*Cell In\s*\[|^\s*<ipython-input-"
 )
 # An arrow line in IPython tracebacks: "---> 12     a_next = np.tanh(...)" or "  12 def f():".
-_CODE_LINE = re.compile(r"^\s*(-*>\s*)?\d+\s{1,}\S")
+_CODE_LINE = Pattern(r"^\s*(-*>\s*)?\d+\s{1,}\S")
 
 # Assertion and test messages
 
-_ASSERT_STMT = re.compile(r"""assert\b[^\n]*?,\s*(f?["'])(.+?)\1""")
-_MESSAGE_LINE = re.compile(
-    r"^\s*(?:Error|Failed|FAIL(?:ED)?|Test failed|AssertionError)\s*[:!-]\s*(.+)$",
-    re.MULTILINE | re.IGNORECASE,
+# assert x, "message": the closing quote is the opening one (a backreference, f?(["'])(.+?)\1,
+# before RE2), so one branch per quote; "assert\b" is "assert" then a non-word character or ",".
+_ASSERT_STMT = Pattern(r"""assert(?:[^\w\n][^\n]*?)??,\s*(?:f?"(.+?)"|f?'(.+?)')""")
+_MESSAGE_LINE = Pattern(
+    r"(?mi)^\s*(?:Error|Failed|FAIL(?:ED)?|Test failed|AssertionError)\s*[:!-]\s*(.+)$"
 )
-_WRONG_PHRASE = re.compile(
-    r"\b((?:wrong|incorrect|unexpected|mismatch(?:ed)?|invalid)\s+"
-    r"(?:values?|outputs?|shapes?|types?|dimensions?|results?|number|length|dtype)\b[^\n.;]{0,60})",
-    re.IGNORECASE,
+# "\b" around the phrase: a non-word character (or the text's edge) outside group "mc"; after
+# it, either a tail starting with a non-word character, or the end of the sentence.
+_WRONG_KEY = (
+    r"(?:wrong|incorrect|unexpected|mismatch(?:ed)?|invalid)\s+"
+    r"(?:values?|outputs?|shapes?|types?|dimensions?|results?|number|length|dtype)"
 )
-_TEST_RESULT = re.compile(r"\b(\d+\s+tests?\s+(?:passed|failed))", re.IGNORECASE)
+_WRONG_PHRASE = Pattern(
+    rf"(?i)(?:\A|\W)(?:(?P<mc>({_WRONG_KEY}[^\w\n.;][^\n.;]{{0,59}}))"
+    rf"|(?P<mc2>({_WRONG_KEY}))(?:[\n.;]|\z))"
+)
+_TEST_RESULT = Pattern(r"(?i)(?:\A|\W)(?P<mc>(\d+\s+tests?\s+(?:passed|failed)))")
 
 # Identifiers
 
 # snake_case with at least one underscore (rnn_forward, dW1 is handled below), dotted calls
 # (np.dot, tf.keras.layers.Dense) and identifiers followed by "(".
-_SNAKE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)(?![\w])")
-_DOTTED = re.compile(r"(?<![\w.])((?:np|tf|torch|keras|nn|F|jnp|pd)(?:\.[A-Za-z_]\w*)+)")
-_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
+_SNAKE = Pattern(r"(?:\A|[^\w.])(?P<mc>([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+))(?:\W|\z)")
+_DOTTED = Pattern(r"(?:\A|[^\w.])(?P<mc>((?:np|tf|torch|keras|nn|F|jnp|pd)(?:\.[A-Za-z_]\w*)+))")
+_CALL = Pattern(r"(?:\A|[^\w.])(?P<mc>([A-Za-z_]\w*)\()")
 # Gradient and parameter names courses use everywhere: dW1, db2, dA_prev, W1, b3, Wax, Waa.
-_PARAM = re.compile(
-    r"(?<![\w.])(d?[WbAZ]\d+|d[A-Z]\w*|db\d*|W(?:aa|ax|ya|[ficouy])|a_next|c_next)(?![\w])"
+_PARAM = Pattern(
+    r"(?:\A|[^\w.])(?P<mc>(d?[WbAZ]\d+|d[A-Z]\w*|db\d*|W(?:aa|ax|ya|[ficouy])|a_next|c_next))"
+    r"(?:\W|\z)"
 )
-_CAMEL_ERROR = re.compile(r"\b([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception|Warning))\b")
+_CAMEL_ERROR = Pattern(
+    r"(?:\A|\W)(?P<mc>([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception|Warning)))(?:\W|\z)"
+)
 
 _STOP_CALLS = {
     "print", "len", "range", "int", "float", "str", "list", "dict", "tuple", "set", "array",
@@ -79,20 +95,38 @@ _STOP_CALLS = {
 
 # Shapes and numbers
 
-_SHAPE = re.compile(r"\((\s*\d+\s*,(?:\s*\d+\s*,?)*)\)")
+# Nested quantifiers: exponential under backtracking, linear on RE2.
+_SHAPE = Pattern(r"\((\s*\d+\s*,(?:\s*\d+\s*,?)*)\)")
+_DIGITS = Pattern(r"\d+")
 # A number as numpy and Python print it: 1, -0.5, 1., .5, 3.2e-05, nan, inf.
-NUMBER = re.compile(
-    r"(?<![\w.])([-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf))(?![\w])",
-    re.IGNORECASE,
+_NUMBER_BODY = r"[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf)"
+NUMBER = Pattern(rf"(?i)(?:\A|[^\w.])(?P<mc>({_NUMBER_BODY}))(?:\W|\z)")
+_WHOLE_NUMBER = Pattern(rf"(?i)\A{_NUMBER_BODY}\z")
+_META = Pattern(
+    r"(?:\A|\W)(?P<mc>(?:dtype|shape|device|name)\s*=\s*(?:\([^)]*\)|[\w.:'\"/]+)"
+    r"|dtype\s*:\s*[\w.]+)",
 )
-_META = re.compile(
-    r"\b(?:dtype|shape|device|name)\s*=\s*(?:\([^)]*\)|[\w.:'\"/]+)|\bdtype\s*:\s*[\w.]+",
-)
+_WRAPPER = Pattern(r"(?:\A|\W)(?P<mc>(?:array|tf\.Tensor|tensor|Tensor)\s*\()")
+_QUOTES_AND_SPACE = Pattern(r"[\s'\"]+")
 # "a_next[4] = ...", "dW1 = ...", "cost:", "Expected output for dW1:", "mean =".
-_NAME_LINE = re.compile(
-    r"^\s*(?:[*\-]\s*)?([A-Za-z_][\w.]*(?:\[[^\]\n]{0,20}\])*(?:\.shape)?)"
-    r"\s*(?:=|:)(?!=)\s*(.*)$"
+# "(?:=|:)(?!=)": the separator is not followed by "=" (so "a == b" is no name line); the
+# separator's place is fixed by the name, so this reads as the first character after it.
+_NAME_LINE = Pattern(
+    r"\A\s*(?:[*\-]\s*)?([A-Za-z_][\w.]*(?:\[[^\]\n]{0,20}\])*(?:\.shape)?)"
+    r"\s*(?:=|:)((?:[^=\n][^\n]*)?)\n?\z"
 )
+_FRAME_CELL = Pattern(
+    r"(?:Cell In\s*\[\d*\]|<ipython-input-[\w-]+>),?\s*(?:line \d+,?\s*)?in\s+([A-Za-z_]\w*)"
+)
+
+
+def _name_line(line: str) -> tuple[str, str] | None:
+    """``(name, rest)`` for a line such as ``a_next[4] = [...]`` or ``cost: 0.5``, else None."""
+    m = _NAME_LINE.match(line)
+    if m is None:
+        return None
+    # Python's "\s*(.*)" after the separator: the rest without its leading whitespace.
+    return m.group(1), m.group(2).lstrip()
 
 
 @dataclass(frozen=True)
@@ -149,7 +183,9 @@ def parse(
     output: str | None = None,
 ) -> Parsed:
     """Parse a pasted question (often itself a traceback), a separate traceback and an output."""
-    text = "\n".join(t for t in (question, traceback or "") if t)
+    question = cap(question)
+    text = "\n".join(t for t in (question, cap(traceback or "", keep_tail=True)) if t)
+    output = cap(output or "")
     result = Parsed()
     _parse_exception(text, result)
     _parse_frames(text, result)
@@ -192,8 +228,7 @@ def _parse_frames(text: str, result: Parsed) -> None:
     frames = [(m.group(1) or m.group(3), m.group(5)) for m in _FRAME.finditer(text)]
     # IPython's "Cell In[5], line 12, in rnn_forward(x, a0, parameters)" and older
     # "<ipython-input-5-...> in rnn_forward(x, a0)" frames.
-    for m in re.finditer(r"(?:Cell In\s*\[\d*\]|<ipython-input-[\w-]+>),?\s*(?:line \d+,?\s*)?in\s+"
-                         r"([A-Za-z_]\w*)", text):  # fmt: skip
+    for m in _FRAME_CELL.finditer(text):
         frames.append(("<notebook>", m.group(1)))
     names = [
         name
@@ -207,9 +242,9 @@ def _assertions(text: str, exception_message: str | None) -> list[str]:
     found: list[str] = []
     if exception_message:
         found.append(exception_message)
-    found += [m.group(2).strip() for m in _ASSERT_STMT.finditer(text)]
+    found += [(m.group(1) or m.group(2)).strip() for m in _ASSERT_STMT.finditer(text)]
     found += [m.group(1).strip() for m in _MESSAGE_LINE.finditer(text)]
-    found += [m.group(1).strip() for m in _WRONG_PHRASE.finditer(text)]
+    found += [m.group(0).strip() for m in _WRONG_PHRASE.finditer(text)]
     found += [m.group(1).strip() for m in _TEST_RESULT.finditer(text)]
     return [_clip(f.strip(" \"'"), 200) for f in found if len(f.strip(" \"'")) >= 3]
 
@@ -232,8 +267,8 @@ def _identifiers(text: str) -> list[str]:
 def shapes(text: str) -> list[tuple[int, ...]]:
     """Tuples of integers such as ``(5, 10)`` or ``(4,)``."""
     out: list[tuple[int, ...]] = []
-    for m in _SHAPE.finditer(text):
-        dims = tuple(int(d) for d in re.findall(r"\d+", m.group(1)))
+    for m in _SHAPE.finditer(cap(text)):
+        dims = tuple(int(d) for d in _DIGITS.findall(m.group(1)))
         if dims and dims not in out:
             out.append(dims)
     return out
@@ -241,7 +276,7 @@ def shapes(text: str) -> list[tuple[int, ...]]:
 
 def prose(question: str) -> str:
     """The learner's own words: the question without traceback frames, code and number dumps."""
-    return _clip(" ".join(line.strip() for line in _split_lines(question)[0]), 2000)
+    return _clip(" ".join(line.strip() for line in _split_lines(cap(question))[0]), 2000)
 
 
 def _split_lines(text: str) -> tuple[list[str], list[str]]:
@@ -270,7 +305,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             continue
         letters = sum(c.isalpha() for c in stripped)
         # Number dumps and array prints are mostly digits, brackets and signs.
-        if letters < 0.4 * len(stripped.replace(" ", "")) or _NAME_LINE.match(line):
+        if letters < 0.4 * len(stripped.replace(" ", "")) or _name_line(line):
             data.append(line)
         elif in_fence:
             continue
@@ -294,7 +329,7 @@ def number_ulp(token: str) -> float:
 
 def _numbers(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     cleaned = _META.sub(" ", text)
-    cleaned = re.sub(r"\b(?:array|tf\.Tensor|tensor|Tensor)\s*\(", "(", cleaned)
+    cleaned = _WRAPPER.sub("(", cleaned)
     # Printed ellipses in numpy summaries carry no value.
     cleaned = cleaned.replace("...", " ")
     values: list[float] = []
@@ -312,7 +347,7 @@ def _numbers(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 def normalize_name(name: str) -> str:
     """Compare names loosely: ``a_next[4]``, ``A_next [4]`` and ``'a_next'[4]`` are one name."""
-    return re.sub(r"[\s'\"]", "", name).lower()
+    return _QUOTES_AND_SPACE.sub("", name).lower()
 
 
 def parse_values(text: str) -> list[Value]:
@@ -323,18 +358,25 @@ def parse_values(text: str) -> list[Value]:
     if not text or not text.strip():
         return []
     blocks: list[tuple[str | None, list[str]]] = []
-    for line in text.splitlines():
-        m = _NAME_LINE.match(line)
-        if m and not NUMBER.fullmatch(m.group(1)) and not _looks_like_prose_label(m.group(1)):
-            blocks.append((m.group(1), [m.group(2)]))
-        elif m and _looks_like_prose_label(m.group(1)) and m.group(2).strip():
+    # Bracket balance of the last block, kept as lines are added (recounting the whole block
+    # for every line was quadratic in a long print).
+    balance = [0, 0]
+    for line in cap(text).splitlines():
+        named = _name_line(line)
+        if named and not _WHOLE_NUMBER.match(named[0]) and not _looks_like_prose_label(named[0]):
+            blocks.append((named[0], [named[1]]))
+            balance = _brackets(named[1])
+        elif named and _looks_like_prose_label(named[0]) and named[1].strip():
             # "Expected output: [1, 2]": a label, not a name.
-            blocks.append((None, [m.group(2)]))
-        elif blocks and (line[:1].isspace() or _open_brackets("\n".join(blocks[-1][1]))):
+            blocks.append((None, [named[1]]))
+            balance = _brackets(named[1])
+        elif blocks and (line[:1].isspace() or balance[0] > 0 or balance[1] > 0):
             # numpy continues a multi-line array on indented lines inside open brackets.
             blocks[-1][1].append(line)
+            balance = [a + b for a, b in zip(balance, _brackets(line), strict=True)]
         else:
             blocks.append((None, [line]))
+            balance = _brackets(line)
     out: list[Value] = []
     for name, lines in blocks:
         body = "\n".join(lines)
@@ -345,8 +387,9 @@ def parse_values(text: str) -> list[Value]:
     return out
 
 
-def _open_brackets(text: str) -> bool:
-    return text.count("[") > text.count("]") or text.count("(") > text.count(")")
+def _brackets(text: str) -> list[int]:
+    """How many more "[" than "]", and "(" than ")", ``text`` opens."""
+    return [text.count("[") - text.count("]"), text.count("(") - text.count(")")]
 
 
 def _looks_like_prose_label(name: str) -> bool:

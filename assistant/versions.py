@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
+from assistant.linear_regex import Pattern, cap
 
-_PART = re.compile(r"\d+|[a-z]+")
+_PART = Pattern(r"\d+|[a-z]+")
 
 
 def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
     """A sortable key: numbers compare as numbers, a letter suffix comes after its number
     ("3" < "3a" < "3b" < "4"), and a dotted number after a letter ("3a" < "3.1")."""
-    text = version.strip().lower()
+    text = cap(version).strip().lower()
     if text.startswith("v") and text[1:2].isdigit():
         text = text[1:]
     key: list[tuple[int, int, str]] = []
@@ -35,22 +35,23 @@ def at_or_after(version: str, fixed_in: str) -> bool:
     return compare_versions(version, fixed_in) >= 0
 
 
-_STATED = re.compile(
-    r"\b(?:version|ver\.?|notebook\s+v|v)\s*(?:is\s+|=\s*|:\s*)?(\d+[a-z]?(?:\.\d+)*[a-z]?)\b",
-    re.IGNORECASE,
+# "\b" on both sides, as consumed context around group "mc" (RE2's own \b is ASCII-only).
+_STATED = Pattern(
+    r"(?i)(?:\A|\W)(?P<mc>(?:version|ver\.?|notebook\s+v|v)\s*(?:is\s+|=\s*|:\s*)?"
+    r"(\d+[a-z]?(?:\.\d+)*[a-z]?))(?:\W|\z)",
 )
 
 
-_LIBRARY = re.compile(
-    r"(?:python|numpy|np|tensorflow|tf|torch|pytorch|keras|jupyter|cuda|pandas|scipy|sklearn)"
+_LIBRARY = Pattern(
+    r"(?i)(?:python|numpy|np|tensorflow|tf|torch|pytorch|keras|jupyter|cuda|pandas|scipy|sklearn)"
     r"[\s,:=-]*$",
-    re.IGNORECASE,
 )
 
 
 def stated_version(text: str) -> str | None:
     """The notebook version a learner states in words: "I'm on version 3a", "notebook v4.1";
     not a library's ("tensorflow version 2.9", "numpy v1.26")."""
+    text = cap(text)
     for m in _STATED.finditer(text):
         if not _LIBRARY.search(text[max(0, m.start() - 24) : m.start()]):
             return m.group(1).lower()

@@ -1,0 +1,176 @@
+"""Issue #11.1: what a learner pastes can't freeze the server; parser work grows linearly.
+
+Work is counted, never timed: the characters the regex engine scans (``linear_regex.WORK``)
+plus the Python calls the parser makes (``sys.setprofile``). Before the fix, the 29-byte question
+``(1,11111111111111111111111111x`` made Python's backtracking ``re`` take seconds, doubling per
+extra digit, with the GIL held.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant import linear_regex, matching, parsing, versions
+from assistant.linear_regex import WORK
+from tests.assistant.conftest import World
+
+BACKTRACKING_QUESTION = "(1,11111111111111111111111111x"
+
+
+def work(fn: Callable[[str], Any], text: str) -> int:
+    """Engine characters scanned plus Python-level calls made by ``fn(text)``."""
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        calls += 1
+
+    WORK.reset()
+    sys.setprofile(count)
+    try:
+        fn(text)
+    finally:
+        sys.setprofile(None)
+    return WORK.chars + calls
+
+
+def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
+    body = (unit * (n // max(1, len(unit)) + 1))[:n]
+    return head + body + tail
+
+
+def test_parser_modules_use_only_the_linear_engine() -> None:
+    # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
+    for module in (parsing, versions):
+        compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
+        assert compiled == [], module.__name__
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        assert "import re\n" not in source
+    assert isinstance(parsing._SHAPE, linear_regex.Pattern)
+
+
+def test_parse_backtracking_question_does_linear_work() -> None:
+    # The reported question, then with 2x, 4x and 8x the digits: the old pattern's work doubled
+    # with every extra digit; now each doubling of the input at most doubles the work.
+    sizes = [26, 52, 104, 208]
+    counts = [work(parsing.parse, "(1," + "1" * n + "x") for n in sizes]
+    for small, large in zip(counts, counts[1:], strict=False):
+        assert large <= 2.2 * small, counts
+    assert parsing.parse(BACKTRACKING_QUESTION).shapes == []
+
+
+@pytest.mark.model
+def test_ask_backtracking_question_answers_with_linear_work(
+    client: TestClient, world: World
+) -> None:
+    WORK.reset()
+    r = client.post("/api/v1/ask", json={"question": BACKTRACKING_QUESTION})
+    assert r.status_code == 200, r.text
+    assert r.json()["verdict"]
+    first = WORK.chars
+    # 2 000 and 4 000 digits through the real API: work grows with the text, not exponentially.
+    measured = []
+    for n in (2000, 4000):
+        WORK.reset()
+        r = client.post("/api/v1/ask", json={"question": "(1," + "1" * n + "x"})
+        assert r.status_code == 200, r.text
+        measured.append(WORK.chars)
+    assert first < 20 * 1000
+    assert measured[1] <= 2.2 * measured[0], measured
+
+
+# Every parser entry point, fed adversarial text of n and 2n characters.
+
+ENTRY_POINTS: dict[str, Callable[[str], Any]] = {
+    "parse question": lambda s: parsing.parse(s),
+    "parse traceback": lambda s: parsing.parse("help", traceback=s),
+    "parse output": lambda s: parsing.parse("help", output=s),
+    "parse_values": parsing.parse_values,
+    "shapes": parsing.shapes,
+    "prose": parsing.prose,
+    "compare": lambda s: matching.compare(s, s),
+    "match_erratum": lambda s: matching.match_erratum(
+        s, corrected_output=s, published_output="1 2 3"
+    ),
+    "stated_version": versions.stated_version,
+    "version_key": versions.version_key,
+}
+
+UNITS = [
+    "1",
+    "1,",
+    " 1,",
+    "(1,",
+    "((((",
+    "[[[[",
+    "(1, 2",
+    "/",
+    "a/",
+    "./",
+    'File "',
+    'File "x.py", line 1, in f\n',
+    "\x1b[31m",
+    "a_",
+    "dW1.",
+    "1.",
+    "1e",
+    "array(",
+    "assert x, '",
+    "wrong values ",
+    "Error: ",
+    "version v",
+    "ValueError: ",
+    "\n ",
+    "a = [",
+]
+
+
+def _entry_points() -> dict[str, Callable[[str], Any]]:
+    from errata.service import _tokens
+    from index.lexical import tokenize
+
+    return {**ENTRY_POINTS, "lexical tokenize": tokenize, "errata tokens": _tokens}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    unit=st.sampled_from(UNITS) | st.text(min_size=1, max_size=6),
+    head=st.sampled_from(["", "(1,", "x = ", 'File "', 'assert y, "']),
+    tail=st.sampled_from(["", "x", ")", "\n", ".py"]),
+    entry=st.sampled_from(sorted(_entry_points())),
+)
+def test_parser_work_grows_linearly_on_adversarial_text(
+    unit: str, head: str, tail: str, entry: str
+) -> None:
+    fn = _entry_points()[entry]
+    n = 3000
+    small = work(fn, adversarial(unit, n, head, tail))
+    large = work(fn, adversarial(unit, 2 * n, head, tail))
+    assert large <= 2.5 * small + 2000, (entry, unit, small, large)
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_parser_work_on_100k_characters_is_bounded_by_the_input_cap(entry: str) -> None:
+    fn = ENTRY_POINTS[entry]
+    text = adversarial("(1,1111", 100_000)
+    capped = work(fn, text[: linear_regex.MAX_INPUT_CHARS])
+    assert work(fn, text) <= 1.5 * capped + 2000
+
+
+def test_title_cleaning_is_linear(session: Any) -> None:
+    from errata.service import _clean_title as errata_title
+    from forum.service import _clean_title as forum_title
+
+    for clean in (errata_title, forum_title):
+        small = work(clean, adversarial(" a", 60))
+        large = work(clean, adversarial(" a", 120))
+        assert large <= 2.5 * small + 50
