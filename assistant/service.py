@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session, col, select
 
 from assistant import llm
+from assistant.markdown_text import code_fence, code_span, escape_markdown
 from assistant.matching import MatchKind, compare, match_erratum
 from assistant.models import AskFeedback, AskLog, ChatMessage, Conversation
 from assistant.parsing import Parsed, parse
@@ -464,8 +465,7 @@ class _Answer:
 
     def block(self, label: str, body: str, source: Source) -> None:
         """A labelled code block (an expected output); the label carries the citation."""
-        fence = "~~~" if "```" in body else "```"
-        self.lines.append(f"{label} {self.cite(source)}:\n\n{fence}\n{body.strip()}\n{fence}")
+        self.lines.append(f"{label} {self.cite(source)}:\n\n{code_fence(body)}")
 
     def markdown(self) -> str:
         return "\n\n".join(self.lines)
@@ -486,39 +486,46 @@ def _describe_erratum(a: _Answer, session: Session, c: Candidate, *, lead: bool)
     src = _source_for(session, c)
     status = {
         S.verified: "Verified erratum",
-        S.fixed: f"Fixed erratum (fixed in version {e.fixed_in})" if e.fixed_in else "Fixed",
+        S.fixed: f"Fixed erratum (fixed in version {escape_markdown(e.fixed_in)})"
+        if e.fixed_in
+        else "Fixed",
         S.reported: "Unconfirmed report (not yet verified by the course staff)",
         S.rejected: "Reported before, and rejected: not an erratum",
         S.duplicate: "Duplicate report",
     }[e.status]
     # Titles usually start with the location ("rnn_forward: …"); don't say it twice.
-    where = f" in `{e.location}`" if e.location and not e.title.startswith(e.location) else ""
-    a.say(f"**{status}**{where}: {e.title}.", src)
+    where = (
+        f" in {code_span(e.location)}" if e.location and not e.title.startswith(e.location) else ""
+    )
+    a.say(f"**{status}**{where}: {escape_markdown(e.title)}.", src)
     version = (c.learner_version or "").strip()
     if e.fixed_in and version and not c.fixed_for_learner and e.status == S.fixed:
         a.say(
-            f"It was fixed in notebook version {e.fixed_in}; you are on {version}, so "
+            f"It was fixed in notebook version {escape_markdown(e.fixed_in)}; you are on "
+            f"{escape_markdown(version)}, so "
             "updating your notebook removes the problem.",
             src,
         )
     if c.fixed_for_learner and e.fixed_in:
         a.say(
-            f"This was fixed in notebook version {e.fixed_in}, which your version includes; "
+            f"This was fixed in notebook version {escape_markdown(e.fixed_in)}, which your "
+            "version includes; "
             "if you still see this problem, look at the other matches.",
             src,
         )
     if e.status == S.rejected:
         if e.resolution_note.strip():
-            a.say(f"The course staff explained: “{_first_sentences(e.resolution_note, 600)}”", src)
+            note = escape_markdown(_first_sentences(e.resolution_note, 600))
+            a.say(f"The course staff explained: “{note}”", src)
         return
     if e.description.strip() and lead:
-        a.say(_first_sentences(e.description), src)
+        a.say(escape_markdown(_first_sentences(e.description)), src)
     if e.workaround.strip():
-        a.say(f"Workaround: {_first_sentences(e.workaround, 400)}", src)
+        a.say(f"Workaround: {escape_markdown(_first_sentences(e.workaround, 400))}", src)
     if lead and e.corrected_output.strip() and e.status != S.rejected:
         a.block("The corrected expected output is", e.corrected_output[:1500], src)
     if e.status == S.duplicate and e.resolution_note.strip():
-        a.say(_first_sentences(e.resolution_note), src)
+        a.say(escape_markdown(_first_sentences(e.resolution_note)), src)
 
 
 def _describe_thread(a: _Answer, session: Session, c: Candidate, *, lead: bool) -> None:
@@ -532,17 +539,18 @@ def _describe_thread(a: _Answer, session: Session, c: Candidate, *, lead: bool) 
         label = {"accepted": "An accepted answer", "endorsed": "An endorsed answer"}.get(
             src.status, "A reply"
         )
-        a.say(f"{label} in “{thread.title}” says: {_first_sentences(c.post.body)}", src)
+        title, body = escape_markdown(thread.title), escape_markdown(_first_sentences(c.post.body))
+        a.say(f"{label} in “{title}” says: {body}", src)
         return
     tsrc = _source_for(session, c)
-    a.say(f"The thread “{thread.title}” asks about this.", tsrc)
+    a.say(f"The thread “{escape_markdown(thread.title)}” asks about this.", tsrc)
     answer = _accepted_post(session, thread) if lead or thread.accepted_post_id else None
     if answer is not None:
         assert answer.id is not None
         psrc = _source_for(session, Candidate(kind="post", item_id=answer.id, score=c.score,
                                               post=answer, thread=thread))  # fmt: skip
         kind = "accepted" if thread.accepted_post_id == answer.id else "endorsed"
-        a.say(f"Its {kind} answer: {_first_sentences(answer.body)}", psrc)
+        a.say(f"Its {kind} answer: {escape_markdown(_first_sentences(answer.body))}", psrc)
 
 
 def _new_thread_url(request: AskRequest, scope: Scope) -> str:
