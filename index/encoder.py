@@ -88,9 +88,13 @@ class Encoder:
         if not dim:
             raise ValueError(f"model {model_name!r} does not report an embedding dimension")
         self.dim = int(dim)
-        # torch releases the GIL while it computes, but one model call at a time keeps the two
-        # shared cores from being oversubscribed by parallel requests.
+        # One indexing call at a time and one query at a time keep the shared cores from being
+        # oversubscribed, but a query never waits behind a 64-document indexing batch: the two
+        # kinds have separate locks over the same thread-safe model (invariant 7).
         self._lock = threading.Lock()
+        self._query_lock = threading.Lock()
+        # Chunk texts encoded by ``encode`` (not queries): the embed-once tests count these.
+        self.encoded = 0
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
 
@@ -100,18 +104,22 @@ class Encoder:
 
     def encode(self, texts: list[str], batch_size: int = _BATCH) -> NDArray[np.float32]:
         """Embed ``texts`` (batched) as an (n, dim) float32 array of unit vectors."""
+        with self._lock:
+            self.encoded += len(texts)
+            return self._encode(texts, batch_size)
+
+    def _encode(self, texts: list[str], batch_size: int = _BATCH) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            if self._onnx is not None:
-                return self._onnx.encode(texts)  # one text per run (see OnnxEmbedder)
-            vectors = self._model.encode(
-                texts,
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,  # so that inner product == cosine
-                show_progress_bar=False,
-            )
+        if self._onnx is not None:
+            return self._onnx.encode(texts)  # one text per run (see OnnxEmbedder)
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # so that inner product == cosine
+            show_progress_bar=False,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> NDArray[np.float32]:
@@ -121,7 +129,8 @@ class Encoder:
             if cached is not None:
                 self._cache.move_to_end(text)
                 return cached
-        vector = self.encode([text])
+        with self._query_lock:
+            vector = self._encode([text])
         with self._cache_lock:
             self._cache[text] = vector
             if len(self._cache) > 512:

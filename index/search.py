@@ -78,7 +78,7 @@ def search_state(
 
         def allow(label: int) -> bool:
             key = state.owner.get(label)
-            if key is None:  # removed (HNSW keeps dead nodes in its graph)
+            if key is None:  # removed
                 return False
             return not filtered or _matches(state.docs[key].doc, query)
 
@@ -91,9 +91,13 @@ def search_state(
             return item
 
         if qvec is not None:
-            k = min(state.vectors.ntotal, 1000 if filtered else depth)
+            allowed = None
+            if filtered:  # searched inside the filter, never cut from a global top-k
+                allowed = state.allowed_labels(
+                    query.course_id, query.assignment_id, query.doc_types, query.statuses
+                )
             rank = 0
-            for label, score in state.vectors.search(qvec, k):
+            for label, score in state.vectors.search(qvec, depth, allowed):
                 if not allow(label):
                     continue
                 item = note(label)

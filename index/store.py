@@ -139,6 +139,9 @@ class IndexState:
         self.stamp = ""
         # PostgreSQL: the snapshot of the last outbox read, "xmin:xmax:xip" (``index.indexer``).
         self.snapshot = ""
+        # Labels per filter value, e.g. ("course", 3) -> labels of course 3's chunks, so that a
+        # filter is applied inside the vector search (invariant 4).
+        self.by_filter: dict[tuple[str, Any], set[int]] = {}
         # Filter fields per lexical base row, built on first filtered search after a change.
         self._row_meta: tuple[Any, dict[str, NDArray[Any]]] | None = None
 
@@ -155,6 +158,26 @@ class IndexState:
         for doc_type, doc_id in keys:
             out.extend(self.children.get(f"{doc_type}:{doc_id}", ()))
         return out
+
+    def allowed_labels(
+        self,
+        course_id: int | None,
+        assignment_id: int | None,
+        doc_types: tuple[str, ...],
+        statuses: tuple[str, ...],
+    ) -> NDArray[np.int64]:
+        """The labels of every chunk that passes the filters (statuses filter errata only)."""
+        sets = [self.by_filter.get(("course", course_id), set())] if course_id is not None else []
+        if assignment_id is not None:
+            sets.append(self.by_filter.get(("assignment", assignment_id), set()))
+        if doc_types:
+            sets.append(set().union(*(self.by_filter.get(("type", t), set()) for t in doc_types)))
+        sets.sort(key=len)
+        allowed = set(sets[0]).intersection(*sets[1:]) if sets else set(self.owner)
+        if statuses:
+            passing = set().union(*(self.by_filter.get(("status", s), set()) for s in statuses))
+            allowed -= self.by_filter.get(("type", "erratum"), set()) - passing
+        return np.fromiter(allowed, np.int64, len(allowed))
 
     def base_row_mask(
         self,
@@ -236,10 +259,7 @@ class IndexState:
                 if p.vectors is None:  # changed since prepare: cannot happen under one writer
                     raise RuntimeError("document changed between prepare and apply")
                 drop_labels.extend(self._forget(key_of(p.doc)))
-            live_after = None
-            if self.kind == "hnsw":
-                live_after = set(self.owner)
-            self.vectors.remove(drop_labels, live_after)
+            self.vectors.remove(drop_labels)
             for p in put:
                 if id(p) in keep_vectors:
                     old = self.docs[key_of(p.doc)]
@@ -251,10 +271,26 @@ class IndexState:
                 assert p.vectors is not None
                 self.vectors.add(labels, p.vectors)
                 self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=True)
-            if self.lexical.needs_compaction():
-                self.lexical.rebuild(self._lexical_items())
             if seq is not None:
                 self.seq = max(self.seq, seq)
+        self.compact_in_background()
+
+    def compact_in_background(self) -> None:
+        """Rebuild an HNSW graph without its dead nodes, or the lexical base with its delta,
+        once either has grown enough. Only the applier (the caller of ``apply``, one at a time)
+        changes the index, so the new copy is built without the write lock while searches go
+        on; the lock is held only for the swap (invariant 7)."""
+        vectors = self.vectors.compacted() if self.vectors.needs_compaction() else None
+        lexical = None
+        if self.lexical.needs_compaction():
+            lexical = LexicalIndex()
+            lexical.rebuild(self._lexical_items())
+        if vectors is None and lexical is None:
+            return
+        with self.lock.write():
+            self.vectors = vectors or self.vectors
+            if lexical is not None:
+                self.lexical = lexical
 
     def compact(self) -> None:
         """Merge the lexical delta into its base (after a rebuild, before saving)."""
@@ -266,10 +302,29 @@ class IndexState:
         for entry in self.docs.values():
             yield from zip(entry.labels, entry.chunks, strict=True)
 
+    def _index_filters(self, doc: Document, labels: tuple[int, ...], add: bool) -> None:
+        fields: list[tuple[str, Any]] = [("type", doc.doc_type)]
+        if doc.course_id is not None:
+            fields.append(("course", doc.course_id))
+        if doc.assignment_id is not None:
+            fields.append(("assignment", doc.assignment_id))
+        if doc.doc_type == "erratum":
+            fields.append(("status", str(doc.metadata.get("status") or "")))
+        for field in fields:
+            if add:
+                self.by_filter.setdefault(field, set()).update(labels)
+            else:
+                held = self.by_filter.get(field)
+                if held is not None:
+                    held.difference_update(labels)
+                    if not held:
+                        del self.by_filter[field]
+
     def _forget(self, key: DocKey) -> list[int]:
         entry = self.docs.pop(key, None)
         if entry is None:
             return []
+        self._index_filters(entry.doc, entry.labels, add=False)
         for label in entry.labels:
             self.owner.pop(label, None)
             self.lexical.remove(label)
@@ -284,11 +339,13 @@ class IndexState:
         key = key_of(doc)
         old = self.docs.get(key)
         if old is not None:
+            self._index_filters(old.doc, old.labels, add=False)
             old_parent = old.doc.metadata.get("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
         version = content_version(doc)
         self.docs[key] = Entry(dataclasses.replace(doc, text=""), labels, chunks, version)
+        self._index_filters(doc, labels, add=True)
         for label, text in zip(labels, chunks, strict=True):
             self.owner[label] = key
             if add_lexical:
@@ -314,7 +371,6 @@ class IndexState:
             faiss_bytes = self.vectors.to_bytes()
             entries = list(self.docs.values())
             lexical = {k: np.array(v) for k, v in self.lexical.to_arrays().items()}
-            header["dead"] = self.vectors.dead
         # Documents as compact JSON rows; chunk labels as one array and chunk texts as one
         # NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
         meta = [
@@ -381,7 +437,6 @@ class IndexState:
         with paused_gc():
             try:
                 state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
-                state.vectors.dead = int(header.get("dead", 0))
                 docs, owner, children = state.docs, state.owner, state.children
                 all_labels = arrays["labels"].tolist()
                 blob = arrays["texts"].tobytes().decode()
@@ -419,7 +474,10 @@ class IndexState:
                     state.lexical.add(label, entry.chunks[label & 0xFFF])
             except Exception as exc:
                 raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
-        if state.vectors.ntotal - state.vectors.dead != len(state.owner):
+        state.vectors.keep_only(np.fromiter(state.owner, np.int64, len(state.owner)))
+        for entry in state.docs.values():
+            state._index_filters(entry.doc, entry.labels, add=True)
+        if state.vectors.live != len(state.owner):
             raise CorruptIndex("index file holds a different number of vectors than chunks")
         if len(state.lexical) != len(state.owner):
             raise CorruptIndex("index file holds a different number of lexical rows than chunks")

@@ -14,6 +14,8 @@ _TYPE_CODES = {"thread": 1, "post": 2, "erratum": 3}
 _CHUNK_BITS = 12
 _ID_BITS = 46
 MAX_CHUNKS = 1 << _CHUNK_BITS
+# An HNSW search whose filter keeps at most this many vectors scores them exactly instead.
+EXACT_BELOW = 4096
 
 
 def type_code(doc_type: str) -> int:
@@ -40,9 +42,11 @@ def make_label(doc_type: str, doc_id: int, chunk: int) -> int:
 class VectorStore:
     """``IndexIDMap2`` over exact ``IndexFlatIP`` (default) or ``IndexHNSWFlat``.
 
-    HNSW graphs cannot delete nodes; there removals are masked by the caller (a label that is no
-    longer in the side map is skipped) and the graph is compacted from its own stored vectors
-    once a fifth of it is dead, so nothing is ever re-embedded for it.
+    HNSW graphs cannot delete nodes, and an edit re-adds the same labels, so a removed node is
+    masked *inside* the search: ``alive`` marks graph positions still current, and every HNSW
+    search runs with a selector of alive (and filter-passing) positions, so an old version of a
+    chunk is never returned. The graph is rebuilt from its own stored vectors once a fifth of it
+    is dead (``needs_compaction``/``compacted``, called outside the index's write lock).
     """
 
     def __init__(self, dim: int, kind: str = "flat", index: Any = None) -> None:
@@ -50,8 +54,13 @@ class VectorStore:
 
         self.dim = dim
         self.kind = kind
-        self.dead = 0
         self.index: Any = index if index is not None else self._empty()
+        # HNSW only: graph position -> label, and whether that node is the current one.
+        self._labels = np.zeros(0, np.int64)
+        self._alive = np.zeros(0, np.bool_)
+        if index is not None and kind == "hnsw":
+            self._labels = faiss.vector_to_array(index.id_map).astype(np.int64)
+            self._alive = np.ones(len(self._labels), np.bool_)
         faiss.omp_set_num_threads(1)  # 2 shared cores: threads cost more than they save here
 
     def _empty(self) -> Any:
@@ -72,43 +81,102 @@ class VectorStore:
     def ntotal(self) -> int:
         return int(self.index.ntotal)
 
-    def add(self, labels: list[int], vectors: NDArray[np.float32]) -> None:
-        if labels:
-            self.index.add_with_ids(vectors, np.asarray(labels, dtype=np.int64))
+    @property
+    def dead(self) -> int:
+        """Nodes still in an HNSW graph but no longer searchable."""
+        return int(len(self._alive) - self._alive.sum()) if self.kind == "hnsw" else 0
 
-    def remove(self, labels: list[int], live: set[int] | None = None) -> None:
+    @property
+    def live(self) -> int:
+        return self.ntotal - self.dead
+
+    def add(self, labels: list[int], vectors: NDArray[np.float32]) -> None:
         if not labels:
             return
+        ids = np.asarray(labels, dtype=np.int64)
+        self.index.add_with_ids(vectors, ids)
         if self.kind == "hnsw":
-            self.dead += len(labels)
-            if live is not None and self.dead * 5 > max(self.ntotal, 1000):
-                self.compact(live)
+            self._labels = np.concatenate([self._labels, ids])
+            self._alive = np.concatenate([self._alive, np.ones(len(ids), np.bool_)])
+
+    def remove(self, labels: list[int]) -> None:
+        if not labels:
+            return
+        ids = np.asarray(labels, dtype=np.int64)
+        if self.kind == "hnsw":
+            self._alive &= ~np.isin(self._labels, ids)
             return
         import faiss
 
-        self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(labels, dtype=np.int64)))
+        self.index.remove_ids(faiss.IDSelectorBatch(ids))
 
-    def compact(self, live: set[int]) -> None:
-        """Rebuild an HNSW graph from the live labels' stored vectors."""
-        labels = sorted(live)
+    def keep_only(self, live: NDArray[np.int64]) -> None:
+        """After loading: of an HNSW graph, only the newest node of each live label is alive."""
+        if self.kind != "hnsw" or not len(self._labels):
+            return
+        reversed_labels = self._labels[::-1]
+        _, first = np.unique(reversed_labels, return_index=True)
+        newest = np.zeros(len(self._labels), np.bool_)
+        newest[len(self._labels) - 1 - first] = True
+        self._alive = newest & np.isin(self._labels, live)
+
+    def needs_compaction(self) -> bool:
+        return self.kind == "hnsw" and self.dead * 5 > max(self.ntotal, 1000)
+
+    def compacted(self) -> VectorStore:
+        """A copy of an HNSW store holding only its alive nodes (the caller swaps it in)."""
+        positions = np.flatnonzero(self._alive)
+        labels = self._labels[positions]
         vectors = (
-            self.index.reconstruct_batch(np.asarray(labels, dtype=np.int64))
-            if labels
+            self.index.index.reconstruct_batch(positions.astype(np.int64))
+            if len(positions)
             else np.zeros((0, self.dim), dtype=np.float32)
         )
-        self.index = self._empty()
-        self.dead = 0
-        self.add(labels, np.ascontiguousarray(vectors, dtype=np.float32))
+        fresh = VectorStore(self.dim, self.kind)
+        fresh.add(labels.tolist(), np.ascontiguousarray(vectors, dtype=np.float32))
+        return fresh
 
-    def search(self, query: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
-        # Dead HNSW nodes are skipped by the caller: fetch a few more to make up for them.
-        k = min(k + min(self.dead, k), self.ntotal)
+    def search(
+        self, query: NDArray[np.float32], k: int, allowed: NDArray[np.int64] | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest live vectors; with ``allowed`` (labels), only those are searched."""
+        import faiss as faiss_module
+
+        faiss: Any = faiss_module  # its type stubs lack the search parameter classes
+
+        k = min(k, self.live if allowed is None else len(allowed))
         if k <= 0:
             return []
-        scores, labels = self.index.search(query, k)
+        if self.kind == "hnsw":
+            mask = self._alive if allowed is None else self._alive & np.isin(self._labels, allowed)
+            if allowed is not None and mask.sum() <= EXACT_BELOW:
+                return self._exact(query, np.flatnonzero(mask), k)
+            bitmap = np.packbits(mask, bitorder="little")  # referenced until the search ends
+            sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+            inner: Any = faiss.downcast_index(self.index.index)
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(inner.hnsw.efSearch, k))
+            scores, positions = inner.search(query, k, params=params)
+            return [
+                (int(self._labels[p]), float(s))
+                for p, s in zip(positions[0], scores[0], strict=True)
+                if p >= 0
+            ]
+        params = None
+        if allowed is not None:  # the ID map translates the selector to its positions
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, labels = self.index.search(query, k, params=params)
         return [
             (int(lab), float(s)) for lab, s in zip(labels[0], scores[0], strict=True) if lab >= 0
         ]
+
+    def _exact(
+        self, query: NDArray[np.float32], positions: NDArray[np.intp], k: int
+    ) -> list[tuple[int, float]]:
+        # A narrow filter leaves too few nodes for the graph walk to reach: score them all.
+        vectors = self.index.index.reconstruct_batch(positions.astype(np.int64))
+        scores = vectors @ query[0]
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(int(self._labels[positions[i]]), float(scores[i])) for i in best]
 
     def to_bytes(self) -> bytes:
         import faiss
