@@ -141,7 +141,10 @@ def evaluate(
 ) -> list[dict[str, Any]]:
     rows = []
     for q in questions:
-        verdict, ask_found = product.ask(q.raw)
+        try:
+            verdict, ask_found = product.ask(q.raw)
+        except Exception as exc:  # a refused question is a miss, not the end of the run
+            verdict, ask_found = f"error: {type(exc).__name__}: {exc}"[:120], []
         text = query_text(q.raw)
         found = {"ask": ask_found, "bm25s": bm25.search(text), "dense": dense.search(text)}
         right_errata = [e for e in q.expect if e in errata_ids]
@@ -191,6 +194,7 @@ def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[st
         "false_alarms": frac(sum(r["notebook_wrong"] for r in own), len(own)),
         "false_alarms_hard_negatives": frac(sum(r["notebook_wrong"] for r in hard), len(hard)),
         "erratum_recall": frac(sum(r["erratum_declared"] for r in err), len(err)),
+        "ask_errors": frac(sum(r["verdict"].startswith("error:") for r in rows), len(rows)),
     }
 
 
@@ -283,6 +287,7 @@ def print_table(summary: dict[str, dict[str, Any]]) -> None:
         ("false_alarms", "FALSE ALARMS (own bug told 'notebook wrong')"),
         ("false_alarms_hard_negatives", "  of them on hard negatives"),
         ("erratum_recall", "ERRATUM RECALL (right erratum declared)"),
+        ("ask_errors", "ask refused the question (error)"),
     ):
         line = f"{label:<46}"
         for s in splits:
@@ -365,6 +370,9 @@ def main() -> int:
     total = counts(questions, corpus)
     print_counts(split_counts, total)
     print_table(summary)
+    errors = sorted({r["verdict"] for r in rows if r["verdict"].startswith("error:")})
+    for error in errors:  # shown for test too: a refusal is about the input, not a tuning hint
+        print(f"WARN ask {error}")
     if args.verbose:
         print("\nask misses (rank > 1, wrong no_match, false alarms, errata not declared):")
         shown = [r for r in rows if r["split"] == "dev" or args.show_test_misses]
