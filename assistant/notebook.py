@@ -18,12 +18,17 @@ Configuration, later sources override earlier ones, key by key:
    (Jupyter Server >= 2 tells it through ``JPY_SESSION_NAME``; VS Code through
    ``__vsc_ipynb_file__``); the kernel is never sent notebook metadata otherwise;
 4. ``%checkfirst_config course=… assignment=… version=…`` in the notebook itself.
+
+A token is only ever sent to the URL set by the same source (a shared notebook's metadata or
+config file can't redirect the learner's ``CHECKFIRST_TOKEN`` elsewhere), and never over plain
+``http://`` except to this machine (loopback); when a token is held back, one line says why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import ipaddress
 import json
 import os
 import re
@@ -31,7 +36,7 @@ import shlex
 import sys
 import threading
 import traceback as tb_module
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urljoin, urlsplit
@@ -90,9 +95,14 @@ class Config:
     assignment: str = ""
     notebook_version: str = ""
     timeout: float = DEFAULT_TIMEOUT
+    # Which source set the url and the token ("" for values given to the constructor): a token
+    # goes only to a url from its own source.
+    url_source: str = field(default="", compare=False)
+    token_source: str = field(default="", compare=False)
 
-    def update(self, values: dict[str, Any]) -> list[str]:
-        """Apply known keys (aliases allowed); return the unknown ones."""
+    def update(self, values: dict[str, Any], source: str = "") -> list[str]:
+        """Apply known keys (aliases allowed), noting ``source`` for url and token; return the
+        unknown keys."""
         unknown = []
         for key, value in values.items():
             name = ALIASES.get(str(key).strip().lower())
@@ -108,6 +118,8 @@ class Config:
                     unknown.append(str(key))
             else:
                 setattr(self, name, str(value).strip())
+                if name in ("url", "token"):
+                    setattr(self, f"{name}_source", source)
         return unknown
 
     def context(self) -> dict[str, str]:
@@ -122,11 +134,18 @@ class Config:
     def describe(self) -> str:
         shown = []
         for f in fields(self):
+            if f.name.endswith("_source"):
+                continue
             value = getattr(self, f.name)
             if f.name == "token" and value:
                 value = value[:8] + "…"
             shown.append(f"{f.name}={value if value != '' else '(unset)'}")
         return "Checkfirst: " + ", ".join(shown)
+
+
+SOURCE_ENV = "the environment"
+SOURCE_METADATA = "the notebook's metadata"
+SOURCE_MAGIC = "%checkfirst_config"
 
 
 def config_from_env(env: dict[str, str] | None = None) -> Config:
@@ -140,7 +159,8 @@ def config_from_env(env: dict[str, str] | None = None) -> Config:
             "assignment": env.get("CHECKFIRST_ASSIGNMENT", ""),
             "version": env.get("CHECKFIRST_NOTEBOOK_VERSION", ""),
             "timeout": env.get("CHECKFIRST_TIMEOUT", ""),
-        }
+        },
+        SOURCE_ENV,
     )
     return config
 
@@ -172,15 +192,44 @@ def load_config(cwd: Path | None = None, user_ns: dict[str, Any] | None = None) 
     """Environment, then ``.checkfirst.json``, then the notebook's ``checkfirst`` metadata."""
     config = config_from_env()
     folder = cwd or Path.cwd()
-    config.update(_read_json(folder / CONFIG_FILE))
+    config.update(_read_json(folder / CONFIG_FILE), str(folder / CONFIG_FILE))
     nb = notebook_path(user_ns)
     if nb is not None:
         if nb.parent.resolve() != folder.resolve():
-            config.update(_read_json(nb.parent / CONFIG_FILE))
+            config.update(_read_json(nb.parent / CONFIG_FILE), str(nb.parent / CONFIG_FILE))
         meta = _read_json(nb).get("metadata", {})
         if isinstance(meta, dict) and isinstance(meta.get(METADATA_KEY), dict):
-            config.update(meta[METADATA_KEY])
+            config.update(meta[METADATA_KEY], SOURCE_METADATA)
     return config
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sendable_token(config: Config) -> tuple[str, str | None]:
+    """The token to send to ``config.url``, or "" and the one line saying why it is held back."""
+    if not config.token or not config.url:
+        return config.token, None
+    if config.token_source != config.url_source:
+        return "", (
+            f"Checkfirst: your token (from {config.token_source or 'settings'}) was not sent: the "
+            f"server URL comes from {config.url_source or 'settings'}; set the URL and the token "
+            "in the same place to sign in."
+        )
+    parts = urlsplit(config.url)
+    if parts.scheme != "https" and not _loopback(parts.hostname or ""):
+        return "", (
+            f"Checkfirst: your token was not sent over plain http:// to {parts.hostname}; use "
+            "an https:// URL to sign in (http is only trusted for this machine)."
+        )
+    return config.token, None
 
 
 # Talking to the server
@@ -236,8 +285,9 @@ def ask(config: Config, payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(body.get(key), str) and len(body[key]) > MAX_FIELD_CHARS:
             body[key] = body[key][-MAX_FIELD_CHARS:]
     headers = {"Accept": "application/json"}
-    if config.token:
-        headers["Authorization"] = f"Bearer {config.token}"
+    token, _ = sendable_token(config)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     response = _post_within(config.url.rstrip("/") + ASK_PATH, body, headers, config.timeout)
     if response.status_code >= 400:
         detail = ""
@@ -278,15 +328,33 @@ def _text(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# The server escapes user text in answers with CommonMark backslash escapes ("\\[" for "[").
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_HIDDEN = 0xE000  # escaped characters are parked in the private-use area while marks go
+
+
+def _hide_escapes(text: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m.group(1))), text)
+
+
+def _restore(text: str) -> str:
+    return "".join(chr(ord(c) - _HIDDEN) if _HIDDEN < ord(c) < _HIDDEN + 128 else c for c in text)
+
+
+def plain_markdown(text: str) -> str:
+    """Markdown as it reads, for text output: backslash escapes dropped."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 def summary_line(answer: Any, limit: int = 220) -> str:
     """The answer's first paragraph as plain text, without Markdown marks or citation markers."""
-    first = re.split(r"\n\s*\n", str(answer or "").strip(), maxsplit=1)[0]
+    first = re.split(r"\n\s*\n", _hide_escapes(str(answer or "").strip()), maxsplit=1)[0]
     # A whitespace run is tried once, from its start (a bare "\s*" retried it from every
     # position: quadratic on a long run). This file stays stdlib-only, so no RE2 here.
     first = re.sub(r"(?:(?<!\s)\s+)?\[\d+\]", "", first)
     # Emphasis and code marks, but not the underscores inside identifiers like a_next.
     first = re.sub(r"\*\*|`|(?<!\w)__?|__?(?!\w)|^[#>\s]+", "", first)
-    return _text(first, limit)
+    return _restore(_text(first, limit))
 
 
 def _sources(result: dict[str, Any]) -> list[Any]:
@@ -316,7 +384,7 @@ def render_panel(result: dict[str, Any], base_url: str, *, full_answer: bool = F
     answer = str(result.get("answer") or "")
     if full_answer:
         answer_html = "".join(
-            f'<p style="margin:4px 0">{e(_text(p, 2000))}</p>'
+            f'<p style="margin:4px 0">{e(_text(plain_markdown(p), 2000))}</p>'
             for p in re.split(r"\n\s*\n", answer.strip())
             if p.strip()
         )
@@ -376,7 +444,7 @@ def render_panel(result: dict[str, Any], base_url: str, *, full_answer: bool = F
 def render_text(result: dict[str, Any], base_url: str, *, full_answer: bool = False) -> str:
     """The plain-text fallback of the panel, for consoles and text-only front ends."""
     lines = [f"Checkfirst: {verdict_line(result.get('verdict'))}"]
-    answer = str(result.get("answer") or "").strip() if full_answer else ""
+    answer = plain_markdown(str(result.get("answer") or "").strip()) if full_answer else ""
     summary = answer or summary_line(result.get("answer"))
     if summary:
         lines.append(summary)
@@ -469,7 +537,7 @@ class Checkfirst:
 
     def config(self) -> Config:
         config = load_config(user_ns=getattr(self.shell, "user_ns", None))
-        config.update(self.overrides)
+        config.update(self.overrides, SOURCE_MAGIC)
         return config
 
     def show(self, result: dict[str, Any], config: Config, *, full_answer: bool = False) -> None:
@@ -487,6 +555,9 @@ class Checkfirst:
         """Ask and show the panel, or print one quiet line; never raises."""
         try:
             config = self.config()
+            withheld = sendable_token(config)[1]
+            if withheld:
+                print(withheld)
             result = ask(config, payload)
             self.show(result, config, full_answer=full_answer)
         except LookupFailed as exc:
