@@ -470,13 +470,23 @@ def affects_me(*, session: Session, user: User | None, erratum_id: int) -> bool:
 
 
 def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
-    """Link a thread that discusses the erratum (the reporter or the course's moderators)."""
+    """Link a thread that discusses the erratum.
+
+    The course's moderators link any thread; a reporter links only threads they wrote: a linked
+    thread's followers are notified of the erratum's changes, so linking someone else's thread
+    would let a learner message its followers (issue #11).
+    """
     erratum = get(session=session, erratum_id=erratum_id)
-    if erratum.reporter_id != user.id:
+    is_moderator = can_moderate_course(session, user, erratum.course_id)
+    if not is_moderator and erratum.reporter_id != user.id:
         ensure_can_moderate_course(session, user, erratum.course_id)
     thread = session.get(Thread, thread_id)
     if thread is None or thread.deleted_at is not None:
         raise NotFound(f"There is no thread {thread_id}; check the link.")
+    if not is_moderator and thread.author_id != user.id:
+        raise PermissionDenied(
+            "You can link only threads you started; ask a moderator to link this one."
+        )
     if thread.course_id != erratum.course_id:
         raise InvalidInput("That thread belongs to another course.")
     if thread_id in linked_thread_ids(session=session, erratum=erratum):
