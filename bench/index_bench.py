@@ -317,11 +317,12 @@ with Session(get_engine()) as s:
     try:
         t0 = time.perf_counter()
         for _ in range(600):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            try:  # ready = index loaded and caught up (503 until then)
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         with httpx.Client(base_url=url, timeout=30) as c:
             while c.get("/api/v1/search", params={"q": "lstm_forward"}).json()["count"] == 0:
                 time.sleep(0.1)

@@ -55,12 +55,12 @@ def start_server(env: dict[str, str], data_dir: str, timeout: float = 300) -> tu
         if proc.poll() is not None:
             raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
         try:
-            # The first search waits for the model and the index load; then it is warm.
-            r = httpx.get(base + "/api/v1/search", params={"q": "warm up"}, timeout=120)
-            if r.status_code == 200:
+            # 503 until the model and the index are loaded and caught up.
+            if httpx.get(base + "/readyz", timeout=5).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     proc.kill()
     raise RuntimeError(f"server on port {port} did not become ready in {timeout:.0f} s")
 

@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core import db
 from core.auth import csrf_protect
 from core.cors import CorsMiddleware, WidgetScopeMiddleware
-from core.errors import DomainError, NotAuthenticated, RateLimited
+from core.errors import DomainError, NotAuthenticated
 from core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from core.policy import Public
 from core.settings import Settings, get_settings
 from core.templating import STATIC_DIR, page
 
@@ -33,7 +34,8 @@ def _wants_html(request: Request) -> bool:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = getattr(exc, "retry_after", None)  # RateLimited, ServiceUnavailable
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if _wants_html(request):
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             # Keep the query: the assistant's prefilled "post this as a thread" link carries it.
@@ -159,6 +161,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     db.reset_engine()
 
 
+def _readyz(request: Request) -> JSONResponse:
+    """503 until this process's search index is loaded and caught up (``/healthz``: alive)."""
+    if not request.app.state.settings.index_enabled:
+        return JSONResponse({"status": "ready"})
+    from index.runtime import get_runtime
+
+    reason = get_runtime().not_ready_reason()
+    if reason:
+        return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -177,6 +191,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _unparsable_body)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     register_routers(app)
+    app.add_api_route(
+        "/readyz", _readyz, methods=["GET"], include_in_schema=False, dependencies=[Public]
+    )
     _document_validation_errors(app)
     app.add_middleware(
         SecurityHeadersMiddleware, secure_cookies=settings.base_url.startswith("https")

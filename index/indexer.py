@@ -190,14 +190,13 @@ def rebuild(
     *,
     checkpoint: Path | None = None,
     progress: ProgressFn | None = None,
-    publish: Callable[[IndexState], None] | None = None,
 ) -> IndexState:
     """A fresh index from the database: every searchable document, then the events since.
 
     With ``checkpoint``, progress is saved there every few hundred documents and a later call
     resumes from it (the partial index knows which documents it holds and which event it
-    started at), so an interrupted rebuild does not start over. ``publish`` receives the
-    index as soon as it exists, so a fresh server answers from it while it fills.
+    started at), so an interrupted rebuild does not start over. The index is returned only
+    when complete: a half-built one is never searched (it would answer "no match" wrongly).
     """
     state: IndexState | None = None
     if checkpoint is not None and checkpoint.exists():
@@ -215,8 +214,6 @@ def rebuild(
         if is_postgres(session):
             state.snapshot = pg_snapshot(session)
         state.seq = max_seq(session)
-    if publish:
-        publish(state)  # searchable while it fills: each batch lands atomically
     todo = sorted(searchable_keys(session) - state.doc_keys())
     total = len(todo) + len(state.docs)
     done = len(state.docs)

@@ -4,11 +4,14 @@
 lifespan calls ``start()`` (a daemon thread that loads the saved index, catches up from the
 outbox and then polls it); without it, nothing runs in the background and each search first
 applies pending events in the caller's thread, so tests and the CLI read their own writes.
+
+Until the thread has loaded (or rebuilt) the index and caught up, searches raise
+``ServiceUnavailable`` (503 with Retry-After) and ``/readyz`` says why: a warming replica never
+answers "no match" (invariant 2, X6).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from core.errors import ServiceUnavailable
 from core.settings import Settings, get_settings
 from index.encoder import Encoder, get_encoder
 from index.indexer import StaleIndex, Tailer, check_stamp, event_stamp, rebuild
@@ -32,9 +36,7 @@ def _session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-@functools.cache
-def _warming_up() -> IndexState:
-    return IndexState("", 1)
+RETRY_AFTER_SECONDS = 5
 
 
 class RebuildInterrupted(Exception):
@@ -52,7 +54,9 @@ class Runtime:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._saved_seq = -1
-        self._partial = False
+        # What the background thread is doing until the index is ready: not_ready_reason().
+        self._phase = "starting"
+        self._ready = False
         self.last_error: str | None = None
 
     @property
@@ -87,13 +91,16 @@ class Runtime:
             return self._state
 
     def _open(self) -> IndexState:
+        self._phase = "loading the search model"
         encoder = self.encoder()
         self._remove_leftovers()
         kind = self.settings.index_kind
         with _session() as session:
             try:
+                self._phase = "loading the saved index"
                 state = IndexState.load(self.path, encoder.identity, encoder.dim, kind)
                 check_stamp(session, state)
+                self._phase = "catching up with changes made while it was stopped"
                 self._tailer = Tailer()
                 self._tailer.catch_up(session, state, encoder)
                 log.info("index loaded: %d chunks at event %d", state.chunk_count(), state.seq)
@@ -118,31 +125,19 @@ class Runtime:
                 pass
 
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
-        try:
-            state = rebuild(
-                session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
-                publish=self._publish, progress=self._stop_requested,
-            )  # fmt: skip
-        except BaseException:
-            if self._partial:
-                self._state = None  # drop the half-built index; the checkpoint keeps its work
-            raise
-        finally:
-            self._partial = False
+        self._phase = "rebuilding the index from the database"
+        state = rebuild(
+            session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
+            progress=self._progress,
+        )  # fmt: skip
         self._tailer = Tailer()
         state.save(self.path)
         self.checkpoint.unlink(missing_ok=True)
         self._saved_seq = state.seq
         return state
 
-    def _publish(self, state: IndexState) -> None:
-        # Only a process with an indexer thread serves a filling index; elsewhere callers
-        # (CLI, tests) wait for the whole rebuild through the apply lock.
-        if self.running:
-            self._partial = True  # never saved as the index: it would miss documents
-            self._state = state
-
-    def _stop_requested(self, done: int, total: int) -> None:
+    def _progress(self, done: int, total: int) -> None:
+        self._phase = f"rebuilding the index from the database ({done} of {total} documents)"
         if self._stop.is_set() and threading.current_thread().name == THREAD_NAME:
             raise RebuildInterrupted(f"index rebuild stopped at {done} of {total} documents")
 
@@ -156,24 +151,40 @@ class Runtime:
                 return self._tailer.catch_up(session, state, self.encoder())
             except StaleIndex as exc:
                 log.warning("%s; rebuilding", exc)
+                self._ready = False  # it holds another database's documents: never search it
+                self._state = None
                 self._state = self._rebuild(session, self.encoder())
                 return 0
+
+    def not_ready_reason(self) -> str:
+        """Why searches cannot be answered yet ("" once the index is loaded and caught up)."""
+        if not self.running:
+            return "" if self._state is not None else "the search index is not running"
+        if self._ready and self._state is not None:
+            return ""
+        return self._phase
 
     def ready(self) -> IndexState:
         """The state to search: current as of now unless a background thread keeps it so.
 
-        While the thread is still loading the model and the saved index, searches get an empty
-        index (no results) rather than waiting; a rebuild is searchable while it fills.
+        While the thread is still loading, rebuilding or catching up, raises
+        ``ServiceUnavailable``: an empty or partial index would answer "no match" wrongly.
         """
         if not self.running:
             self.sync()
             return self.state()
-        return self._state or _warming_up()
+        state = self._state
+        if state is None or not self._ready:
+            raise ServiceUnavailable(
+                f"Search is starting up ({self._phase}); try again in a few seconds.",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        return state
 
     def save(self) -> None:
         with self._apply_lock:
             state = self._state
-            if state is None or self._partial or state.seq == self._saved_seq:
+            if state is None or state.seq == self._saved_seq:
                 return
             with _session() as session:
                 state.stamp = event_stamp(session, state.seq)
@@ -190,6 +201,7 @@ class Runtime:
         """Forget the in-memory index (tests; the next use loads or rebuilds it)."""
         with self._apply_lock:
             self._state = None
+            self._ready = False
             self._tailer = Tailer()
             self._saved_seq = -1
 
@@ -218,6 +230,8 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 self.sync()
+                self._ready = True  # loaded (or rebuilt) and caught up at least once
+                self._phase = "ready"
                 self.last_error = None
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                     self.save()

@@ -252,16 +252,19 @@ def test_shutdown_during_rebuild_keeps_checkpoint_and_resumes(
     monkeypatch.setattr(index.indexer, "DOC_BATCH", 1)
     monkeypatch.setattr(index.indexer, "CHECKPOINT_DOCS", 1)
     original = type(encoder).encode
+    encoded: list[int] = []
 
     def slow(self: Any, texts: list[str], batch_size: int = 32) -> Any:
         time.sleep(0.3)
+        encoded.append(len(texts))
         return original(self, texts, batch_size)
 
     monkeypatch.setattr(type(encoder), "encode", slow)
     index_runtime.start()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(index_runtime.ready().docs) < 2:
+    while time.monotonic() < deadline and len(encoded) < 2:
         time.sleep(0.05)
+    assert index_runtime.not_ready_reason().startswith("rebuilding")  # and never searched
     index_runtime.stop(save=True)
     assert not index_runtime.path.exists()  # a partial index is never saved as the index
     assert index_runtime.checkpoint.exists()
