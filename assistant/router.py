@@ -71,11 +71,14 @@ def read_conversation(
 def feedback(
     ask_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: FeedbackRequest,
+    request: Request,
     user: OptionalUser,
     session: SessionDep,
 ) -> FeedbackPublic:
     """Helpful or not: stored per answer."""
-    fb = service.feedback(session, ask_id=ask_id, user=user, body=body)
+    fb = service.feedback(
+        session, ask_id=ask_id, user=user, body=body, client_key=client_ip(request)
+    )
     return FeedbackPublic(ask_id=fb.ask_id, helpful=fb.helpful, created_at=fb.created_at)
 
 

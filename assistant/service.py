@@ -42,6 +42,7 @@ from core.models import User, utcnow
 from core.ratelimit import is_new_account, limiter
 from core.security import new_token, sha256
 from core.settings import get_settings
+from core.throttle import throttle
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
 from index.types import Hit, Query
@@ -738,9 +739,16 @@ def anon_key(value: str | None) -> str | None:
 
 
 def feedback(
-    session: Session, *, ask_id: int, user: User | None, body: FeedbackRequest
+    session: Session,
+    *,
+    ask_id: int,
+    user: User | None,
+    body: FeedbackRequest,
+    client_key: str | None = None,
 ) -> AskFeedback:
     """Helpful / not helpful on one answer; a second vote replaces the first."""
+    rate, user_id = get_settings().rate_feedback, user.id if user is not None else None
+    throttle("feedback", rate=rate, user_id=user_id, ip=client_key, what="ratings")
     _check_text("comment", body.comment)
     row = session.get(AskLog, ask_id)
     if row is None:

@@ -12,6 +12,8 @@ from core.db import SessionDep
 from core.policy import CurrentUser, OptionalUser, ensure_can_moderate_course
 from core.router import client_ip
 from core.schemas import Message, Page
+from core.settings import get_settings
+from core.throttle import throttle
 from errata import importer, notifications
 from errata import service as errata_service
 from errata.models import Erratum, ErratumStatus
@@ -70,6 +72,7 @@ def list_errata(
 
 @router.get("/errata/similar", response_model=Page[SimilarErratum])
 def similar_errata(
+    request: Request,
     session: SessionDep,
     user: OptionalUser,
     course: Annotated[str, Query(min_length=1, max_length=80)],
@@ -79,6 +82,9 @@ def similar_errata(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Page[SimilarErratum]:
     """Existing errata like the one being reported, to avoid duplicates."""
+    user_id = user.id if user is not None else None
+    rate = get_settings().rate_search
+    throttle("search", rate=rate, user_id=user_id, ip=client_ip(request), what="searches")
     course_row = errata_service.get_course(session=session, slug=course)
     assert course_row.id is not None
     assignment_id = None

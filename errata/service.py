@@ -22,6 +22,7 @@ from core.models import Role, User, utcnow
 from core.policy import can_moderate_course, ensure_can_moderate_course
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
+from core.throttle import throttle
 from errata import notifications
 from errata.models import (
     Erratum,
@@ -246,6 +247,7 @@ def can_edit(*, session: Session, user: User | None, erratum: Erratum) -> bool:
 
 def edit(*, session: Session, user: User, erratum_id: int, data: ErratumUpdate) -> Erratum:
     """Change the describing fields; never the status (that is what transitions are for)."""
+    throttle("edit", rate=get_settings().rate_edit, user_id=user.id, ip=None, what="edits")
     erratum = get(session=session, erratum_id=erratum_id)
     is_moderator = can_moderate_course(session, user, erratum.course_id)
     if not is_moderator:
@@ -410,6 +412,7 @@ def _check_duplicate_target(
 
 def toggle_affects(*, session: Session, user: User, erratum_id: int) -> tuple[bool, int]:
     """Mark or unmark "affects me too"; returns (marked now, the new count)."""
+    throttle("vote", rate=get_settings().rate_vote, user_id=user.id, ip=None, what="votes")
     erratum = get(session=session, erratum_id=erratum_id)
     assert user.id is not None
     existing = session.exec(

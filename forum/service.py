@@ -18,6 +18,7 @@ from core.models import Role, User, utcnow
 from core.policy import can_moderate_course, is_instructor
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
+from core.throttle import throttle
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
 from index.events import IndexOp, record
@@ -313,6 +314,7 @@ def edit_thread(
     body: str | None = None,
 ) -> Thread:
     """Change the title and/or the question; marks the question edited."""
+    throttle("edit", rate=get_settings().rate_edit, user_id=user.id, ip=None, what="edits")
     question = get_question(session=session, thread=thread)
     if not can_edit(session=session, user=user, thread=thread, post=question):
         raise PermissionDenied(
@@ -416,6 +418,7 @@ def create_reply(
 
 def edit_post(*, session: Session, user: User, post: Post, thread: Thread, body: str) -> Post:
     """Change a post's body; the page shows it as edited."""
+    throttle("edit", rate=get_settings().rate_edit, user_id=user.id, ip=None, what="edits")
     if not can_edit(session=session, user=user, thread=thread, post=post):
         raise PermissionDenied(
             "Only the author, moderators and this course's instructors can edit."
@@ -482,6 +485,7 @@ def _add_score(*, session: Session, post: Post, thread: Thread, delta: int) -> N
 
 def vote(*, session: Session, user: User, post: Post, thread: Thread, value: int) -> Post:
     """Set the user's one vote on a post (+1 or -1), replacing an earlier one."""
+    throttle("vote", rate=get_settings().rate_vote, user_id=user.id, ip=None, what="votes")
     if value not in (1, -1):
         raise InvalidInput("A vote is 1 (up) or -1 (down).")
     if post.author_id == user.id:
@@ -509,6 +513,7 @@ def vote(*, session: Session, user: User, post: Post, thread: Thread, value: int
 
 def retract_vote(*, session: Session, user: User, post: Post, thread: Thread) -> Post:
     """Take the user's vote back (nothing happens if there is none)."""
+    throttle("vote", rate=get_settings().rate_vote, user_id=user.id, ip=None, what="votes")
     existing = session.exec(
         select(Vote).where(Vote.user_id == user.id, Vote.post_id == post.id)
     ).first()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from core.db import SessionDep
 from core.policy import Public
+from core.router import client_ip
 from core.schemas import Page
+from core.settings import get_settings
+from core.throttle import throttle
 from index import service
 from index.schemas import SearchHit
 
@@ -17,9 +20,16 @@ DocType = Literal["thread", "post", "erratum"]
 Status = Literal["reported", "verified", "rejected", "duplicate", "fixed"]
 
 
+def _throttle(request: Request) -> None:
+    # Anonymous routes: one budget per client IP for search, similar and related together.
+    rate = get_settings().rate_search
+    throttle("search", rate=rate, user_id=None, ip=client_ip(request), what="searches")
+
+
 # Plain ``def`` routes run in FastAPI's thread pool, so encoding never blocks the event loop.
 @router.get("/search", response_model=Page[SearchHit], dependencies=[Public])
 def search(
+    request: Request,
     session: SessionDep,
     q: Annotated[str, Query(max_length=500)] = "",
     course: Annotated[int | None, Query(ge=1, le=2**46)] = None,
@@ -29,6 +39,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Page[SearchHit]:
     """Threads, replies and errata matching ``q`` (meaning and exact identifiers), best first."""
+    _throttle(request)
     hits = service.search(
         session=session, q=q, course_id=course, assignment_id=assignment,
         doc_type=type, status=status, limit=limit,
@@ -38,6 +49,7 @@ def search(
 
 @router.get("/similar", response_model=Page[SearchHit], dependencies=[Public])
 def similar(
+    request: Request,
     session: SessionDep,
     title: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=5000)] = "",
@@ -45,17 +57,20 @@ def similar(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Page[SearchHit]:
     """Threads and errata like a question being written, to check before posting it."""
+    _throttle(request)
     hits = service.similar(session=session, title=title, body=body, course_id=course, limit=limit)
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))
 
 
 @router.get("/related", response_model=Page[SearchHit], dependencies=[Public])
 def related(
+    request: Request,
     session: SessionDep,
     id: Annotated[int, Query(ge=1, le=2**46)],
     type: DocType = "thread",
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Page[SearchHit]:
     """Threads and errata about the same thing as a thread, reply or erratum."""
+    _throttle(request)
     hits = service.related(session=session, doc_type=type, doc_id=id, limit=limit)
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))
