@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Column, FetchedValue
 from sqlmodel import Field, Session, SQLModel
 
 from core.models import utcnow
+from index import embeddings as _embeddings  # noqa: F401  (chunk_vector joins the metadata)
 
 
 class IndexOp(StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy import String, func
 from sqlmodel import Session, col, select
 
 from index.documents import Document, loaders
+from index.embeddings import SharedVectors
 from index.encoder import Encoder
 from index.events import IndexEvent
 from index.store import CorruptIndex, DocKey, IndexState, content_version, key_of
@@ -81,14 +82,20 @@ def load_documents(session: Session, keys: Iterable[DocKey]) -> tuple[list[Docum
     return docs, gone
 
 
+def shared_vectors(session: Session, encoder: Encoder) -> SharedVectors:
+    """Vectors through the database: each chunk encoded once per model by one process."""
+    return SharedVectors(session.get_bind().engine, encoder)
+
+
 def refresh(session: Session, state: IndexState, encoder: Encoder, keys: Iterable[DocKey]) -> None:
     """Reload ``keys`` (and documents hanging off them, e.g. a thread's replies) into ``state``."""
     keys = list(dict.fromkeys(keys))
     with state.lock.read():
         keys += [k for k in state.children_of(keys) if k not in keys]
+    shared = shared_vectors(session, encoder)
     for start in range(0, len(keys), DOC_BATCH):
         docs, gone = load_documents(session, keys[start : start + DOC_BATCH])
-        state.apply(state.prepare(docs, encoder), gone)
+        state.apply(state.prepare(docs, encoder, shared), gone)
 
 
 def is_postgres(session: Session) -> bool:
@@ -215,6 +222,7 @@ def rebuild(
             state.snapshot = pg_snapshot(session)
         state.seq = max_seq(session)
     todo = sorted(searchable_keys(session) - state.doc_keys())
+    shared = shared_vectors(session, encoder)  # stored vectors are loaded, not encoded again
     total = len(todo) + len(state.docs)
     done = len(state.docs)
     if progress:
@@ -225,7 +233,7 @@ def rebuild(
         for start in range(0, len(todo), DOC_BATCH):
             batch = todo[start : start + DOC_BATCH]
             docs, gone = load_documents(session, batch)
-            state.apply(state.prepare(docs, encoder), gone)
+            state.apply(state.prepare(docs, encoder, shared), gone)
             done += len(batch)
             since_checkpoint += len(batch)
             due = since_checkpoint >= CHECKPOINT_DOCS and time.monotonic() >= next_checkpoint

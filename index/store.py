@@ -26,6 +26,7 @@ from index.vectors import MAX_CHUNKS, VectorStore, make_label, type_code
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from index.embeddings import SharedVectors
     from index.encoder import Encoder
 
 log = logging.getLogger(__name__)
@@ -222,10 +223,14 @@ class IndexState:
 
     # Writing
 
-    def prepare(self, docs: list[Document], encoder: Encoder) -> list[Prepared]:
-        """Chunk and embed (slow, no lock held); unchanged texts reuse their vectors."""
+    def prepare(
+        self, docs: list[Document], encoder: Encoder, shared: SharedVectors | None = None
+    ) -> list[Prepared]:
+        """Chunk and embed (slow, no lock held); unchanged texts reuse their vectors. With
+        ``shared``, vectors come from the database and each chunk is encoded once overall."""
         prepared: list[Prepared] = []
         to_embed: list[str] = []
+        keys: list[tuple[str, int, int]] = []
         for doc in docs:
             chunks = doc_chunks(doc)
             with self.lock.read():
@@ -235,8 +240,9 @@ class IndexState:
             else:
                 prepared.append(Prepared(doc, chunks, np.zeros((0, self.dim), np.float32)))
                 to_embed.extend(chunks)
+                keys.extend((doc.doc_type, doc.doc_id, i) for i in range(len(chunks)))
         if to_embed:
-            vectors = encoder.encode(to_embed)
+            vectors = shared.vectors(keys, to_embed) if shared else encoder.encode(to_embed)
             at = 0
             for p in prepared:
                 if p.vectors is not None:

@@ -236,6 +236,13 @@ def test_rebuild_resumes_from_checkpoint(
     partial.seq, partial.stamp = full.seq, full.stamp
     checkpoint = index_runtime.checkpoint
     partial.save(checkpoint)
+    # Without stored vectors, so that the count shows which documents the resume redid.
+    from sqlmodel import delete
+
+    from index.embeddings import ChunkVector
+
+    session.exec(delete(ChunkVector))  # type: ignore[call-overload]
+    session.commit()
     calls = counting(monkeypatch, encoder)
     resumed = rebuild(session, encoder, "flat", checkpoint=checkpoint)
     assert resumed.doc_keys() == full.doc_keys()

@@ -7,6 +7,7 @@ Revises: 0003_ask_owner
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0004_chunk_vectors"
@@ -31,13 +32,13 @@ def upgrade() -> None:
     # every replica. ``vector`` is NULL while the process that claimed the row encodes it.
     op.create_table(
         "chunk_vector",
-        sa.Column("model", sa.String(length=200), nullable=False),
-        sa.Column("doc_type", sa.String(length=20), nullable=False),
+        sa.Column("model", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("doc_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("doc_id", sa.Integer(), nullable=False),
         sa.Column("chunk", sa.Integer(), nullable=False),
-        sa.Column("version", sa.String(length=64), nullable=False),
+        sa.Column("version", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=True),
-        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("model", "doc_type", "doc_id", "chunk", "version"),
     )
 

@@ -1,0 +1,187 @@
+"""Chunk vectors stored in the database: each chunk is embedded once per model (invariant 1).
+
+A replica that needs the vectors of some chunks first reads the stored ones (same model, same
+chunk text). For the rest it *claims* the encoding with an insert-if-absent of a row whose
+vector is still NULL; whoever inserted the row encodes and stores the vector, everyone else
+waits for it. A claim left by a process that died is taken over after ``CLAIM_SECONDS``. A
+rebuild or a cold start therefore loads vectors instead of encoding them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import Engine, LargeBinary, and_, delete, or_, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Column, Field, Session, SQLModel, col, select
+
+from core.models import utcnow
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from index.encoder import Encoder
+
+log = logging.getLogger(__name__)
+# A claim older than this is from a process that died mid-encoding: another may take it over.
+CLAIM_SECONDS = 120.0
+POLL_SECONDS = 0.05
+ChunkKey = tuple[str, int, int]  # (doc_type, doc_id, chunk number)
+
+
+class ChunkVector(SQLModel, table=True):
+    """One chunk's vector under one model; ``vector`` is NULL while its claimer encodes it."""
+
+    __tablename__ = "chunk_vector"
+    model: str = Field(primary_key=True, max_length=200)  # Encoder.identity, "model@backend"
+    doc_type: str = Field(primary_key=True, max_length=20)
+    doc_id: int = Field(primary_key=True)
+    chunk: int = Field(primary_key=True)
+    version: str = Field(primary_key=True, max_length=64)  # chunk_version(text)
+    vector: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    claimed_at: datetime = Field(default_factory=utcnow)
+
+
+def chunk_version(text: str) -> str:
+    """The content version of a chunk: the digest of exactly the text that is embedded."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Want:
+    key: ChunkKey
+    version: str
+    text: str
+
+
+class SharedVectors:
+    """Vectors for chunks: stored ones loaded, missing ones encoded by exactly one process."""
+
+    def __init__(self, engine: Engine, encoder: Encoder) -> None:
+        self.engine = engine
+        self.encoder = encoder
+        self.model = encoder.identity
+
+    def vectors(self, keys: Sequence[ChunkKey], texts: Sequence[str]) -> NDArray[np.float32]:
+        """An (n, dim) array: the vector of each ``texts[i]`` as chunk ``keys[i]``."""
+        wants = [_Want(k, chunk_version(t), t) for k, t in zip(keys, texts, strict=True)]
+        found: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {}
+        pending = wants
+        deadline = time.monotonic() + CLAIM_SECONDS * 2
+        while pending:
+            found.update(self._load(pending))
+            pending = [w for w in pending if (w.key, w.version) not in found]
+            if not pending:
+                break
+            mine = self._claim(pending)
+            if mine:
+                found.update(self._encode_and_store(mine))
+                pending = [w for w in pending if (w.key, w.version) not in found]
+            elif time.monotonic() > deadline:  # cannot happen unless the database misbehaves
+                raise RuntimeError(f"waited too long for {len(pending)} chunk vectors")
+            else:
+                time.sleep(POLL_SECONDS)  # another process is encoding them
+        out = np.zeros((len(wants), self.encoder.dim), np.float32)
+        for i, w in enumerate(wants):
+            out[i] = found[(w.key, w.version)]
+        return out
+
+    def _load(self, wants: list[_Want]) -> dict[tuple[ChunkKey, str], NDArray[np.float32]]:
+        docs = {(w.key[0], w.key[1]) for w in wants}
+        wanted = {(w.key, w.version) for w in wants}
+        stmt = select(ChunkVector).where(
+            ChunkVector.model == self.model,
+            tuple_(col(ChunkVector.doc_type), col(ChunkVector.doc_id)).in_(sorted(docs)),
+            col(ChunkVector.vector).is_not(None),
+        )
+        out: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {}
+        with Session(self.engine) as session:
+            for row in session.exec(stmt):
+                pair = ((row.doc_type, row.doc_id, row.chunk), row.version)
+                if pair in wanted and row.vector and len(row.vector) == 4 * self.encoder.dim:
+                    out[pair] = np.frombuffer(row.vector, dtype="<f4").astype(np.float32)
+        return out
+
+    def _claim(self, wants: list[_Want]) -> list[_Want]:
+        """Insert claim rows; returns the chunks this process now has to encode."""
+        # Every process inserts in key order, so two overlapping claims cannot deadlock.
+        wants = sorted(wants, key=_pk)
+        now = utcnow()
+        rows = [
+            {"model": self.model, "doc_type": w.key[0], "doc_id": w.key[1], "chunk": w.key[2],
+             "version": w.version, "vector": None, "claimed_at": now}
+            for w in wants
+        ]  # fmt: skip
+        table = ChunkVector.__table__  # type: ignore[attr-defined]
+        pk = (table.c.doc_type, table.c.doc_id, table.c.chunk, table.c.version)
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        stale = now - timedelta(seconds=CLAIM_SECONDS)
+        with Session(self.engine) as session:
+            inserted = session.execute(
+                insert(table).values(rows).on_conflict_do_nothing().returning(*pk)
+            ).all()
+            taken: Sequence[Any] = []
+            won = {tuple(r) for r in inserted}
+            rest = [w for w in wants if _pk(w) not in won]
+            if rest:  # claims left by a process that died: take them over (one winner per row)
+                taken = session.execute(
+                    update(table)
+                    .where(
+                        table.c.model == self.model,
+                        table.c.vector.is_(None),
+                        table.c.claimed_at < stale,
+                        or_(*(and_(*(c == v for c, v in zip(pk, _pk(w), strict=True)))
+                              for w in rest)),
+                    )
+                    .values(claimed_at=now)
+                    .returning(*pk)
+                ).all()  # fmt: skip
+            session.commit()
+        claimed = {tuple(r) for r in [*inserted, *taken]}
+        return [w for w in wants if _pk(w) in claimed]
+
+    def _encode_and_store(
+        self, wants: list[_Want]
+    ) -> dict[tuple[ChunkKey, str], NDArray[np.float32]]:
+        vectors = self.encoder.encode([w.text for w in wants])
+        table = ChunkVector.__table__  # type: ignore[attr-defined]
+
+        def same_chunk(w: _Want) -> Any:
+            doc_type, doc_id, chunk = w.key
+            return (
+                (table.c.model == self.model) & (table.c.doc_type == doc_type)
+                & (table.c.doc_id == doc_id) & (table.c.chunk == chunk)
+            )  # fmt: skip
+
+        with Session(self.engine) as session:
+            for w, v in zip(wants, vectors, strict=True):
+                session.execute(
+                    update(table)
+                    .where(same_chunk(w), table.c.version == w.version)
+                    .values(vector=np.asarray(v, dtype="<f4").tobytes())
+                )
+            session.commit()
+        # Older versions of these chunks are never needed again (loaders read the current
+        # text). Deleted in a transaction of their own, holding no other row, so that two
+        # replicas storing two versions of one chunk cannot deadlock.
+        with Session(self.engine) as session:
+            for w in wants:
+                session.execute(
+                    delete(table).where(
+                        same_chunk(w), table.c.version != w.version, table.c.vector.is_not(None)
+                    )
+                )
+            session.commit()
+        return {(w.key, w.version): v for w, v in zip(wants, vectors, strict=True)}
+
+
+def _pk(w: _Want) -> tuple[str, int, int, str]:
+    return (w.key[0], w.key[1], w.key[2], w.version)
