@@ -9,6 +9,7 @@ measured delays are printed (``-s``); ``bench/scaleout.py`` measures their distr
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,11 @@ def two_servers(
                 {"CHECKFIRST_INDEX_ENABLED": "true", "CHECKFIRST_DATA_DIR": str(tmp_path / name)},
             )
             servers.append(server.start(timeout=300))
-            # The first search waits for the model and the replica's first load.
-            warm = httpx.get(f"{server.url}/api/v1/search", params={"q": "warm"}, timeout=300)
-            assert warm.status_code == 200, warm.text
+            # /readyz is 503 until the model and the replica's first load are done.
+            deadline = time.monotonic() + 300
+            while httpx.get(f"{server.url}/readyz", timeout=30).status_code != 200:
+                assert time.monotonic() < deadline, "the replica never became ready"
+                time.sleep(0.2)
         yield servers[0], servers[1]
     finally:
         for server in servers:
