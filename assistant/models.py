@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from core.models import utcnow
+from core.clock import utcnow
 
 
 def _text() -> Column:  # type: ignore[type-arg]

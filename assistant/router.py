@@ -18,12 +18,12 @@ from assistant.schemas import (
     FeedbackPublic,
     FeedbackRequest,
 )
-from core.auth import ANON_COOKIE
+from core.csrf import ANON_COOKIE
 from core.db import SessionDep
 from core.errors import PermissionDenied
-from core.models import Role, TokenScope, User
-from core.policy import CurrentUser, OptionalUser
-from core.router import client_ip
+from core.security import client_ip
+from users.models import Role, TokenScope, User
+from users.policy import CurrentUser, OptionalUser
 
 router = APIRouter(tags=["assistant"])
 # Database ids are 32-bit on PostgreSQL: larger ones are refused before they reach SQL.
@@ -99,7 +99,7 @@ class AskGroupPublic(BaseModel):
 
 def moderated_course_ids(session: Session, user: User) -> list[int] | None:
     """None for site moderators (every course); the instructor's courses otherwise."""
-    from core.models import CourseRole
+    from users.models import CourseRole
 
     if user.role in (Role.moderator, Role.admin):
         return None

@@ -36,9 +36,9 @@ from assistant.schemas import (
     Verdict,
 )
 from assistant.versions import at_or_after, stated_version
+from core.clock import utcnow
 from core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from core.markdown import plain_snippet, render
-from core.models import User, utcnow
 from core.ratelimit import is_new_account, limiter
 from core.security import new_token, sha256
 from core.settings import get_settings
@@ -46,6 +46,7 @@ from core.throttle import throttle
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
 from index.types import Hit, Query
+from users.models import User
 
 S = ErratumStatus
 # How many retrieved hits to consider, and how many sources an answer cites at most.

@@ -10,9 +10,9 @@ from sqlmodel import col, select
 from assistant import service
 from assistant.router import moderated_course_ids
 from core.db import SessionDep
-from core.policy import CurrentUser, OptionalUser
 from core.templating import page
 from forum.models import Assignment, Course
+from users.policy import CurrentUser, OptionalUser
 
 router = APIRouter(include_in_schema=False)
 

@@ -86,9 +86,9 @@ def main() -> int:
         "CHECKFIRST_LLM_BASE_URL": "", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
     }  # fmt: skip
     os.environ.update(env)
-    from core.importer import import_lines
-    from core.indexing import register_loaders
-    from core.migrate import upgrade
+    from app.importer import import_lines
+    from app.indexing import register_loaders
+    from app.migrate import upgrade
     from index.runtime import get_runtime
 
     upgrade()
@@ -111,7 +111,7 @@ def main() -> int:
 
     server_env = {**os.environ, **env, "CHECKFIRST_INDEX_ENABLED": "true"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "core.main:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
          "--port", str(args.port), "--log-level", "warning"],
         cwd=ROOT, env=server_env,
     )  # fmt: skip

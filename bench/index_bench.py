@@ -273,10 +273,10 @@ def http_bench(n_docs: int) -> None:
     seed = f"""
 import random
 from sqlmodel import Session
-from core.migrate import upgrade
+from app.migrate import upgrade
 upgrade()
 from core.db import get_engine
-from core.models import User
+from users.models import User
 from forum.models import Course, Post, Thread
 from index.events import record
 import bench.index_bench as b
@@ -292,7 +292,7 @@ with Session(get_engine()) as s:
 """
     subprocess.run([sys.executable, "-c", seed], cwd=ROOT, env=env, check=True)
     t0 = time.perf_counter()
-    cli = [sys.executable, "-m", "core.cli", "index", "rebuild"]
+    cli = [sys.executable, "-m", "app.cli", "index", "rebuild"]
     subprocess.run(cli, cwd=ROOT, env=env, check=True, capture_output=True)
     print(
         f"checkfirst index rebuild of {n_docs} threads: {time.perf_counter() - t0:.1f} s "
@@ -304,7 +304,7 @@ with Session(get_engine()) as s:
             sys.executable,
             "-m",
             "uvicorn",
-            "core.main:app",
+            "app.main:app",
             "--port",
             str(port),
             "--log-level",

@@ -51,14 +51,14 @@ def _free_port() -> int:
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
 
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "core.main:app", "--port", str(port),
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
          "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
@@ -78,8 +78,8 @@ def _setup(env: dict[str, str], demo: bool = True) -> tuple[str, str]:
     code = (
         "from sqlmodel import Session, select\n"
         "from core.db import get_engine\n"
-        "from core.auth import create_user, create_api_token\n"
-        "from core.models import Role, UserCreate\n"
+        "from users.auth import create_user, create_api_token\n"
+        "from users.models import Role, UserCreate\n"
         "from forum.models import Course\n"
         "with Session(get_engine()) as s:\n"
         "    u = create_user(session=s, user_create=UserCreate(username='killer', "

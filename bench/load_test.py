@@ -34,8 +34,8 @@ def _prepare(env: dict[str, str], users: int) -> tuple[list[str], list[str], lis
     code = (
         "from sqlmodel import Session, select\n"
         "from core.db import get_engine\n"
-        "from core.auth import create_user, create_api_token\n"
-        "from core.models import UserCreate\n"
+        "from users.auth import create_user, create_api_token\n"
+        "from users.models import UserCreate\n"
         "from forum.models import Course, Thread\n"
         "with Session(get_engine()) as s:\n"
         f"    toks = [create_api_token(session=s, user=create_user(session=s, user_create="
@@ -80,7 +80,7 @@ def main() -> None:
     tokens, courses, threads = _prepare(env, args.users)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "serve", "--port", str(port),
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port),
          "--workers", str(args.workers)],
         cwd=ROOT, env=env,
     )  # fmt: skip

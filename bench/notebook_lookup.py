@@ -42,13 +42,13 @@ def main() -> None:
 
     from sqlmodel import Session
 
+    from app.migrate import upgrade
     from assistant import notebook
-    from core.auth import create_user
     from core.db import get_engine
-    from core.migrate import upgrade
-    from core.models import Role, UserCreate
     from tests.notebook.conftest import seed_known_erratum, start_help_server
     from tests.notebook.kernel import RNN_CELL, html_outputs, run_notebook
+    from users.auth import create_user
+    from users.models import Role, UserCreate
 
     upgrade()
     with Session(get_engine(), expire_on_commit=False) as session:

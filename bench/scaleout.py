@@ -45,7 +45,7 @@ def start_server(env: dict[str, str], data_dir: str, timeout: float = 300) -> tu
         "TRANSFORMERS_OFFLINE": "1",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "core.main:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, env=proc_env,
     )  # fmt: skip
@@ -135,10 +135,10 @@ def _seed(env: dict[str, str]) -> tuple[str, str]:
     """Migrate, one course, one moderator with a token; returns (token, course slug)."""
     code = (
         "from sqlmodel import Session\n"
-        "from core.migrate import upgrade\n"
+        "from app.migrate import upgrade\n"
         "from core.db import get_engine\n"
-        "from core.auth import create_user, create_api_token\n"
-        "from core.models import Role, UserCreate\n"
+        "from users.auth import create_user, create_api_token\n"
+        "from users.models import Role, UserCreate\n"
         "from forum.models import Course\n"
         "upgrade()\n"
         "with Session(get_engine()) as s:\n"

@@ -53,22 +53,22 @@ def main() -> None:
         TRANSFORMERS_OFFLINE="1", CHECKFIRST_INDEX_ENABLED="false",
     )  # fmt: skip
     sys.path.insert(0, str(ROOT))
-    from core.migrate import upgrade
+    from app.migrate import upgrade
 
     upgrade()
-    subprocess.run([sys.executable, "-m", "core.cli", "demo"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, check=True)
     if args.corpus:
         corpus = Path(data_dir) / "corpus.jsonl"
         subprocess.run(
             [sys.executable, "bench/make_import_corpus.py", "--records", str(args.corpus),
              "--out", str(corpus)], cwd=ROOT, check=True,
         )  # fmt: skip
-        subprocess.run([sys.executable, "-m", "core.cli", "import", str(corpus)], cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "app.cli", "import", str(corpus)], cwd=ROOT)
 
     from sqlmodel import Session
 
+    from app.indexing import register_loaders
     from core.db import get_engine
-    from core.indexing import register_loaders
     from index import service
 
     register_loaders()

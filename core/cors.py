@@ -7,7 +7,7 @@ Preflights are answered here, before routing, for the ask endpoint (POST) and th
 endpoints (GET).
 
 A widget token (its secret starts with ``cfw_``) sits in public page source, so it speaks for no
-one: ``core.auth.resolve_user`` resolves its holder to an anonymous caller on every route.
+one: ``users.auth.resolve_user`` resolves its holder to an anonymous caller on every route.
 ``WidgetScopeMiddleware`` is the second wall: such a token may only ask and read, so any other
 unsafe method is refused before a route runs, and asks with it are rate-limited per token (per
 visitor IP in ``assistant.service.check_access``; never against the owner's own budget).

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.auth import ANON_COOKIE
+from core.csrf import ANON_COOKIE
 from core.security import forwarded_scheme
 from core.settings import get_settings
 

@@ -108,6 +108,6 @@ limiter = RateLimiter()
 
 def is_new_account(created_at: datetime, new_account_seconds: int) -> bool:
     """Accounts younger than this get the tighter limits (ACCEPTANCE B1)."""
-    from core.models import utcnow
+    from core.clock import utcnow
 
     return utcnow() - created_at < timedelta(seconds=new_account_seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 T = TypeVar("T")
 
@@ -13,11 +13,6 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     data: list[T]
     count: int
-
-
-class LoginBody(BaseModel):
-    username: str = Field(min_length=1, max_length=32)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class Message(BaseModel):

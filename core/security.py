@@ -10,6 +10,9 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Request
+
+from core.settings import get_settings
 
 # argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile (ACCEPTANCE I1).
 _hasher = PasswordHasher()
@@ -113,3 +116,25 @@ def forwarded_scheme(
         if last in {"http", "https"}:
             return last
     return scheme
+
+
+def client_ip(request: Request) -> str:
+    """The address rate limits count against (X-Forwarded-For only from trusted proxies)."""
+    peer = request.client.host if request.client else "unknown"
+    return forwarded_client(
+        peer, request.headers.getlist("x-forwarded-for"), get_settings().trusted_proxy_networks
+    )
+
+
+def is_https(request: Request) -> bool:
+    """Served over HTTPS, directly or (X-Forwarded-Proto) through a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    return (
+        forwarded_scheme(
+            peer,
+            request.url.scheme,
+            request.headers.getlist("x-forwarded-proto"),
+            get_settings().trusted_proxy_networks,
+        )
+        == "https"
+    )

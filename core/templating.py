@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from core.auth import csrf_for
+from core.clock import utcnow
+from core.csrf import csrf_for
 from core.markdown import plain_snippet, render
-from core.models import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"

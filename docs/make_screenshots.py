@@ -40,12 +40,12 @@ def main() -> None:
     os.environ.update(env)
     (tmp / "var").mkdir()
 
-    from sqlmodel import Session
-
     from core.auth import create_api_token, create_user
-    from core.db import get_engine
     from core.migrate import upgrade
     from core.models import Role, TokenScope, UserCreate
+    from sqlmodel import Session
+
+    from core.db import get_engine
     from forum import service as forum_service
     from forum.models import Assignment
     from tests.notebook.conftest import (

@@ -13,12 +13,13 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from core.models import User, utcnow
+from core.clock import utcnow
 from core.ratelimit import limiter
 from errata import service
 from errata.models import Erratum, ErratumHistory, ErratumKind, ErratumStatus
 from errata.schemas import ErratumCreate
 from forum.models import Thread
+from users.models import User
 
 S = ErratumStatus
 K = ErratumKind

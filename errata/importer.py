@@ -1,4 +1,4 @@
-"""Errata lines of the JSON Lines import and export (see ``core.importer``).
+"""Errata lines of the JSON Lines import and export (see ``app.importer``).
 
 ``{"type":"erratum","external_id":…,"course":…,"course_title":…,"assignment":…,
 "assignment_title":…,"title":…,"body":…,"status":…,"kind":…,"published_output":…,
@@ -14,16 +14,10 @@ from typing import Any
 from pydantic import Field
 from sqlmodel import Session, col, select
 
-from core.importer import (
-    Outcome,
-    RecordBase,
-    RejectedLine,
-    course_and_assignment,
-    dump_line,
-    local_id,
-)
-from core.models import utcnow
+from core.clock import utcnow
+from core.importing import Outcome, RecordBase, RejectedLine, dump_line, local_id
 from errata.models import Erratum, ErratumHistory, ErratumKind, ErratumStatus
+from forum.importer import course_and_assignment
 from forum.models import Assignment, Course
 from index import events
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models import utcnow
+from core.clock import utcnow
 
 
 class ErratumStatus(StrEnum):

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
-from core.models import User, utcnow
+from core.clock import utcnow
 from errata.models import Erratum, ErratumAffect, ErratumLink, ErratumStatus, Notification
 from forum.models import ThreadFollow
+from users.models import User
 
 # The transitions learners hear about; a duplicate mark is a moderator's bookkeeping.
 NOTIFIED = (ErratumStatus.verified, ErratumStatus.rejected, ErratumStatus.fixed)

@@ -9,9 +9,8 @@ from fastapi.responses import Response
 from sqlmodel import col, select
 
 from core.db import SessionDep
-from core.policy import CurrentUser, OptionalUser, ensure_can_moderate_course
-from core.router import client_ip
 from core.schemas import Message, Page
+from core.security import client_ip
 from core.settings import get_settings
 from core.throttle import throttle
 from errata import importer, notifications
@@ -32,6 +31,7 @@ from errata.schemas import (
     SimilarErratum,
     TransitionBody,
 )
+from users.policy import CurrentUser, OptionalUser, ensure_can_moderate_course
 
 router = APIRouter(tags=["errata"])
 

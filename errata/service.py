@@ -17,9 +17,8 @@ from sqlalchemy import delete, func, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.models import Role, User, utcnow
-from core.policy import can_moderate_course, ensure_can_moderate_course
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
@@ -43,6 +42,8 @@ from errata.schemas import (
 )
 from forum.models import Assignment, Course, Post, Thread
 from index import events
+from users.models import Role, User
+from users.policy import can_moderate_course, ensure_can_moderate_course
 
 S = ErratumStatus
 
@@ -591,7 +592,7 @@ def moderation_queue(
     """Errata awaiting this moderator: most "affects me" first, then oldest first."""
     query = select(Erratum).where(col(Erratum.status).in_(tuple(statuses)))
     if user.role not in (Role.moderator, Role.admin):
-        from core.models import CourseRole
+        from users.models import CourseRole
 
         courses = select(CourseRole.course_id).where(
             CourseRole.user_id == user.id, CourseRole.role == "instructor"

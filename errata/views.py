@@ -19,9 +19,7 @@ from core import db
 from core.db import SessionDep
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.markdown import render
-from core.models import CourseRole, Role, User
-from core.policy import CurrentUser, OptionalUser, can_moderate_course
-from core.router import client_ip
+from core.security import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from core.xmltext import xml_safe
@@ -31,6 +29,8 @@ from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
 from errata.models import Erratum, ErratumKind, ErratumStatus
 from errata.schemas import MAX_ID, ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
+from users.models import CourseRole, Role, User
+from users.policy import CurrentUser, OptionalUser, can_moderate_course
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from core.auth import create_user
-from core.models import CourseRole, Role, User, UserCreate, utcnow
+from core.clock import utcnow
 from forum import service
 from forum.models import Assignment, Course
+from users.auth import create_user
+from users.models import CourseRole, Role, User, UserCreate
 
 DEMO_PASSWORD = "checkfirst-demo"
 

@@ -1,4 +1,4 @@
-"""Thread lines of the JSON Lines import and export (see ``core.importer``).
+"""Thread lines of the JSON Lines import and export (see ``app.importer``).
 
 ``{"type":"thread","external_id":…,"course":…,"course_title":…,"assignment":…,
 "assignment_title":…,"title":…,"body":…,"replies":[{"body":…,"accepted":true,"endorsed":false}]}``
@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core.importer import Outcome, RecordBase, RejectedLine, course_and_assignment, local_id
-from core.models import utcnow
+from core.clock import utcnow
+from core.importing import Outcome, RecordBase, RejectedLine, cached_row, keep_row, local_id
 from forum.models import Assignment, Course, Post, Thread
 from index import events
 from index.events import IndexOp
@@ -272,3 +272,45 @@ def export_threads(session: Session, *, course_id: int | None = None) -> Iterato
             "body": question.body,
             "replies": replies,
         }
+
+
+def course_and_assignment(session: Session, record: RecordBase) -> tuple[Course, Assignment | None]:
+    """The record's course and assignment, created when unknown (titles default to the slug).
+
+    Ids found by a query (so already committed) are remembered for the session's later lines;
+    rows created in this line's transaction are not, so a rolled-back line leaves no stale id.
+    """
+    cache: dict[tuple[str, str | None], int] = session.info.setdefault("import_ids", {})
+    course = cached_row(session, Course, cache.get((record.course, None)))
+    if course is None:
+        course = session.exec(select(Course).where(Course.slug == record.course)).first()
+        if course is not None and course.id is not None:
+            cache[(record.course, None)] = course.id
+            keep_row(session, course)
+    if course is None:
+        course = Course(slug=record.course, title=record.course_title or record.course)
+        session.add(course)
+        session.flush()
+    if not record.assignment:
+        return course, None
+    assert course.id is not None
+    key = (record.course, record.assignment)
+    assignment = cached_row(session, Assignment, cache.get(key))
+    if assignment is None or assignment.course_id != course.id:
+        assignment = session.exec(
+            select(Assignment).where(
+                Assignment.course_id == course.id, Assignment.slug == record.assignment
+            )
+        ).first()
+        if assignment is not None and assignment.id is not None:
+            cache[key] = assignment.id
+            keep_row(session, assignment)
+    if assignment is None:
+        assignment = Assignment(
+            course_id=course.id,
+            slug=record.assignment,
+            title=record.assignment_title or record.assignment,
+        )
+        session.add(assignment)
+        session.flush()
+    return course, assignment

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from core.markdown import plain_snippet, render
-from core.models import User
 from forum import service
 from forum.models import Course, Post, Thread
 from forum.schemas import AuthorPublic, PostPublic, ThreadDetail, ThreadPublic
+from users.models import User
 
 
 def author(user: User | None) -> AuthorPublic | None:

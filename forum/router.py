@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
+from core.access import Public
 from core.db import SessionDep
-from core.policy import CurrentUser, OptionalUser, Public
-from core.router import client_ip
 from core.schemas import Message, Page
+from core.security import client_ip
 from forum import present, service
 from forum.schemas import (
     AcceptBody,
@@ -26,6 +26,7 @@ from forum.schemas import (
     ThreadUpdate,
     VoteBody,
 )
+from users.policy import CurrentUser, OptionalUser
 
 router = APIRouter(tags=["forum"])
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.models import Role
+from users.models import Role
 
 
 class ThreadSort(StrEnum):

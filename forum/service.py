@@ -13,15 +13,16 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.models import Role, User, utcnow
-from core.policy import can_moderate_course, is_instructor
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
 from index.events import IndexOp, record
+from users.models import Role, User
+from users.policy import can_moderate_course, is_instructor
 
 # Courses and assignments
 

@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse
 
 from core.db import SessionDep
 from core.errors import DomainError, InvalidInput, PermissionDenied
-from core.policy import CurrentUser, OptionalUser
-from core.router import client_ip
+from core.security import client_ip
 from core.templating import page
 from forum import present, service
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
+from users.policy import CurrentUser, OptionalUser
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, FetchedValue
 from sqlmodel import Field, Session, SQLModel
 
-from core.models import utcnow
+from core.clock import utcnow
 from index import embeddings as _embeddings  # noqa: F401  (chunk_vector joins the metadata)
 
 

@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from core.access import Public
 from core.db import SessionDep
-from core.policy import Public
-from core.router import client_ip
 from core.schemas import Page
+from core.security import client_ip
 from core.settings import get_settings
 from core.throttle import throttle
 from index import service

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from core.access import Public
 from core.db import SessionDep
 from core.errors import InvalidInput
-from core.policy import Public
 from core.templating import page
 from index import service
 from index.schemas import SearchHit

@@ -8,6 +8,7 @@ VENV="${VENV:-.venv}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 status=0
 "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check . || status=1
+"$VENV/bin/lint-imports" || status=1
 "$VENV/bin/mypy" core forum errata index assistant || status=1
 logs=$(mktemp -d)
 CHECKFIRST_TEST_DB=sqlite "$VENV/bin/pytest" -q -p no:cacheprovider "$@" >"$logs/sqlite" 2>&1 &

@@ -88,7 +88,7 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     from core.settings import get_settings
 
     get_settings.cache_clear()
-    from core.migrate import upgrade
+    from app.migrate import upgrade
 
     upgrade()
     yield env
@@ -106,8 +106,8 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
 
 
 def _truncate_all() -> None:
+    from app.tables import metadata
     from core.db import get_engine
-    from core.tables import metadata
 
     engine = get_engine()
     names = [t.name for t in metadata.sorted_tables]
@@ -141,7 +141,7 @@ def session(db: None) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def app(test_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    from core.app import create_app
+    from app.app import create_app
     from core.settings import get_settings
 
     return create_app(get_settings())
@@ -158,8 +158,8 @@ def client(app, db: None) -> Iterator[TestClient]:  # type: ignore[no-untyped-de
 
 @pytest.fixture()
 def make_user(session: Session) -> Callable[..., object]:
-    from core.auth import create_user
-    from core.models import Role, UserCreate
+    from users.auth import create_user
+    from users.models import Role, UserCreate
 
     def make(username: str | None = None, role: str = "learner", password: str = "correct horse 1"):  # type: ignore[no-untyped-def]
         name = username or f"user_{uuid.uuid4().hex[:8]}"
@@ -175,8 +175,8 @@ def make_user(session: Session) -> Callable[..., object]:
 @pytest.fixture()
 def token_for(session: Session) -> Callable[..., dict[str, str]]:
     """Authorization headers for a user (a real personal API token)."""
-    from core.auth import create_api_token
-    from core.models import TokenScope
+    from users.auth import create_api_token
+    from users.models import TokenScope
 
     def headers(user: object, scope: str = "full") -> dict[str, str]:
         _, secret = create_api_token(
@@ -219,7 +219,7 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> LiveServer:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "core.main:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT, env=self.env,
         )  # fmt: skip

@@ -51,12 +51,12 @@ def open_product(data_dir: Path) -> Product:
         sys.path.insert(0, str(ROOT))
     from sqlmodel import Session
 
+    from app.importer import import_lines
+    from app.indexing import register_loaders
+    from app.migrate import upgrade
     from assistant import service
     from assistant.schemas import AskRequest
     from core.db import get_engine
-    from core.importer import import_lines
-    from core.indexing import register_loaders
-    from core.migrate import upgrade
     from core.settings import get_settings
     from errata.models import Erratum
     from forum.models import Post, Thread

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from core.models import utcnow
+from core.clock import utcnow
 from core.ratelimit import limiter
 from forum.models import Course, Thread
 

@@ -91,7 +91,7 @@ def test_engine_is_created_lazily_so_each_forked_worker_builds_its_own_pool(
 ) -> None:
     code = (
         "import core.db\n"
-        "from core.app import create_app\n"
+        "from app.app import create_app\n"
         "create_app()\n"
         "assert core.db._engine is None, 'engine built at import; workers would share a pool'\n"
         "core.db.get_engine()\n"

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from core.app import create_app
+from app.app import create_app
 from core.settings import Settings
 from tests.acceptance.conftest import Seeded
 

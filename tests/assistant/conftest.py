@@ -67,7 +67,7 @@ def _thread(
 @pytest.fixture()
 def world(session: Session, make_user: Any) -> Iterator[World]:
     """One course (dl-seq), one assignment (rnn-step-by-step) and a handful of items, indexed."""
-    from core.indexing import register_loaders
+    from app.indexing import register_loaders
     from errata.models import ErratumStatus as S
     from forum.models import Assignment, Course
     from index.runtime import get_runtime

@@ -306,8 +306,8 @@ def test_ask_unstorable_text_and_huge_ids_are_4xx(client: TestClient, world: Wor
 def test_instructors_see_no_match_asks_of_their_courses_only(
     client: TestClient, world: World, make_user: Any, token_for: Any, session: Any
 ) -> None:
-    from core.models import CourseRole
     from forum.models import Course
+    from users.models import CourseRole
 
     other = Course(slug="other-course", title="Other")
     session.add(other)

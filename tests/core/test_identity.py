@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from core.models import ApiToken, AuthSession, utcnow
+from core.clock import utcnow
 from core.settings import get_settings
 from tests.conftest import login_browser
 from tests.forum.conftest import World
+from users.models import ApiToken, AuthSession
 
 API = "/api/v1"
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from core.auth import DEVICE_COOKIE, SESSION_COOKIE
+from core.csrf import SESSION_COOKIE
 from tests.forum.conftest import World
+from users.auth import DEVICE_COOKIE
 
 LOGIN = "/api/v1/auth/login"
 PASSWORD = "correct horse 1"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core.migrate import alembic_config, upgrade
+from app.migrate import alembic_config, upgrade
 from core.settings import Settings
 from tests.conftest import TEST_DB, _create_pg_database
 

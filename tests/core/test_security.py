@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from core.models import User
 from forum.models import Post, Thread
 from tests.conftest import login_browser
 from tests.core.test_authz_walk import _api_routes
 from tests.forum.conftest import World, ask
+from users.models import User
 
 # C2: security headers on every page
 

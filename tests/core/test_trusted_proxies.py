@@ -30,7 +30,7 @@ class ServedApp:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 60

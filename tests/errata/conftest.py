@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from core.models import CourseRole, User
 from errata.models import Erratum
 from errata.schemas import ErratumCreate
 from forum.models import Assignment, Course
+from users.models import CourseRole, User
 
 
 @dataclass

@@ -8,7 +8,7 @@ from errata.models import Erratum, ErratumHistory, ErratumStatus
 
 
 def test_demo_loads_errata_in_every_state_once(session: Session) -> None:
-    from core.demo import load_demo
+    from app.demo import load_demo
     from errata import demo as errata_demo
 
     assert load_demo() is True

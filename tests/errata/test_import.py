@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from core.importer import export_records, import_lines
-from core.tables import metadata
+from app.importer import export_records, import_lines
+from app.tables import metadata
 from errata.models import Erratum, ErratumHistory
 from forum.models import Assignment, Course, Post, Thread
 from index.events import IndexEvent
@@ -173,7 +173,7 @@ def test_export_then_import_into_same_database_is_unchanged(
 
 
 def test_cli_import_prints_counts_and_rejected_lines(session: Session, tmp_path: Path) -> None:
-    from core.cli import app
+    from app.cli import app
 
     path = tmp_path / "errata.jsonl"
     path.write_text("\n".join([*_lines(*ERRATA), "not json"]) + "\n")

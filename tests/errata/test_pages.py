@@ -243,7 +243,7 @@ def test_export_round_trip_through_api_keeps_rows(
     r = client.get(
         f"/api/v1/courses/{world.course.slug}/errata.jsonl", headers=token_for(world.moderator)
     )
-    from core.importer import import_lines
+    from app.importer import import_lines
 
     result = import_lines(r.text.splitlines())
     assert result.unchanged == 1 and result.created == 0

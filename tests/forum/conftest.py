@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from core.models import CourseRole, User, utcnow
+from core.clock import utcnow
 from forum.models import Assignment, Course
+from users.models import CourseRole, User
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from core.models import CourseRole, User
 from core.security import verify_password
 from forum import demo
 from forum.models import Assignment, Course, Post, Thread
 from index.events import IndexEvent
+from users.models import CourseRole, User
 
 
 def test_demo_loads_courses_people_and_threads(client: TestClient, session: Session) -> None:

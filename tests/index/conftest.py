@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from core.models import User, utcnow
+from core.clock import utcnow
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
 from index.events import IndexOp, record
+from users.models import User
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +28,7 @@ def encoder(test_env: dict[str, str]):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def index_runtime(db: None, encoder: Any, tmp_path: Path) -> Iterator[Any]:
     """A fresh process runtime for this test (no background thread unless the test starts one)."""
-    from core.indexing import register_loaders
+    from app.indexing import register_loaders
     from core.settings import get_settings
     from index.runtime import Runtime, set_runtime
 

@@ -29,7 +29,7 @@ import json, sys, time
 from pathlib import Path
 from sqlmodel import Session
 from core.db import get_engine
-from core.indexing import register_loaders
+from app.indexing import register_loaders
 from index.encoder import get_encoder
 from index.indexer import Tailer
 from index.store import IndexState
@@ -131,7 +131,7 @@ def test_a_claimed_chunk_is_waited_for_and_a_dead_claim_taken_over(
 ) -> None:
     from datetime import timedelta
 
-    from core.models import utcnow
+    from core.clock import utcnow
     from index.embeddings import CLAIM_SECONDS, ChunkVector, SharedVectors, chunk_version
 
     text = "thread 1\nwhy does my lstm forget gate saturate"

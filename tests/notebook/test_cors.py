@@ -12,7 +12,7 @@ OTHER = "http://evil.example"
 
 
 def make_client(**overrides: object) -> TestClient:
-    from core.app import create_app
+    from app.app import create_app
     from core.settings import get_settings
 
     settings = get_settings().model_copy(

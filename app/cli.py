@@ -26,7 +26,7 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from core.migrate import upgrade
+    from app.migrate import upgrade
 
     upgrade(revision=revision)
     console.print(f"[green]Database at {revision}[/green]: {_redacted_url()}")
@@ -44,11 +44,11 @@ def users_create(
     """Create a user, optionally as a course's instructor."""
     from sqlmodel import Session, select
 
-    from core.auth import create_user
     from core.db import get_engine
     from core.errors import DomainError
-    from core.models import CourseRole, Role, UserCreate
     from forum.models import Course
+    from users.auth import create_user
+    from users.models import CourseRole, Role, UserCreate
 
     try:
         user_role = Role(role)
@@ -80,7 +80,7 @@ def demo(
     if_empty: Annotated[bool, typer.Option(help="Only when the database has no courses")] = False,
 ) -> None:
     """Load the demo programme: courses, assignments, users, threads and errata."""
-    from core.demo import load_demo
+    from app.demo import load_demo
 
     created = load_demo(only_if_empty=if_empty)
     console.print("[green]Demo data loaded.[/green]" if created else "Demo data already present.")
@@ -94,7 +94,7 @@ def import_(
     """Import errata and threads from JSON Lines; idempotent by external_id."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from core.importer import count_lines, import_file
+    from app.importer import count_lines, import_file
 
     try:
         total = count_lines(file)
@@ -127,8 +127,9 @@ def export(
 
     from sqlmodel import Session
 
+    from app.importer import export_records
     from core.db import get_engine
-    from core.importer import RejectedLine, dump_line, export_records
+    from core.importing import RejectedLine, dump_line
 
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
     count = 0
@@ -156,14 +157,14 @@ def serve(
     """Migrate, then serve the app with uvicorn."""
     import uvicorn
 
-    from core.migrate import upgrade
+    from app.migrate import upgrade
 
     upgrade()
     console.print(f"Serving on http://{host}:{port} ({_redacted_url()})")
     # uvicorn's own X-Forwarded-For handling believes any loopback peer; the app reads the
     # header itself, only from CHECKFIRST_TRUSTED_PROXIES (core/security.py forwarded_client).
     uvicorn.run(
-        "core.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=False
+        "app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=False
     )
 
 
@@ -174,7 +175,7 @@ def _redacted_url() -> str:
 
 
 def _index_runtime():  # type: ignore[no-untyped-def]
-    from core.indexing import register_loaders
+    from app.indexing import register_loaders
     from index.runtime import Runtime
 
     register_loaders()

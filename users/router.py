@@ -5,46 +5,25 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
-from core import auth
+from core.access import Public
+from core.clock import utcnow
 from core.db import SessionDep
 from core.errors import NotFound
-from core.models import (
+from core.schemas import Message, Page
+from core.security import client_ip, is_https
+from users import auth
+from users.models import (
     ApiToken,
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
     UserCreate,
     UserPublic,
-    utcnow,
 )
-from core.policy import CurrentUser, Public
-from core.schemas import LoginBody, Message, Page
-from core.security import forwarded_client, forwarded_scheme
-from core.settings import get_settings
+from users.policy import CurrentUser
+from users.schemas import LoginBody
 
 router = APIRouter(tags=["users"])
-
-
-def client_ip(request: Request) -> str:
-    """The address rate limits count against (X-Forwarded-For only from trusted proxies)."""
-    peer = request.client.host if request.client else "unknown"
-    return forwarded_client(
-        peer, request.headers.getlist("x-forwarded-for"), get_settings().trusted_proxy_networks
-    )
-
-
-def is_https(request: Request) -> bool:
-    """Served over HTTPS, directly or (X-Forwarded-Proto) through a trusted proxy."""
-    peer = request.client.host if request.client else "unknown"
-    return (
-        forwarded_scheme(
-            peer,
-            request.url.scheme,
-            request.headers.getlist("x-forwarded-proto"),
-            get_settings().trusted_proxy_networks,
-        )
-        == "https"
-    )
 
 
 @router.post("/auth/register", response_model=UserPublic, status_code=201, dependencies=[Public])

@@ -9,12 +9,11 @@ from fastapi import Request, Response
 from sqlalchemy import event
 from sqlmodel import Session, col, func, or_, select
 
+from core.clock import utcnow
+from core.csrf import SESSION_COOKIE
 from core.errors import InvalidInput, NotAuthenticated, PermissionDenied
-from core.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate, utcnow
 from core.ratelimit import limiter
 from core.security import (
-    csrf_matches,
-    csrf_token,
     device_token,
     device_user,
     hash_password,
@@ -23,15 +22,12 @@ from core.security import (
     verify_password,
 )
 from core.settings import get_settings
+from users.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate
 
-SESSION_COOKIE = "cf_session"
-# Set for every visitor so that forms posted before signing in (login, register) carry CSRF too.
-ANON_COOKIE = "cf_anon"
 SESSION_DAYS = 14
 # Marks a browser that has signed in to an account before: exempt from that account's lock-out.
 DEVICE_COOKIE = "cf_device"
 DEVICE_DAYS = 365
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 # Users
@@ -270,41 +266,3 @@ def create_api_token(
 
 
 # CSRF (ACCEPTANCE C3)
-
-
-def csrf_binding(request: Request) -> str | None:
-    """The session cookie, else the visitor cookie (just issued on a first visit)."""
-    return (
-        request.cookies.get(SESSION_COOKIE)
-        or request.cookies.get(ANON_COOKIE)
-        or getattr(request.state, "anon_id", None)
-    )
-
-
-def csrf_for(request: Request) -> str:
-    """The token a page embeds in its forms and in a meta tag for fetch()."""
-    binding = csrf_binding(request) or ""
-    return csrf_token(get_settings().effective_secret_key(), binding)
-
-
-async def csrf_protect(request: Request) -> None:
-    """Refuse unsafe requests that rely on cookies without the page's CSRF token.
-
-    Bearer-token calls carry no ambient authority and are exempt; so are cookie-less JSON calls.
-    """
-    if request.method in SAFE_METHODS:
-        return
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
-        return
-    ctype = request.headers.get("content-type", "")
-    is_form = ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
-    if SESSION_COOKIE not in request.cookies and not is_form:
-        return
-    presented = request.headers.get("x-csrf-token")
-    if presented is None and is_form:
-        form = await request.form()
-        value = form.get("csrf_token")
-        presented = value if isinstance(value, str) else None
-    binding = csrf_binding(request)
-    if not binding or not csrf_matches(get_settings().effective_secret_key(), binding, presented):
-        raise PermissionDenied("The form's security token is missing or stale; reload the page.")

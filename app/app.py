@@ -15,11 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import db
-from core.auth import csrf_protect
+from core.access import Public
 from core.cors import CorsMiddleware, WidgetScopeMiddleware
+from core.csrf import csrf_protect
 from core.errors import DomainError, NotAuthenticated
 from core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from core.policy import Public
 from core.settings import Settings, get_settings
 from core.templating import STATIC_DIR, page
 
@@ -117,11 +117,14 @@ def _document_validation_errors(app: FastAPI) -> None:
 
 def register_routers(app: FastAPI) -> None:
     """Every domain's API router and pages. Imported here so that no domain imports the app."""
-    from core import router as core_router
-    from core import views as core_views
+    from users import router as users_router
+    from users import views as users_views
 
-    app.include_router(core_router.router, prefix=API_PREFIX)
-    app.include_router(core_views.router)
+    app.include_router(users_router.router, prefix=API_PREFIX)
+    app.include_router(users_views.router)
+    from app.views import router as app_pages
+
+    app.include_router(app_pages)
     from forum import router as forum_router
     from forum import views as forum_views
 
@@ -146,7 +149,7 @@ def register_routers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from core.indexing import register_loaders
+    from app.indexing import register_loaders
     from index.runtime import get_runtime
 
     register_loaders()

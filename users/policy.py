@@ -8,31 +8,16 @@ is known; deny is the default everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from core.auth import resolve_user
+from core.access import declares
 from core.db import SessionDep
 from core.errors import NotAuthenticated, PermissionDenied
-from core.models import CourseRole, Role, TokenScope, User
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def declares(name: str) -> Callable[[F], F]:
-    def mark(fn: F) -> F:
-        fn.__policy__ = name  # type: ignore[attr-defined]
-        return fn
-
-    return mark
-
-
-@declares("public")
-def public() -> None:
-    """Anyone, signed in or not."""
+from users.auth import resolve_user
+from users.models import CourseRole, Role, TokenScope, User
 
 
 @declares("optional_user")
@@ -71,7 +56,6 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(require_user)]
 ModeratorUser = Annotated[User, Depends(require_moderator)]
 AdminUser = Annotated[User, Depends(require_admin)]
-Public = Depends(public)
 
 
 def is_instructor(session: Session, user: User | None, course_id: int) -> bool:

@@ -23,7 +23,7 @@ TOKEN_DAYS = 90
 
 
 def _key(username: str) -> str:
-    # Frozen copy of core.auth.username_skeleton as of this revision.
+    # Frozen copy of users.auth.username_skeleton as of this revision.
     from homoglyph._skeleton import skeleton
 
     once = skeleton(unicodedata.normalize("NFKC", username))

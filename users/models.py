@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Aware UTC: SQLModel's datetime columns store and return UTC on SQLite and PostgreSQL."""
-    return datetime.now(UTC)
+from core.clock import utcnow
 
 
 class Role(StrEnum):
