@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,16 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.text import tokenize
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-# Identifiers, words and numbers; dots and other punctuation separate tokens.
-_TOKEN = re.compile(r"[A-Za-z0-9_]+")
-STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from has have how i if in into is it its me my "  # noqa: SIM905
-    "not of on or so than that the their then there these this to was we what when where which "
-    "while who why will with you your".split()
-)
 K1 = 1.2
 B = 0.75
 COMPACT_MIN = 5000
@@ -52,21 +46,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased tokens; snake_case identifiers yield the whole name and each part."""
-    out: list[str] = []
-    for raw in _TOKEN.findall(text):
-        token = raw.lower().strip("_")
-        if not token:
-            continue
-        if "_" in token:
-            out.append(token)
-            out.extend(p for p in token.split("_") if p and p not in STOPWORDS)
-        elif token not in STOPWORDS:
-            out.append(token)
-    return out
 
 
 class LexicalIndex:

@@ -17,16 +17,13 @@ from sqlmodel import Session
 
 from index.documents import Document
 from index.encoder import Encoder
-from index.lexical import tokenize
+from index.fusion import rrf_score
 from index.store import DocKey, IndexState
+from index.text import tokenize
 from index.types import Hit, Query
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES = ("hybrid", "dense", "lexical")
-# Reciprocal rank fusion constant: damps the head of each ranking. Smaller than the usual 60
-# because the status boosts below multiply the fused score: with k=60 a 1.6x boost lifted a
-# verified erratum over ~35 better-ranked items, burying exact matches; with k=20, ~12.
-RRF_K = 20
 SNIPPET_WORDS = 40
 # Multipliers on the fused score: instructor-verified errata outrank forum chatter; answers
 # marked accepted or endorsed outrank other replies; rejected reports sink.
@@ -136,11 +133,7 @@ def search_state(
             continue
         if mode == "lexical" and item.lexical_rank is None:
             continue
-        score = 0.0
-        if item.dense_rank is not None:
-            score += 1.0 / (RRF_K + item.dense_rank)
-        if item.lexical_rank is not None:
-            score += 1.0 / (RRF_K + item.lexical_rank)
+        score = rrf_score((item.dense_rank, item.lexical_rank))
         scored.append((score * _boost(item.doc), item))
     scored.sort(key=lambda pair: (-pair[0], pair[1].key))
     words = set(terms)
