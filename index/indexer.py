@@ -26,6 +26,8 @@ from index.store import CorruptIndex, DocKey, IndexState, content_version, key_o
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
 DOC_BATCH = 64
+# A rebuild loads documents (and, mostly, stored vectors) in larger batches: fewer queries.
+REBUILD_BATCH = 512
 # A rebuild saves a resumable checkpoint after at least CHECKPOINT_DOCS documents and
 # CHECKPOINT_SECONDS, and spends at most about a tenth of its time saving: each save writes the
 # whole partial index, so a fixed every-512-documents save made a 100k rebuild quadratic.
@@ -230,10 +232,11 @@ def rebuild(
     since_checkpoint = 0
     next_checkpoint = time.monotonic() + CHECKPOINT_SECONDS
     try:
-        for start in range(0, len(todo), DOC_BATCH):
-            batch = todo[start : start + DOC_BATCH]
+        for start in range(0, len(todo), REBUILD_BATCH):
+            batch = todo[start : start + REBUILD_BATCH]
             docs, gone = load_documents(session, batch)
-            state.apply(state.prepare(docs, encoder, shared), gone)
+            # Nothing searches a rebuild until it is done: compact once at the end.
+            state.apply(state.prepare(docs, encoder, shared), gone, compact=False)
             done += len(batch)
             since_checkpoint += len(batch)
             due = since_checkpoint >= CHECKPOINT_DOCS and time.monotonic() >= next_checkpoint

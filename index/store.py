@@ -250,8 +250,12 @@ class IndexState:
                     at += len(p.chunks)
         return prepared
 
-    def apply(self, put: list[Prepared], remove: list[DocKey], seq: int | None = None) -> None:
-        """Swap in ``put`` and drop ``remove`` atomically, then record ``seq``."""
+    def apply(
+        self, put: list[Prepared], remove: list[DocKey], seq: int | None = None,
+        compact: bool = True,
+    ) -> None:  # fmt: skip
+        """Swap in ``put`` and drop ``remove`` atomically, then record ``seq``; then compact
+        the HNSW graph or the lexical delta if they have grown (unless ``compact`` is off)."""
         with self.lock.write():
             drop_labels: list[int] = []
             for key in remove:
@@ -279,7 +283,8 @@ class IndexState:
                 self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=True)
             if seq is not None:
                 self.seq = max(self.seq, seq)
-        self.compact_in_background()
+        if compact:
+            self.compact_in_background()
 
     def compact_in_background(self) -> None:
         """Rebuild an HNSW graph without its dead nodes, or the lexical base with its delta,
@@ -299,10 +304,12 @@ class IndexState:
                 self.lexical = lexical
 
     def compact(self) -> None:
-        """Merge the lexical delta into its base (after a rebuild, before saving)."""
+        """Merge the lexical delta into its base and drop dead HNSW nodes (after a rebuild)."""
         with self.lock.write():
             if self.lexical.delta_size:
                 self.lexical.rebuild(self._lexical_items())
+            if self.vectors.dead:
+                self.vectors = self.vectors.compacted()
 
     def _lexical_items(self) -> Iterator[tuple[int, str]]:
         for entry in self.docs.values():

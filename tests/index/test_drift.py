@@ -42,4 +42,3 @@ def test_check_reports_missed_edit_and_repair_fixes_it(
         None, Query(text="rnn_cell_forward", doc_types=("erratum",), statuses=("verified",))
     )
     assert [(h.doc_type, h.doc_id) for h in verified] == [("erratum", erratum.id)]
-

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from app.app import create_app
 from assistant.models import AskLog
-from core.app import create_app
 from core.errors import ServiceUnavailable
 from index import indexer
 from index.runtime import Runtime
@@ -71,7 +71,7 @@ def test_half_built_rebuild_is_never_searched(
 ) -> None:
     for i in range(3):
         forum.thread(f"Question {i} about lstm_forward", "The gates saturate.")
-    monkeypatch.setattr(indexer, "DOC_BATCH", 1)
+    monkeypatch.setattr(indexer, "REBUILD_BATCH", 1)
     second_batch, release = threading.Event(), threading.Event()
     original = indexer.load_documents
     calls: list[int] = []

@@ -110,9 +110,9 @@ def test_startup_rebuilds_when_file_is_ahead_of_database(
 def test_startup_rebuilds_when_file_is_from_another_database(
     forum: Forum, index_runtime: Runtime
 ) -> None:
-    from core.models import User
     from forum.models import Course
     from tests.conftest import _truncate_all
+    from users.models import User
 
     seed(forum)
     index_runtime.sync()
@@ -187,7 +187,7 @@ def test_startup_after_save_killed_midway(forum: Forum, index_runtime: Runtime) 
 def test_cli_check_reports_drift_and_rebuild_repairs_it(
     forum: Forum, index_runtime: Runtime, test_env: dict[str, str]
 ) -> None:
-    from core.cli import app
+    from app.cli import app
 
     seed(forum)
     cli_runtime = Runtime()  # what the CLI uses: the test run's data directory
@@ -256,7 +256,7 @@ def test_shutdown_during_rebuild_keeps_checkpoint_and_resumes(
 
     for i in range(6):
         forum.thread(f"Question number {i} on bptt_step", f"Details {i}")
-    monkeypatch.setattr(index.indexer, "DOC_BATCH", 1)
+    monkeypatch.setattr(index.indexer, "REBUILD_BATCH", 1)
     monkeypatch.setattr(index.indexer, "CHECKPOINT_DOCS", 1)
     original = type(encoder).encode
     encoded: list[int] = []
@@ -297,7 +297,7 @@ def test_rebuild_checkpoints_every_few_documents_but_not_more_often_than_the_clo
 
     for i in range(6):
         forum.thread(f"Checkpointed question {i}", f"Details {i}")
-    monkeypatch.setattr(index.indexer, "DOC_BATCH", 1)
+    monkeypatch.setattr(index.indexer, "REBUILD_BATCH", 1)
     monkeypatch.setattr(index.indexer, "CHECKPOINT_DOCS", 1)
     monkeypatch.setattr(index.indexer, "CHECKPOINT_SECONDS", seconds)
     monkeypatch.setattr(index.indexer, "CHECKPOINT_WAIT_PER_SAVE_SECOND", 0.0)
