@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
+from core.access import Public
 from core.db import SessionDep
 from core.schemas import Message, Page
 from core.security import client_ip
 from core.settings import get_settings
 from core.throttle import throttle
-from errata import importer, notifications
+from errata import importer, known, notifications
 from errata import service as errata_service
 from errata.models import Erratum, ErratumStatus
 from errata.schemas import (
@@ -291,3 +292,33 @@ def read_all_notifications(session: SessionDep, user: CurrentUser) -> Message:
     assert user.id is not None
     n = notifications.mark_read(session=session, user_id=user.id)
     return Message(detail=f"Marked {n} read.")
+
+
+# Known errata for the notebook banner
+
+
+@router.get(
+    "/courses/{course}/assignments/{assignment}/known-errata",
+    response_model=known.KnownErrata,
+    responses={304: {"description": "Not modified: the ETag sent in If-None-Match is current."}},
+    dependencies=[Public],
+)
+def known_errata(
+    course: Annotated[str, Path(min_length=1, max_length=80)],
+    assignment: Annotated[str, Path(min_length=1, max_length=80)],
+    session: SessionDep,
+    version: Annotated[
+        str | None, Query(pattern=known.VERSION_PATTERN, description="The notebook's version.")
+    ] = None,
+    if_none_match: Annotated[str | None, Header(max_length=2000)] = None,
+) -> Response:
+    """Verified and fixed errata of an assignment for a notebook version (public, cacheable)."""
+    result = known.known_errata(
+        session=session, course=course, assignment=assignment, version=version
+    )
+    body = result.model_dump_json().encode()
+    tag = known.etag(body)
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=60"}
+    if known.not_modified(if_none_match, tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
