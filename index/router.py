@@ -20,7 +20,7 @@ DocType = Literal["thread", "post", "erratum"]
 Status = Literal["reported", "verified", "rejected", "duplicate", "fixed"]
 
 
-def _throttle(request: Request) -> None:
+def throttle_search(request: Request) -> None:
     # Anonymous routes: one budget per client IP for search, similar and related together.
     rate = get_settings().rate_search
     throttle("search", rate=rate, user_id=None, ip=client_ip(request), what="searches")
@@ -39,7 +39,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Page[SearchHit]:
     """Threads, replies and errata matching ``q`` (meaning and exact identifiers), best first."""
-    _throttle(request)
+    throttle_search(request)
     hits = service.search(
         session=session, q=q, course_id=course, assignment_id=assignment,
         doc_type=type, status=status, limit=limit,
@@ -57,7 +57,7 @@ def similar(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Page[SearchHit]:
     """Threads and errata like a question being written, to check before posting it."""
-    _throttle(request)
+    throttle_search(request)
     hits = service.similar(session=session, title=title, body=body, course_id=course, limit=limit)
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))
 
@@ -71,6 +71,6 @@ def related(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Page[SearchHit]:
     """Threads and errata about the same thing as a thread, reply or erratum."""
-    _throttle(request)
+    throttle_search(request)
     hits = service.related(session=session, doc_type=type, doc_id=id, limit=limit)
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))

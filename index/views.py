@@ -11,6 +11,7 @@ from core.db import SessionDep
 from core.errors import InvalidInput
 from core.templating import page
 from index import service
+from index.router import throttle_search
 from index.schemas import SearchHit
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +33,9 @@ def search_page(
 ) -> Any:
     error = None
     hits: list[SearchHit] = []
+    if q.strip():
+        # The page searches like the API does, so it counts against the same per-IP budget.
+        throttle_search(request)
     try:
         found = service.search(
             session=session, q=q[:500], course_id=_int_or_none(course),

@@ -98,3 +98,17 @@ def test_anonymous_searches_are_limited_per_ip(
     r = client.get(API + path)
     _refused(r)
     assert "Too many searches" in r.json()["detail"]
+
+
+def test_search_page_shares_the_per_ip_search_budget(
+    client: TestClient, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limit(monkeypatch, rate_search="2/60")
+    assert client.get("/search", params={"q": "rnn_forward"}).status_code != 429
+    assert client.get(API + "/search", params={"q": "rnn_forward"}).status_code != 429
+    r = client.get("/search", params={"q": "lstm"}, headers={"accept": "text/html"})
+    assert r.status_code == 429
+    assert r.headers.get("retry-after")
+    assert "Too many searches" in r.text
+    # Opening the empty search page is not a search.
+    assert client.get("/search").status_code == 200
