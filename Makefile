@@ -25,7 +25,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy core users forum errata index assistant app
+	$(VENV)/bin/mypy core users notify forum errata index assistant app
 
 migration: install  ## Regenerate the initial migration from the models (until a release)
 	bash scripts/regen_initial_migration.sh

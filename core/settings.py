@@ -82,6 +82,27 @@ class Settings(BaseSettings):
     # Rendered Markdown kept per worker, bounded by the bodies' total size (LRU).
     markdown_cache_bytes: int = 8_000_000
 
+    # Mail (issue #15). smtp://user:pass@host:port (STARTTLS with ?starttls=1) or smtps://...;
+    # empty: every message is written to <data_dir>/mail/ as an .eml file instead.
+    smtp_url: str = ""
+    mail_from: str = "Checkfirst <noreply@localhost>"
+    smtp_timeout_seconds: float = 20.0
+    # The delivery thread in each app process (off in tests; `checkfirst mail run-once` instead).
+    mail_worker: bool = True
+    mail_poll_seconds: float = 2.0
+    # Messages claimed per batch, and how long a claim holds before another process may take it.
+    mail_batch: int = 100
+    mail_lease_seconds: int = 300
+    # Retries after a failed hand-over: base * 2**(attempt-1), capped; connection errors retry
+    # forever (an outage delays mail, it never loses it), a permanent 5xx refusal stops at once.
+    mail_retry_base_seconds: float = 30.0
+    mail_retry_max_seconds: float = 3600.0
+    # Unsubscribe links in mail stop working after this many days.
+    unsubscribe_days: int = 90
+    # Digests go out at this UTC hour (daily), and on this weekday (0 = Monday) for weekly ones.
+    digest_hour: int = 7
+    digest_weekday: int = 0
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.env == "production" and len(self.secret_key) < 32:
