@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import timedelta
+from typing import Literal
 
 from fastapi import Request, Response
 from sqlalchemy import event
@@ -23,6 +24,7 @@ from core.security import (
 )
 from core.settings import get_settings
 from users.models import ApiToken, AuthSession, Role, TokenScope, User, UserCreate
+from users.service import email_taken
 
 SESSION_DAYS = 14
 # Marks a browser that has signed in to an account before: exempt from that account's lock-out.
@@ -81,6 +83,8 @@ def create_user(
         raise InvalidInput(
             f"The username {name!r} looks too much like the existing {taken!r}; choose another."
         )
+    if user_create.email and email_taken(session, user_create.email):
+        raise InvalidInput("That e-mail address belongs to another account; use another one.")
     user = User(
         username=name,
         username_key=key,
@@ -137,8 +141,16 @@ def authenticate(
 # Login sessions
 
 
-def start_session(*, session: Session, user: User, response: Response, secure: bool) -> str:
-    """A fresh session id on every login (ACCEPTANCE I2)."""
+def start_session(
+    *, session: Session, user: User, response: Response, secure: bool, cross_site: bool = False
+) -> str:
+    """A fresh session id on every login (ACCEPTANCE I2).
+
+    ``cross_site``: a session started by an LTI launch inside the platform's iframe, whose
+    cookies must be ``SameSite=None; Secure`` to be sent there.
+    """
+    samesite: Literal["lax", "none"] = "none" if cross_site else "lax"
+    secure = secure or cross_site
     assert user.id is not None
     token = new_token()
     session.add(
@@ -152,7 +164,7 @@ def start_session(*, session: Session, user: User, response: Response, secure: b
         token,
         max_age=SESSION_DAYS * 86400,
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=secure,
         path="/",
     )
@@ -257,7 +269,13 @@ def create_api_token(
         token_hash=sha256(secret),
         prefix=secret[:8],
         scope=scope,
-        expires_at=utcnow() + timedelta(days=get_settings().token_days),
+        # Personal tokens expire; a widget token is public by design (it sits in page source),
+        # may only ask and read, and is revoked rather than left to break an embedded widget.
+        expires_at=(
+            None
+            if scope == TokenScope.widget
+            else utcnow() + timedelta(days=get_settings().token_days)
+        ),
     )
     session.add(token)
     session.commit()

@@ -203,3 +203,14 @@ def test_hsts_is_on_by_default_only_in_production() -> None:
     assert Settings(env="production", secret_key="x" * 40).hsts_enabled
     assert not Settings(env="development").hsts_enabled
     assert not Settings(env="production", secret_key="x" * 40, hsts=False).hsts_enabled
+
+
+def test_widget_tokens_do_not_expire_under_an_embedded_widget(
+    client: TestClient, world: World, session: Session
+) -> None:
+    body = {"name": "course page", "scope": "widget"}
+    r = client.post(f"{API}/tokens", json=body, headers=world.headers["bob"])
+    assert r.status_code == 201
+    assert r.json()["expires_at"] is None
+    token = session.exec(select(ApiToken).where(ApiToken.name == "course page")).one()
+    assert token.expires_at is None

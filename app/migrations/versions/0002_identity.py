@@ -46,9 +46,15 @@ def upgrade() -> None:
     keyed = sa.table("user", sa.column("id", sa.Integer), sa.column("username_key", sa.String))
     for uid, username in conn.execute(sa.select(user.c.id, user.c.username)).all():
         conn.execute(keyed.update().where(keyed.c.id == uid).values(username_key=_key(username)))
-    token = sa.table("api_token", sa.column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime()))
+    token = sa.table(
+        "api_token",
+        sa.column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+        sa.column("scope", sa.String),
+    )
     expires = datetime.now(UTC) + timedelta(days=TOKEN_DAYS)
-    conn.execute(token.update().where(token.c.expires_at.is_(None)).values(expires_at=expires))
+    # Personal tokens start their lifetime now; widget tokens (embedded in pages) never expire.
+    personal = token.c.expires_at.is_(None) & (token.c.scope != "widget")
+    conn.execute(token.update().where(personal).values(expires_at=expires))
 
 
 def downgrade() -> None:
