@@ -4,9 +4,9 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test test-sqlite test-postgresql lint typecheck migration eval bench clean
+.PHONY: install run test test-sqlite test-postgresql lint typecheck migration eval bench dist clean
 
-$(VENV)/.installed: pyproject.toml scripts/install.sh
+$(VENV)/.installed: pyproject.toml notebook_client/pyproject.toml scripts/install.sh
 	bash scripts/install.sh $(VENV)
 	touch $@
 
@@ -25,7 +25,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy core users notify forum errata index assistant app
+	$(VENV)/bin/mypy core users notify forum errata index assistant app notebook_client/checkfirst_notebook
 
 migration: install  ## Regenerate the initial migration from the models (until a release)
 	bash scripts/regen_initial_migration.sh
@@ -33,5 +33,10 @@ migration: install  ## Regenerate the initial migration from the models (until a
 eval: install  ## Evaluation, dev and test side by side: ask vs bm25s vs dense, verdict figures (EVAL_ARGS="--split dev --verbose")
 	$(PY) bench/eval/run.py $(EVAL_ARGS)
 
+dist: install  ## Both wheels into dist/: checkfirst (the server) and checkfirst-notebook (the learner's client)
+	rm -rf dist build notebook_client/build
+	$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w dist . ./notebook_client
+	@ls dist
+
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var dist build notebook_client/build .pytest_cache .mypy_cache .ruff_cache

@@ -288,3 +288,21 @@ AssertionError: Wrong values in a_next</pre>
           data-version="2" data-token="{token}" async></script>
 </body></html>
 """
+
+
+@pytest.fixture(scope="session")
+def client_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The learner's wheel, built from notebook_client/ as `make dist` builds it."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(out), str(root / "notebook_client")],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = out.glob("checkfirst_notebook-*.whl")
+    return wheel

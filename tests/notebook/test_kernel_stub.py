@@ -116,22 +116,6 @@ def test_syntax_error_shows_normally_without_asking(
     assert stream_text(nb.cells[2]) == "2\n"
 
 
-def test_single_copied_file_works_as_an_extension(stub_ask: StubAskServer, tmp_path: Path) -> None:
-    import shutil
-
-    from tests.notebook.kernel import ROOT
-
-    # What the README tells learners: pip install httpx ipython, then copy one file.
-    shutil.copy(ROOT / "assistant" / "notebook.py", tmp_path / "checkfirst_notebook.py")
-    nb = run_notebook(
-        ["%load_ext checkfirst_notebook", RNN_CELL],
-        {"CHECKFIRST_URL": stub_ask.url, "PYTHONPATH": ""},
-        tmp_path,
-    )
-    assert errors(nb.cells[1])[0]["evalue"] == "Wrong values in a_next"
-    assert "Known erratum" in html_outputs(nb.cells[1])[0]
-
-
 def test_checkfirst_cell_that_raises_sends_its_output_too(
     stub_ask: StubAskServer, tmp_path: Path
 ) -> None:
