@@ -25,7 +25,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy core users notify forum errata index assistant app notebook_client/checkfirst_notebook
+	$(VENV)/bin/mypy core users lti notify forum errata index assistant app notebook_client/checkfirst_notebook
 
 migration: install  ## Regenerate the initial migration from the models (until a release)
 	bash scripts/regen_initial_migration.sh

@@ -145,6 +145,9 @@ def register_routers(app: FastAPI) -> None:
 
     app.include_router(index_router.router, prefix=API_PREFIX)
     app.include_router(index_views.router)
+    from lti import views as lti_views
+
+    app.include_router(lti_views.router)
 
 
 @asynccontextmanager
@@ -198,8 +201,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/readyz", _readyz, methods=["GET"], include_in_schema=False, dependencies=[Public]
     )
     _document_validation_errors(app)
+    from lti.frames import frame_ancestors
+
     app.add_middleware(
-        SecurityHeadersMiddleware, secure_cookies=settings.base_url.startswith("https")
+        SecurityHeadersMiddleware,
+        secure_cookies=settings.base_url.startswith("https"),
+        # LTI pages (and pages of a launched session) may be framed by registered platforms.
+        frame_ancestors=frame_ancestors,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Outermost, so that refusals above (413, 429) still reach an allowed widget readably.

@@ -168,6 +168,61 @@ def serve(
     )
 
 
+lti_app = typer.Typer(
+    help="LTI 1.3: course platforms that launch Checkfirst.", no_args_is_help=True
+)
+app.add_typer(lti_app, name="lti")
+
+
+@lti_app.command("add-platform")
+def lti_add_platform(
+    issuer: Annotated[str, typer.Option(help="The platform's issuer (iss)")],
+    client_id: Annotated[str, typer.Option(help="The client id the platform gave Checkfirst")],
+    auth_url: Annotated[str, typer.Option(help="OIDC authorisation (auth login) URL")],
+    token_url: Annotated[str, typer.Option(help="OAuth2 access token URL")],
+    jwks_url: Annotated[str, typer.Option(help="The platform's public keyset URL")],
+    deployment: Annotated[list[str], typer.Option(help="Deployment id; repeat for several")],
+    frame_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="Origin whose pages frame Checkfirst (default: issuer, auth URL)"),
+    ] = None,
+) -> None:
+    """Register a course platform (or add deployments to a registered one)."""
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.errors import DomainError
+    from lti.registry import add_platform
+
+    with Session(get_engine()) as session:
+        try:
+            platform = add_platform(
+                session=session, issuer=issuer, client_id=client_id, auth_login_url=auth_url,
+                auth_token_url=token_url, key_set_url=jwks_url, deployment_ids=deployment,
+                frame_origins=frame_origin,
+            )  # fmt: skip
+        except DomainError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+    base = get_settings().base_url.rstrip("/")
+    console.print(f"[green]Registered {platform.issuer}[/green] (client id {platform.client_id})")
+    console.print(f"Login URL {base}/lti/login, launch and redirect URL {base}/lti/launch, "
+                  f"keyset {base}/lti/jwks")  # fmt: skip
+
+
+@lti_app.command("rotate-key")
+def lti_rotate_key() -> None:
+    """A new signing key for the tool; the previous one stays in /lti/jwks until the next."""
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from lti.keys import rotate_key
+
+    with Session(get_engine()) as session:
+        key = rotate_key(session=session)
+    console.print(f"[green]New signing key[/green] {key.kid}")
+
+
 def _redacted_url() -> str:
     from sqlalchemy.engine import make_url
 

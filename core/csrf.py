@@ -17,6 +17,11 @@ ANON_COOKIE = "cf_anon"
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
+# Endpoints that receive cross-site form posts by design and prove them otherwise (LTI login
+# initiation and launch: a signed id_token and a state bound to the browser; a mail client's
+# one-click unsubscribe: a signed link). Filled by the app.
+exempt_paths: set[str] = set()
+
 
 def csrf_binding(request: Request) -> str | None:
     """The session cookie, else the visitor cookie (just issued on a first visit)."""
@@ -38,7 +43,7 @@ async def csrf_protect(request: Request) -> None:
 
     Bearer-token calls carry no ambient authority and are exempt; so are cookie-less JSON calls.
     """
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.url.path in exempt_paths:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -77,11 +78,23 @@ class BodyLimitMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """A per-request CSP nonce, security headers on every response, and the anonymous cookie."""
+    """A per-request CSP nonce, security headers on every response, and the anonymous cookie.
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
+    ``frame_ancestors(scope)``: origins allowed to frame this response (LTI platforms embed
+    Checkfirst in an iframe); none means ``frame-ancestors 'none'``. A route may add origins
+    its page posts a form to in ``request.state.csp_form_action`` (the LTI deep-linking reply).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secure_cookies: bool = False,
+        frame_ancestors: Callable[[Scope], Sequence[str]] | None = None,
+    ) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
+        self.frame_ancestors = frame_ancestors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,18 +109,22 @@ class SecurityHeadersMiddleware:
             new_anon = secrets.token_urlsafe(24)
             state["anon_id"] = new_anon
         path: str = scope.get("path", "")
-        csp = _csp(nonce, docs=path == "/docs")
         hsts = _hsts(scope)
+        ancestors = list(self.frame_ancestors(scope)) if self.frame_ancestors else []
 
         async def send_with_headers(msg: Message) -> None:
             if msg["type"] == "http.response.start":
+                form_action = list(state.get("csp_form_action", []))
+                csp = _csp(nonce, docs=path == "/docs", ancestors=ancestors, actions=form_action)
                 headers = list(msg.get("headers", []))
                 headers += [
                     (b"content-security-policy", csp.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
                 ]
+                if not ancestors:
+                    # X-Frame-Options cannot name origins; CSP frame-ancestors does when framed.
+                    headers.append((b"x-frame-options", b"DENY"))
                 if hsts:
                     headers.append((b"strict-transport-security", hsts))
                 if new_anon:
@@ -144,13 +161,17 @@ def _cookie_names(scope: Scope) -> bytes:
     return b""
 
 
-def _csp(nonce: str, *, docs: bool) -> str:
+def _csp(
+    nonce: str, *, docs: bool, ancestors: Sequence[str] = (), actions: Sequence[str] = ()
+) -> str:
     style = "'self'"
     if docs:
         # Swagger UI sets inline styles on its elements; its bootstrap script carries the nonce.
         style += " 'unsafe-inline'"
+    frame = " ".join(["'self'", *ancestors]) if ancestors else "'none'"
+    form_action = " ".join(["'self'", *actions])
     return (
         f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src {style}; "
-        "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'"
+        f"img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action {form_action}; "
+        f"frame-ancestors {frame}"
     )

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     rate_vote: str = "60/60"  # votes and "affects me"
     rate_search: str = "120/60"  # search, similar, related
     rate_feedback: str = "30/60"  # helpful / not helpful on answers
+    # LTI: sessions started by a launch use SameSite=None; Secure cookies (so they work in the
+    # platform's iframe) over HTTPS only; true also over plain http, for browser tests on
+    # loopback (Chromium keeps Secure cookies from http://127.0.0.1).
+    lti_iframe_cookies_over_http: bool = False
     # Rendered Markdown kept per worker, bounded by the bodies' total size (LRU).
     markdown_cache_bytes: int = 8_000_000
 

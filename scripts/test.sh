@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 status=0
 "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check . || status=1
 "$VENV/bin/lint-imports" || status=1
-"$VENV/bin/mypy" core users notify forum errata index assistant app || status=1
+"$VENV/bin/mypy" core lti users notify forum errata index assistant app || status=1
 logs=$(mktemp -d)
 CHECKFIRST_TEST_DB=sqlite "$VENV/bin/pytest" -q -p no:cacheprovider "$@" >"$logs/sqlite" 2>&1 &
 sqlite_pid=$!
