@@ -162,7 +162,7 @@ class Runtime:
             return "" if self._state is not None else "the search index is not running"
         if self._ready and self._state is not None:
             return ""
-        return self._phase
+        return self._phase + (f" (retrying after: {self.last_error})" if self.last_error else "")
 
     def ready(self) -> IndexState:
         """The state to search: current as of now unless a background thread keeps it so.

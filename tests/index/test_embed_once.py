@@ -201,3 +201,21 @@ def test_two_processes_encode_each_chunk_once(
     docs = len(searchable_keys(forum.session))
     assert [r["docs"] for r in results] == [docs, docs]
     assert sum(r["encoded"] for r in results) == chunk_count(forum.session)
+
+
+def test_another_model_identity_embeds_again_once(
+    forum: Forum, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(forum)
+    with Session(get_engine()) as session:
+        rebuild(session, encoder, "flat")  # vectors stored under today's model
+        chunks = chunk_count(session)
+        # Another model (here: the same weights under a new identity) has no stored vectors.
+        monkeypatch.setattr(encoder, "identity", encoder.identity + "-v2")
+        before = encoder.encoded
+        state = rebuild(session, encoder, "flat")
+        assert encoder.encoded - before == chunks
+        assert state.encoder_name.endswith("-v2")
+        before = encoder.encoded
+        rebuild(session, encoder, "flat")  # and once stored, never again
+        assert encoder.encoded == before
