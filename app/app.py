@@ -145,6 +145,11 @@ def register_routers(app: FastAPI) -> None:
 
     app.include_router(index_router.router, prefix=API_PREFIX)
     app.include_router(index_views.router)
+    from notify import router as notify_router
+    from notify import views as notify_views
+
+    app.include_router(notify_router.router, prefix=API_PREFIX)
+    app.include_router(notify_views.router)
     from lti import views as lti_views
 
     app.include_router(lti_views.router)
@@ -161,7 +166,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     indexer = get_runtime() if app.state.settings.index_enabled else None
     if indexer is not None:
         indexer.start()
+    from app.mail import start_worker
+
+    # Mail goes out from this thread, never from a request (issue #15).
+    mailer = start_worker(app.state.settings)
     yield
+    if mailer is not None:
+        mailer.stop()
     if indexer is not None:
         indexer.stop(save=True)
     db.reset_engine()

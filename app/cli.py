@@ -20,6 +20,8 @@ index_app = typer.Typer(
     help="The search index (a cache rebuilt from the database).", no_args_is_help=True
 )
 app.add_typer(index_app, name="index")
+mail_app = typer.Typer(help="E-mail: the outbox and its delivery.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)
 
 
@@ -73,6 +75,47 @@ def users_create(
             session.add(CourseRole(user_id=user.id, course_id=course.id, role="instructor"))
         session.commit()
     console.print(f"[green]Created {username}[/green] ({user_role.value})")
+
+
+@mail_app.command("run-once")
+def mail_run_once(
+    drain: Annotated[bool, typer.Option(help="Repeat until nothing is due")] = False,
+    digests: Annotated[bool, typer.Option(help="Also run digests that are due")] = True,
+) -> None:
+    """Fan out queued events, write due digests and deliver due mail (what the app's mail
+    thread does); safe beside running servers: every step claims its work."""
+    from app.mail import JOBS, wire
+    from core.db import get_engine
+    from notify.worker import drain as drain_outbox
+    from notify.worker import run_once
+
+    wire()
+    settings = get_settings()
+    if drain:
+        stats = drain_outbox(get_engine(), settings)
+    else:
+        stats = run_once(get_engine(), settings, jobs=JOBS if digests else (), digests=digests)
+    d = stats.delivery
+    console.print(
+        f"events fanned out {stats.events}, digests {stats.digests}; "
+        f"claimed {d.claimed}, sent {d.sent}, retrying {d.retried}, failed {d.failed}"
+    )
+    where = settings.smtp_url.split("@")[-1] if settings.smtp_url else settings.data_dir / "mail"
+    console.print(f"Mail goes to {where}", highlight=False)
+
+
+@mail_app.command("status")
+def mail_status() -> None:
+    """What waits in the outbox, what went out, what failed (and the last error)."""
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from notify.worker import status
+
+    with Session(get_engine()) as session:
+        counts = status(session)
+    for name, value in counts.items():
+        console.print(f"{name.replace('_', ' ')}: {value if value not in (None, '') else '-'}")
 
 
 @app.command()

@@ -9,7 +9,9 @@ from sqlmodel import Session, col, select
 
 from core.clock import utcnow
 from errata.models import Erratum, ErratumAffect, ErratumLink, ErratumStatus, Notification
-from forum.models import ThreadFollow
+from forum.models import Assignment, Course, ThreadFollow
+from notify import service as notify_service
+from notify.models import FollowKind
 from users.models import User
 
 # The transitions learners hear about; a duplicate mark is a moderator's bookkeeping.
@@ -64,7 +66,43 @@ def notify_transition(*, session: Session, erratum: Erratum, actor_id: int) -> i
                 url=f"/errata/{erratum.id}",
             )
         )
+    _enqueue_for_followers(
+        session=session, erratum=erratum, kind=kind, message=message, actor_id=actor_id, told=users
+    )
     return len(users)
+
+
+def _enqueue_for_followers(
+    *, session: Session, erratum: Erratum, kind: str, message: str, actor_id: int, told: set[int]
+) -> None:
+    # Followers of the assignment (and course) hear by their chosen delivery; one queued row
+    # here, fanned out by the mail worker, so the moderator's request never waits on them.
+    assert erratum.id is not None
+    on_assignment = erratum.assignment_id is not None
+    notify_service.enqueue_event(
+        session=session,
+        kind=kind,
+        subject_kind=FollowKind.assignment if on_assignment else FollowKind.course,
+        subject_id=erratum.assignment_id if on_assignment else erratum.course_id,  # type: ignore[arg-type]
+        course_id=erratum.course_id,
+        group_title=_place(session, erratum),
+        title=message if len(message) <= 300 else message[:299] + "…",
+        message=message,
+        url=f"/errata/{erratum.id}",
+        detail=(erratum.resolution_note or erratum.workaround or erratum.corrected_output)[:2000],
+        actor_id=actor_id,
+        skip_in_app=told,
+    )
+
+
+def _place(session: Session, erratum: Erratum) -> str:
+    """The assignment's title (or the course's), for digests to group under."""
+    if erratum.assignment_id is not None:
+        assignment = session.get(Assignment, erratum.assignment_id)
+        if assignment is not None:
+            return assignment.title
+    course = session.get(Course, erratum.course_id)
+    return course.title if course is not None else ""
 
 
 def unread_count(*, session: Session, user_id: int) -> int:

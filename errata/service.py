@@ -42,6 +42,8 @@ from errata.schemas import (
 )
 from forum.models import Assignment, Course, Post, Thread
 from index import events
+from notify import service as notify_service
+from notify.models import FollowKind
 from users.models import Role, User
 from users.policy import can_moderate_course, ensure_can_moderate_course
 
@@ -166,6 +168,12 @@ def report(*, session: Session, user: User, data: ErratumCreate, ip: str | None 
             erratum_id=erratum.id, actor_id=user.id, from_status=None, to_status=S.reported
         )
     )
+    if assignment_id is not None:
+        # Reporting in an assignment follows it (issue #15): its errata reach the reporter.
+        notify_service.follow(
+            session=session, user_id=user.id, kind=FollowKind.assignment,
+            target_id=assignment_id, commit=False,
+        )  # fmt: skip
     events.record(session, doc_type="erratum", doc_id=erratum.id)
     session.commit()
     session.refresh(erratum)

@@ -21,6 +21,8 @@ from core.throttle import throttle
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
 from index.events import IndexOp, record
+from notify import service as notify_service
+from notify.models import FollowKind
 from users.models import Role, User
 from users.policy import can_moderate_course, is_instructor
 
@@ -254,6 +256,12 @@ def create_thread(
         )
     )
     session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
+    if assignment is not None and assignment.id is not None:
+        # Asking in an assignment follows it (issue #15): its errata reach the asker.
+        notify_service.follow(
+            session=session, user_id=user.id, kind=FollowKind.assignment,
+            target_id=assignment.id, commit=False,
+        )  # fmt: skip
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
     session.commit()
     session.refresh(thread)
@@ -411,6 +419,7 @@ def create_reply(
     session.flush()
     assert post.id is not None
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.upsert)
+    _tell_followers(session, thread, "reply", f"{user.name} replied", post, user.id, clean)
     session.commit()
     session.refresh(post)
     session.refresh(thread)
@@ -560,6 +569,8 @@ def accept(*, session: Session, user: User, thread: Thread, post_id: int) -> Thr
         assert changed is not None
         record(session, doc_type="post", doc_id=changed, op=IndexOp.upsert)
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
+    if thread.accepted_post_id is not None:
+        _tell_followers(session, thread, "accepted", "An answer was accepted", post, user.id)
     session.commit()
     return thread
 
@@ -572,6 +583,8 @@ def endorse(*, session: Session, user: User, post: Post, thread: Thread, value: 
         if post.endorsed_by_id is None:
             post.endorsed_by_id = user.id
             post.endorsed_at = utcnow()
+            what = f"{user.name} endorsed an answer"
+            _tell_followers(session, thread, "endorsed", what, post, user.id)
     else:
         post.endorsed_by_id = None
         post.endorsed_at = None
@@ -584,6 +597,22 @@ def endorse(*, session: Session, user: User, post: Post, thread: Thread, value: 
 
 
 # Following
+
+
+def _tell_followers(
+    session: Session, thread: Thread, kind: str, what: str, post: Post, actor_id: int | None,
+    body: str = "",
+) -> None:  # fmt: skip
+    """Queue a notice to the thread's followers (in-app, and mail by their choice, issue #15)."""
+    assert thread.id is not None
+    title = thread.title if len(thread.title) <= 120 else thread.title[:117] + "…"
+    notify_service.enqueue_event(
+        session=session, kind=kind, subject_kind=FollowKind.thread, subject_id=thread.id,
+        course_id=thread.course_id, group_title=thread.title, title=f"{what}: “{title}”",
+        message=f"{what} in “{title}”.", url=f"/threads/{thread.id}#post-{post.id}",
+        detail=(body or post.body)[:1500], actor_id=actor_id,
+        recipients=followers(session=session, thread_id=thread.id),
+    )  # fmt: skip
 
 
 def _follow_row(*, session: Session, user: User, thread: Thread) -> ThreadFollow | None:

@@ -121,6 +121,18 @@ def list_follows(*, session: Session, user_id: int) -> list[Subscription]:
     )
 
 
+def titles(*, session: Session, follows: Sequence[Subscription]) -> dict[tuple[str, int], str]:
+    """Course and assignment titles for a list of follows (read by table name, see above)."""
+    out: dict[tuple[str, int], str] = {}
+    for kind, name in _TARGET_TABLES.items():
+        ids = [f.target_id for f in follows if f.kind == kind]
+        if ids:
+            table = sa.table(name, sa.column("id"), sa.column("title"))
+            rows = session.execute(sa.select(table.c.id, table.c.title).where(table.c.id.in_(ids)))
+            out.update({(kind.value, row.id): row.title for row in rows})
+    return out
+
+
 def followers(*, session: Session, kind: FollowKind, target_ids: Iterable[int]) -> set[int]:
     ids = list(target_ids)
     if not ids:

@@ -77,6 +77,8 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         "CHECKFIRST_RATE_ASK_NEW_ACCOUNT": "60/60",
         # No indexer thread or model unless a test asks (tests/index enables it).
         "CHECKFIRST_INDEX_ENABLED": "false",
+        # No mail thread in the app either: tests/notify runs delivery passes itself.
+        "CHECKFIRST_MAIL_WORKER": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import EmailStr
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -56,7 +57,8 @@ class UserCreate(SQLModel):
     )
     password: str = Field(min_length=8, max_length=256)
     display_name: str = Field(default="", max_length=80)
-    email: str | None = Field(default=None, max_length=254)
+    # Checked by email-validator (syntax only, no DNS); without one, notices are in-app only.
+    email: EmailStr | None = Field(default=None, max_length=254)
 
 
 # Properties to return through the API.

@@ -15,7 +15,7 @@ from core.db import SessionDep
 from core.errors import DomainError, RateLimited
 from core.security import client_ip, is_https
 from core.templating import page
-from users import auth
+from users import auth, service
 from users.models import ApiToken, TokenScope, UserCreate
 from users.policy import CurrentUser
 
@@ -78,10 +78,14 @@ def register_submit(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
 ) -> Any:
-    values = {"username": username, "display_name": display_name}
+    values = {"username": username, "display_name": display_name, "email": email}
     try:
-        body = UserCreate(username=username, password=password, display_name=display_name)
+        body = UserCreate(
+            username=username, password=password, display_name=display_name,
+            email=email.strip() or None,
+        )  # fmt: skip
         user = auth.create_user(session=session, user_create=body, ip=client_ip(request))
     except ValidationError as exc:
         message = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
@@ -132,6 +136,24 @@ def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Any:
         token.revoked_at = utcnow()
         session.add(token)
         session.commit()
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/profile/email")
+def change_email(
+    request: Request, user: CurrentUser, session: SessionDep, email: Annotated[str, Form()] = ""
+) -> Any:
+    """Set, change or (empty) remove the address mail goes to; invalid ones are refused."""
+    try:
+        service.set_email(session=session, user=user, email=email)
+    except DomainError as exc:
+        tokens = session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+        ).all()
+        return page(
+            request, "auth/profile.html", exc.status, user=user, tokens=tokens, new_token=None,
+            email_error=exc.message, email_value=email,
+        )  # fmt: skip
     return RedirectResponse("/profile", status_code=303)
 
 
