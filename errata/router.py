@@ -94,8 +94,9 @@ def similar_errata(
             session=session, course=course_row, slug=assignment
         ).id
     pairs = errata_service.suggest_similar(
-        session, course_row.id, assignment_id, title, q, limit=limit
-    )
+        session=session, course_id=course_row.id, assignment_id=assignment_id,
+        title=title, text=q, limit=limit,
+    )  # fmt: skip
     data = errata_service.to_similar(session=session, pairs=pairs)
     return Page(data=data, count=len(data))
 

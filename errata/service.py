@@ -8,7 +8,6 @@ moderators acting at once exactly one wins and the other gets a 409 (ACCEPTANCE 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +41,7 @@ from errata.schemas import (
 )
 from forum.models import Assignment, Course, Post, Thread
 from index import events
+from index import service as index_service
 from notify import service as notify_service
 from notify.models import FollowKind
 from users.models import Role, User
@@ -639,111 +639,35 @@ def known_errata(
 
 # Duplicate suggestions
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
-_STOPWORDS = """a an and are as at be but by for from has have i in is it its my of on or that the
-this to was were what when which with wrong expected output value values not does doesn get got
-me you your should there their than then so if im"""
-_STOP = frozenset(_STOPWORDS.split())
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if len(word) > 1 and word not in _STOP:
-            out.append(word)
-    return out
-
-
-def _expand(tokens: Iterable[str]) -> set[str]:
-    # "lstm_forward" also matches a report that says "lstm forward".
-    out: set[str] = set()
-    for t in tokens:
-        out.add(t)
-        if "_" in t:
-            out.update(p for p in t.split("_") if len(p) > 1 and p not in _STOP)
-    return out
-
 
 def suggest_similar(
+    *,
     session: Session,
     course_id: int,
     assignment_id: int | None,
     title: str,
     text: str = "",
-    *,
     limit: int = 5,
     exclude_id: int | None = None,
 ) -> list[tuple[Erratum, float]]:
-    """Existing errata that look like the one being reported, best first.
+    """Existing errata of the same course and assignment that look like the one being
+    reported, best first.
 
-    Lexical for now: query words (identifiers kept whole, e.g. ``rnn_forward``) are matched
-    against each candidate's title, location and description, weighted in that order, with a
-    boost for the same assignment. With the search index enabled, the hybrid search (meaning
-    and identifiers) answers instead; the lexical body stays for index-less runs and tests.
+    Always through the search index (meaning and identifiers), in every mode: with the index
+    thread off (tests, the CLI) the search first applies pending events in this thread, so
+    what is suggested is what production suggests.
     """
-    if get_settings().index_enabled:
-        from index import service as index_service
-
-        found = index_service.similar_errata(
-            session=session, title=title, text=text, course_id=course_id,
-            assignment_id=assignment_id, statuses=tuple(s.value for s in SUGGEST_STATUSES),
-            limit=limit, exclude_id=exclude_id,
-        )  # fmt: skip
-        rows = {e.id: e for e in session.exec(
-            select(Erratum).where(col(Erratum.id).in_([i for i, _ in found]))
-        ).all()}  # fmt: skip
-        return [(rows[i], score) for i, score in found if i in rows]
-    query = _expand(_tokens(f"{title} {text}"))
-    if not query:
+    found = index_service.similar_errata(
+        session=session, title=title, text=text, course_id=course_id,
+        assignment_id=assignment_id, statuses=tuple(s.value for s in SUGGEST_STATUSES),
+        limit=limit, exclude_id=exclude_id,
+    )  # fmt: skip
+    if not found:
         return []
-    # Narrow in SQL to errata sharing at least one of the longest words, then score in Python.
-    probes = sorted(query, key=len, reverse=True)[:8]
-    like_any = or_(
-        *[
-            or_(
-                func.lower(col(Erratum.title)).contains(p, autoescape=True),
-                func.lower(col(Erratum.location)).contains(p, autoescape=True),
-                func.lower(col(Erratum.description)).contains(p, autoescape=True),
-            )
-            for p in probes
-        ]
-    )
-    candidates = session.exec(
-        select(Erratum)
-        .where(
-            col(Erratum.course_id) == course_id,
-            col(Erratum.status).in_(SUGGEST_STATUSES),
-            like_any,
-        )
-        .order_by(col(Erratum.created_at).desc())
-        .limit(300)
-    ).all()
-    scored: list[tuple[Erratum, float]] = []
-    for e in candidates:
-        if exclude_id is not None and e.id == exclude_id:
-            continue
-        title_t = _expand(_tokens(e.title))
-        loc_t = _expand(_tokens(e.location))
-        desc_t = _expand(_tokens(e.description[:4000]))
-        score = 0.0
-        for t in query:
-            weight = 1.0 + min(len(t), 12) / 12  # long identifiers say more than short words
-            if t in loc_t:
-                score += 3.0 * weight
-            if t in title_t:
-                score += 2.0 * weight
-            elif t in desc_t:
-                score += 1.0 * weight
-        if score <= 0:
-            continue
-        score /= len(query) ** 0.5
-        if assignment_id is not None and e.assignment_id == assignment_id:
-            score *= 1.5
-        if e.status == S.verified:
-            score *= 1.2
-        scored.append((e, round(score, 3)))
-    scored.sort(key=lambda pair: (-pair[1], -(pair[0].id or 0)))
-    return scored[:limit]
+    rows = {e.id: e for e in session.exec(
+        select(Erratum).where(col(Erratum.id).in_([i for i, _ in found]))
+    ).all()}  # fmt: skip
+    return [(rows[i], score) for i, score in found if i in rows]
 
 
 # Shaping for the API

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from core.errors import InvalidInput
 from index import search as retriever
+from index.fusion import rrf_score
 from index.runtime import get_runtime
 from index.types import Hit, Query
 
@@ -105,13 +106,15 @@ def similar_errata(
     limit: int = 5,
     exclude_id: int | None = None,
 ) -> list[tuple[int, float]]:
-    """Errata (id, score) like one being reported, best first: the duplicate check."""
+    """Errata (id, score) like one being reported, best first: the duplicate check, filtered
+    to the course and (when given) the assignment inside the search."""
     q = _clean(f"{title} {text}"[:MAX_QUERY_CHARS], "Report")
     if not q:
         return []
     query = Query(
-        text=q, course_id=course_id, doc_types=("erratum",), statuses=statuses, limit=limit + 5
-    )
+        text=q, course_id=course_id, assignment_id=assignment_id, doc_types=("erratum",),
+        statuses=statuses, limit=limit + 5,
+    )  # fmt: skip
     scored = []
     for h in retriever.search(session, query):
         if h.doc_id == exclude_id:
@@ -119,7 +122,8 @@ def similar_errata(
         close = (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE - 0.05
         if not close and (h.lexical_rank or 99) > 3:
             continue
-        same_assignment = assignment_id is not None and h.assignment_id == assignment_id
-        scored.append((h.doc_id, round(h.score * (1.5 if same_assignment else 1.0), 4)))
+        # Fused without the search's status boosts: "is this the same problem?" does not
+        # depend on whether staff verified it (rejected ones are filtered out above).
+        scored.append((h.doc_id, round(rrf_score((h.dense_rank, h.lexical_rank)), 4)))
     scored.sort(key=lambda pair: -pair[1])
     return scored[:limit]

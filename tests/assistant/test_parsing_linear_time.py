@@ -135,10 +135,10 @@ UNITS = [
 
 
 def _entry_points() -> dict[str, Callable[[str], Any]]:
-    from errata.service import _tokens
-    from index.lexical import tokenize
+    from assistant.intake import strip_ansi
+    from index.text import tokenize
 
-    return {**ENTRY_POINTS, "lexical tokenize": tokenize, "errata tokens": _tokens}
+    return {**ENTRY_POINTS, "tokenize": tokenize, "strip ansi": strip_ansi}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

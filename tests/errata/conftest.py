@@ -12,6 +12,7 @@ from sqlmodel import Session
 from errata.models import Erratum
 from errata.schemas import ErratumCreate
 from forum.models import Assignment, Course
+from tests.index.conftest import encoder, index_runtime  # noqa: F401 — "similar" searches the index
 from users.models import CourseRole, User
 
 

@@ -42,8 +42,9 @@ def test_erratum_edits_and_affects_are_limited(
     assert client.post(f"{url}/affects", headers=other).status_code == 429
 
 
+@pytest.mark.model
 def test_similar_errata_lookups_are_limited(
-    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch, index_runtime: Any
 ) -> None:
     _limit(monkeypatch, rate_search="2/60")
     url = f"{API}/errata/similar?course={world.course.slug}&title=lstm_forward"

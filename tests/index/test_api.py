@@ -97,21 +97,16 @@ def test_search_page_empty_result_suggests_next_step(client: TestClient, forum: 
     assert "Nothing matches" in r.text
 
 
-def test_erratum_duplicate_check_uses_hybrid_search(
-    forum: Forum, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core.settings import get_settings
+def test_erratum_duplicate_check_uses_hybrid_search(forum: Forum) -> None:
     from errata import service as errata_service
 
-    monkeypatch.setattr(get_settings(), "index_enabled", True)
     items = seed(forum)
     rejected = forum.erratum("LSTM a_next values off", "Not an erratum.", status="rejected")
+    assert forum.course.id is not None
     found = errata_service.suggest_similar(
-        forum.session,
-        forum.course.id,
-        None,
-        "my LSTM output is off by a bit",  # type: ignore[arg-type]
-    )
+        session=forum.session, course_id=forum.course.id, assignment_id=None,
+        title="my LSTM output is off by a bit",
+    )  # fmt: skip
     ids = [e.id for e, _ in found]
     assert ids[0] == items["erratum"].id
     assert rejected.id not in ids
