@@ -50,6 +50,9 @@ class StubAskServer:
     trickle: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    # GET .../known-errata: the answer (404 when None) and the requests' If-None-Match headers.
+    known: dict[str, Any] | None = None
+    known_requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _handler(stub: StubAskServer) -> type[BaseHTTPRequestHandler]:
@@ -85,13 +88,41 @@ def _handler(stub: StubAskServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("access-control-allow-headers", "authorization, content-type")
             self.end_headers()
 
-        def do_GET(self) -> None:  # noqa: N802 - serves the real widget script
+        def do_GET(self) -> None:  # noqa: N802 - the widget script, or known errata
+            if "/known-errata" in self.path:
+                return self.known_errata()
             data = WIDGET_JS.read_bytes()
             self.send_response(200 if self.path == "/static/widget.js" else 404)
             self.send_header("content-type", "text/javascript")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def known_errata(self) -> None:
+            stub.known_requests.append(
+                {
+                    "path": self.path,
+                    "if_none_match": self.headers.get("if-none-match"),
+                    "auth": self.headers.get("authorization"),
+                }
+            )
+            if stub.delay:
+                time.sleep(stub.delay)
+            status, data = 404, json.dumps({"detail": "No such assignment."}).encode()
+            if stub.known is not None:
+                status, data = 200, json.dumps(stub.known).encode()
+            tag = f'"{hash(data) & 0xFFFFFFFF:x}"'
+            if stub.known is not None and self.headers.get("if-none-match") == tag:
+                status, data = 304, b""
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("etag", tag)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (its timeout)
 
         def end_headers(self) -> None:
             if self.command == "POST":
