@@ -15,8 +15,9 @@ from tests.conftest import LiveServer
 from tests.lti.platform import Platform, Scenario
 
 
-@pytest.fixture()
-def tool(test_env: dict[str, str], db: None) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def tool(test_env: dict[str, str]) -> Iterator[LiveServer]:
+    """One server per module (starting one takes seconds); ``db`` empties tables per test."""
     server = LiveServer(test_env)
     # The tool must know its own address: redirect_uri and target_link_uri are checked on it.
     server.env["CHECKFIRST_BASE_URL"] = server.url
@@ -42,7 +43,7 @@ def register(platform: Platform, *, frame_origins: list[str] | None = None) -> N
 
 
 @pytest.fixture()
-def make_platform(tool: LiveServer) -> Iterator[Callable[..., Platform]]:
+def make_platform(tool: LiveServer, db: None) -> Iterator[Callable[..., Platform]]:
     started: list[Platform] = []
 
     def make(*, registered: bool = True, **kwargs: Any) -> Platform:

@@ -115,14 +115,15 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
     def get_preflight_response(self) -> dict[str, t.Any]:
         return dict(self._request.query_params)  # type: ignore[union-attr]
 
-    def get_launch_message(self, include_extra_claims: bool = True) -> dict[str, t.Any]:
-        message = super().get_launch_message(include_extra_claims)
+    def get_launch_data(self) -> tuple[dict[str, t.Any], str]:
+        # After the library has added the nonce, so that the nonce too can be tampered with.
+        message, state = super().get_launch_data()
         for claim, value in self.scenario.patch.items():
             if value is None:
                 message.pop(claim, None)
             else:
                 message[claim] = value
-        return message
+        return message, state
 
     def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> Response:
         return HTMLResponse(LAUNCH_FORM.render(launch_data))
@@ -198,7 +199,9 @@ class Platform:
             context_title=scenario.context_title,
             context_label=scenario.context_label,
         )
-        launch.set_resource_link_claim(scenario.resource_link_id, title=scenario.resource_link_title)
+        launch.set_resource_link_claim(
+            scenario.resource_link_id, title=scenario.resource_link_title
+        )
         if scenario.custom:
             launch.set_custom_parameters_claim(scenario.custom)
         if scenario.deep_link:

@@ -113,8 +113,11 @@ def test_teaching_assistant_is_instructor_of_that_course_only(
 
     with httpx.Client() as browser:
         launch(browser, platform, Scenario(user_id="ta-1", roles=[TA], context_id="c-1"))
-        launch(browser, platform, Scenario(user_id="ta-1", roles=[LEARNER], context_id="c-2",
-                                           context_title="Other course", context_label="OTHER"))  # fmt: skip
+        other = Scenario(
+            user_id="ta-1", roles=[LEARNER], context_id="c-2", context_title="Other course",
+            context_label="OTHER",
+        )  # fmt: skip
+        launch(browser, platform, other)
     user, _ = _course_role("ta-1", platform.issuer)
     with _db() as s:
         seq = s.exec(select(Course).where(Course.slug == "seq")).one()
