@@ -112,7 +112,7 @@ def main() -> int:
     server_env = {**os.environ, **env, "CHECKFIRST_INDEX_ENABLED": "true"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-         "--port", str(args.port), "--log-level", "warning"],
+         "--port", str(args.port), "--log-level", "warning", "--no-proxy-headers"],
         cwd=ROOT, env=server_env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{args.port}"

@@ -309,6 +309,7 @@ with Session(get_engine()) as s:
             str(port),
             "--log-level",
             "warning",
+            "--no-proxy-headers",
         ],
         cwd=ROOT,
         env=env,

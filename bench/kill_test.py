@@ -59,7 +59,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-         "--log-level", "warning"],
+         "--log-level", "warning", "--no-proxy-headers"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 90

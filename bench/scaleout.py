@@ -46,7 +46,7 @@ def start_server(env: dict[str, str], data_dir: str, timeout: float = 300) -> tu
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), "--log-level", "warning", "--no-proxy-headers"],
         cwd=ROOT, env=proc_env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

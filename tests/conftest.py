@@ -222,7 +222,7 @@ class LiveServer:
     def start(self, timeout: float = 60) -> LiveServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
+             "--port", str(self.port), "--log-level", "warning", "--no-proxy-headers"],
             cwd=ROOT, env=self.env,
         )  # fmt: skip
         deadline = time.monotonic() + timeout

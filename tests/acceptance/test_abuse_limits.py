@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from assistant.linear_regex import WORK
 from core.clock import utcnow
 from core.ratelimit import limiter
 from forum.models import Course, Thread
 
 API = "/api/v1"
 BIG = 2_000_000  # twice the default CHECKFIRST_MAX_BODY_BYTES
+# Engine characters per pasted character an ask may scan (each pattern reads the text once).
+LINEAR_WORK_PER_CHAR = 100
 
 
 @pytest.fixture()
@@ -141,21 +146,48 @@ def test_invalid_utf8_in_a_form_post_gets_4xx(
     assert 400 <= r.status_code < 500
 
 
-@pytest.mark.parametrize(
-    "paste",
-    [
-        pytest.param("0" * 19_000, id="digits"),
-        pytest.param("a/" * 9_500, id="slashes"),
-        pytest.param('File "x.py", line 1, in f\n' * 700, id="frames"),
-    ],
-)
-def test_pathological_traceback_paste_is_answered_not_hung(
-    client: TestClient, course: Course, paste: str
+# B3: adversarial pastes. Pathological units, repeated up to ~19 000 characters (under the
+# ask API's field limit): a digit run once took 5 s+ of regex backtracking, doubling per digit.
+PASTE_UNITS = {"digits": "0", "slashes": "a/", "frames": 'File "x.py", line 1, in f\n'}
+
+# A client that waits this long has met a hung server, not a slow one: the check is "answered at
+# all", so it stays far above any honest answer on a busy machine and far below a backtracking run.
+HANG_SECONDS = 30.0
+
+
+def _paste(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def test_pathological_traceback_pastes_are_answered_not_hung(live_server: Any) -> None:
+    # Over real HTTP, so that a request stuck in the parser (the GIL held by a backtracking regex)
+    # fails here instead of hanging the test run; the server must still answer afterwards.
+    with httpx.Client(base_url=live_server.url, timeout=HANG_SECONDS) as http:
+        for name, unit in PASTE_UNITS.items():
+            paste = _paste(unit, 19_000)
+            try:
+                r = http.post(f"{API}/ask", json={"question": "why?", "traceback": paste})
+            except httpx.TimeoutException:
+                pytest.fail(f"no answer to the {name!r} paste in {HANG_SECONDS:.0f} s: it hung")
+            assert r.status_code in (200, 422), (name, r.text[:300])
+        assert http.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("unit", PASTE_UNITS.values(), ids=PASTE_UNITS.keys())
+def test_pathological_traceback_paste_costs_linear_work(
+    client: TestClient, course: Course, unit: str
 ) -> None:
-    # A run of digits once took 5 s+ of regex backtracking (a 10 s timeout on PostgreSQL);
-    # the speed is measured in bench/, this checks the answer is a clean 200/422.
-    r = client.post(f"{API}/ask", json={"question": "why?", "traceback": paste})
-    assert r.status_code in (200, 422), r.text[:300]
+    # Work is counted, not timed: the characters the regex engine scans for the whole ask.
+    # Doubling the paste at most doubles the work, and the work stays a small multiple of the
+    # paste; a parser that rescans from every line or match grows quadratically and fails.
+    counts = []
+    for size in (4_750, 9_500, 19_000):
+        WORK.reset()
+        r = client.post(f"{API}/ask", json={"question": "why?", "traceback": _paste(unit, size)})
+        assert r.status_code in (200, 422), r.text[:300]
+        counts.append(WORK.chars)
+    assert all(large <= 2.2 * small for small, large in pairwise(counts)), counts
+    assert counts[-1] <= LINEAR_WORK_PER_CHAR * 19_000, counts
 
 
 def test_traceback_over_the_body_limit_gets_413(client: TestClient, course: Course) -> None:
@@ -372,3 +404,27 @@ def test_new_accounts_get_the_tighter_report_and_ask_limits(
     assert asks == [200, 429]
     asks = [client.post(f"{API}/ask", json=ask, headers=old).status_code for _ in range(2)]
     assert asks == [200, 200]
+
+
+# B4: spoofed X-Forwarded-For through a real uvicorn
+
+
+def test_spoofed_forwarded_for_does_not_dodge_ip_limits_over_http(
+    test_env: dict[str, str], db: None
+) -> None:
+    # uvicorn started directly trusts X-Forwarded-For from loopback unless told not to; the app
+    # decides (CHECKFIRST_TRUSTED_PROXIES, empty here), so a fresh address per request is ignored.
+    from tests.conftest import LiveServer
+
+    server = LiveServer(test_env, {"CHECKFIRST_RATE_SEARCH": "3/60"}).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=HANG_SECONDS) as http:
+            codes = [
+                http.get(
+                    f"{API}/search", params={"q": "x"}, headers={"X-Forwarded-For": f"10.9.8.{n}"}
+                ).status_code
+                for n in range(4)
+            ]
+    finally:
+        server.stop()
+    assert codes[-1] == 429, codes
