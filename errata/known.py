@@ -1,8 +1,10 @@
 """Known errata of one assignment for one notebook version: what the notebook banner lists.
 
 A class of thousands opens the same notebook at once, so the answer is built to be cached: its
-content depends only on the errata rows, and ``etag`` gives a strong validator over the exact
-bytes sent (``If-None-Match`` then costs one query and no body).
+content depends only on the errata rows (no viewer, no clock), so a proxy may keep it for the
+``max-age`` the route sets, and ``etag`` gives a strong validator over the exact bytes sent
+(a kernel asking again with ``If-None-Match`` gets a 304 with no body; the server still runs
+the one query to know the answer is unchanged).
 """
 
 from __future__ import annotations
