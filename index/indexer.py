@@ -171,6 +171,8 @@ class Tailer:
             top = int(conn.execute(select(func.max(IndexEvent.seq))).scalar_one() or 0)
         if top < state.seq:
             raise StaleIndex(f"index is at event {state.seq}, the database at an earlier one")
+        if _Snapshot.parse(now).xmax < prev.xmin:  # 64-bit ids never go back in one cluster
+            raise StaleIndex("the index was made against another PostgreSQL cluster")
         for start in range(0, len(rows), EVENT_BATCH):
             batch = rows[start : start + EVENT_BATCH]
             refresh(session, state, encoder, [(r.doc_type, r.doc_id) for r in batch])

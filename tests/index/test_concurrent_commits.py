@@ -50,3 +50,13 @@ def test_late_commit_of_lower_seq_is_applied_after_rebuild_and_catch_up(
     assert top_thread("Vanishing gradients LSTM forget gate") == edited.id
     with Session(get_engine()) as fresh:  # forum.session still holds the old title
         assert check(fresh, index_runtime.state()).ok
+
+
+def test_snapshot_from_another_cluster_is_stale(forum: Forum, index_runtime: Runtime) -> None:
+    from index.indexer import StaleIndex, Tailer
+
+    forum.thread("Padding question", "How much padding does conv_forward add?")
+    state = index_runtime.state()
+    state.snapshot = "9000000000:9000000001:"  # transaction ids this cluster has not reached
+    with Session(get_engine()) as session, pytest.raises(StaleIndex):
+        Tailer().step(session, state, index_runtime.encoder())
