@@ -53,7 +53,8 @@ def upgrade() -> None:
     )
     expires = datetime.now(UTC) + timedelta(days=TOKEN_DAYS)
     # Personal tokens start their lifetime now; widget tokens (embedded in pages) never expire.
-    personal = token.c.expires_at.is_(None) & (token.c.scope != "widget")
+    # scope is an enum type on PostgreSQL: compare its text.
+    personal = token.c.expires_at.is_(None) & (sa.cast(token.c.scope, sa.String) != "widget")
     conn.execute(token.update().where(personal).values(expires_at=expires))
 
 
