@@ -77,11 +77,15 @@ _TEST_RESULT = Pattern(r"(?i)(?:\A|\W)(?P<mc>(\d+\s+tests?\s+(?:passed|failed)))
 _SNAKE = Pattern(r"(?:\A|[^\w.])(?P<mc>([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+))(?:\W|\z)")
 _DOTTED = Pattern(r"(?:\A|[^\w.])(?P<mc>((?:np|tf|torch|keras|nn|F|jnp|pd)(?:\.[A-Za-z_]\w*)+))")
 _CALL = Pattern(r"(?:\A|[^\w.])(?P<mc>([A-Za-z_]\w*)\()")
-# Gradient and parameter names courses use everywhere: dW1, db2, dA_prev, W1, b3, Wax, Waa.
+# Short code names that are no snake_case: a letter run with digits (W1, dW1, db2, Z3, x0),
+# or a short lower-case prefix before a capital (dW, dWf, dA, dZ, dWax). Shapes, not one
+# course's variable list: English words are neither ("The", "Why" have no digit and no prefix).
 _PARAM = Pattern(
-    r"(?:\A|[^\w.])(?P<mc>(d?[WbAZ]\d+|d[A-Z]\w*|db\d*|W(?:aa|ax|ya|[ficouy])|a_next|c_next))"
+    r"(?:\A|[^\w.])(?P<mc>([A-Za-z]{1,3}\d{1,2}[a-z]?|[a-z]{1,2}[A-Z][A-Za-z]{0,3}\d{0,2}))"
     r"(?:\W|\z)"
 )
+# Keys of a dict of arrays: parameters["Wax"], grads['dWf'], cache["A_prev"].
+_KEY = Pattern(r"\[\s*[\"'](?P<m>[A-Za-z_][A-Za-z0-9_]{0,30})[\"']\s*\]")
 _CAMEL_ERROR = Pattern(
     r"(?:\A|\W)(?P<mc>([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception|Warning)))(?:\W|\z)"
 )
@@ -255,6 +259,7 @@ def _identifiers(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for pattern in (_SNAKE, _DOTTED, _PARAM):
         found += [(m.start(), m.group(1)) for m in pattern.finditer(text)]
+    found += [(m.start(), m.group(0)) for m in _KEY.finditer(text)]
     found += [
         (m.start(), m.group(1))
         for m in _CALL.finditer(text)

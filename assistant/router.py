@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from assistant import service
+from assistant import asklog, clusters, intake, service
+from assistant import chat as chats
 from assistant.schemas import (
     AskRequest,
     AskResponse,
@@ -31,7 +32,7 @@ MAX_ID = 2**31 - 1
 
 
 def _anon(request: Request) -> str | None:
-    return service.anon_key(
+    return asklog.anon_key(
         request.cookies.get(ANON_COOKIE) or getattr(request.state, "anon_id", None)
     )
 
@@ -41,7 +42,7 @@ def _anon(request: Request) -> str | None:
 def ask(body: AskRequest, request: Request, user: OptionalUser, session: SessionDep) -> AskResponse:
     """Answer a question or pasted failure with the errata and threads that explain it."""
     widget = getattr(request.state, "token_scope", None) == TokenScope.widget
-    service.check_access(user=user, client_key=client_ip(request), widget=widget)
+    intake.check_access(user=user, client_key=client_ip(request), widget=widget)
     return service.ask(session, request=body, user=user)
 
 
@@ -50,8 +51,8 @@ def chat(
     body: ChatRequest, request: Request, user: OptionalUser, session: SessionDep
 ) -> ChatResponse:
     """Ask within a conversation that remembers course, assignment, version and the last error."""
-    service.check_access(user=user, client_key=client_ip(request))
-    return service.chat(session, request=body, user=user, anon=_anon(request))
+    intake.check_access(user=user, client_key=client_ip(request))
+    return chats.chat(session, request=body, user=user, anon=_anon(request))
 
 
 @router.get("/chat/{conversation_id}", response_model=ConversationPublic)
@@ -61,10 +62,10 @@ def read_conversation(
     user: OptionalUser,
     session: SessionDep,
 ) -> ConversationPublic:
-    conv = service.get_conversation(
+    conv = chats.get_conversation(
         session, conversation_id=conversation_id, user=user, anon=_anon(request)
     )
-    return service.conversation_public(session, conv)
+    return chats.conversation_public(session, conv)
 
 
 @router.post("/ask/{ask_id}/feedback", response_model=FeedbackPublic)
@@ -76,7 +77,7 @@ def feedback(
     session: SessionDep,
 ) -> FeedbackPublic:
     """Helpful or not: stored per answer."""
-    fb = service.feedback(
+    fb = asklog.feedback(
         session, ask_id=ask_id, user=user, body=body, client_key=client_ip(request)
     )
     return FeedbackPublic(ask_id=fb.ask_id, helpful=fb.helpful, created_at=fb.created_at)
@@ -118,7 +119,7 @@ def no_match_asks(
     user: CurrentUser, session: SessionDep, limit: int = Query(default=100, ge=1, le=500)
 ) -> list[AskGroupPublic]:
     """Recent asks that found nothing, grouped by similarity: candidates for a new erratum."""
-    asks = service.no_match_asks(
+    asks = clusters.no_match_asks(
         session, course_ids=moderated_course_ids(session, user), limit=limit
     )
     return [
@@ -137,5 +138,5 @@ def no_match_asks(
                 for a in g.asks
             ],
         )  # fmt: skip
-        for g in service.group_asks(asks)
+        for g in clusters.group_asks(asks)
     ]

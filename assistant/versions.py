@@ -16,7 +16,8 @@ def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
     key: list[tuple[int, int, str]] = []
     for part in _PART.findall(text):
         if part.isdigit():
-            key.append((1, int(part), ""))
+            # int() of a pasted 5,000-digit run is slow (and refused by Python): clip it.
+            key.append((1, int(part) if len(part) <= 18 else 10**18, ""))
         else:
             key.append((0, 0, part))
     return tuple(key)

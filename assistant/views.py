@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
-from assistant import service
+from assistant import clusters
 from assistant.router import moderated_course_ids
 from core.db import SessionDep
 from core.templating import page
@@ -46,5 +46,5 @@ def ask_page(
 
 @router.get("/moderation/asks")
 def no_match_page(request: Request, user: CurrentUser, session: SessionDep) -> Any:
-    asks = service.no_match_asks(session, course_ids=moderated_course_ids(session, user))
-    return page(request, "assistant/no_match.html", groups=service.group_asks(asks))
+    asks = clusters.no_match_asks(session, course_ids=moderated_course_ids(session, user))
+    return page(request, "assistant/no_match.html", groups=clusters.group_asks(asks))

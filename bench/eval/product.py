@@ -31,6 +31,8 @@ class Product:
     ask: Callable[[dict[str, Any]], tuple[str, list[str]]]
     # The project's encoder: texts -> (n, dim) unit vectors.
     encode: Callable[[list[str]], np.ndarray]
+    # One question -> the re-ranker's candidates: [{ext, features, symptom, affects}] (fitting).
+    candidates: Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
 def open_product(data_dir: Path) -> Product:
@@ -54,7 +56,8 @@ def open_product(data_dir: Path) -> Product:
     from app.importer import import_lines
     from app.indexing import register_loaders
     from app.migrate import upgrade
-    from assistant import service
+    from assistant import service, verdicts
+    from assistant.intake import validate
     from assistant.schemas import AskRequest
     from core.db import get_engine
     from core.settings import get_settings
@@ -94,12 +97,30 @@ def open_product(data_dir: Path) -> Product:
         thread = s.get(Thread, item_id)
         return thread.external_id if thread else None
 
-    def ask(q: dict[str, Any]) -> tuple[str, list[str]]:
-        request = AskRequest(
+    def _request(q: dict[str, Any]) -> AskRequest:
+        return AskRequest(
             question=q["question"], course=q.get("course"), assignment=q.get("assignment"),
             notebook_version=q.get("notebook_version"), traceback=q.get("traceback"),
             output=q.get("output"), expected=q.get("expected"),
         )  # fmt: skip
+
+    def candidates(q: dict[str, Any]) -> list[dict[str, Any]]:
+        request = validate(_request(q))
+        cands, evidence, _parsed, _scope = service.candidates(_session(), request)
+        out = []
+        for c in cands:
+            kind = "erratum" if c.erratum is not None else "thread"
+            row = {"ext": external_id(kind, c.item_id), "features": c.features}
+            if c.erratum is not None:
+                row["symptom"] = verdicts.symptom(c, evidence)
+                row["affects"] = verdicts.affects(c.erratum, evidence.version)
+                row["located"] = verdicts.located(c, evidence)
+                row["status"] = str(c.erratum.status)
+            out.append(row)
+        return out
+
+    def ask(q: dict[str, Any]) -> tuple[str, list[str]]:
+        request = _request(q)
         resp = service.ask(_session(), request=request, user=None, use_llm=False, log=False)
         found: list[str] = []
         for source in resp.sources:
@@ -112,4 +133,6 @@ def open_product(data_dir: Path) -> Product:
         return get_encoder().encode(texts)
 
     identity = Encoder.identity_of(settings.embedding_model, settings.embedding_backend)
-    return Product(model=identity, build=build, load=load, ask=ask, encode=encode)
+    return Product(
+        model=identity, build=build, load=load, ask=ask, encode=encode, candidates=candidates
+    )

@@ -65,8 +65,8 @@ def _digest(paths: Iterable[Path], extra: str) -> str:
 def cache_key(filler_count: int, seed: int, model: str) -> str:
     """Everything the built database, index and baseline vectors depend on."""
     code = [HERE / n for n in ("filler.py", "baselines.py", "dataset.py", "product.py")]
-    code += list((ROOT / "index").rglob("*.py")) + [ROOT / "core" / "importer.py"]
-    code += list((ROOT / "core" / "migrations").rglob("*.py"))
+    code += list((ROOT / "index").rglob("*.py")) + [ROOT / "app" / "importer.py"]
+    code += list((ROOT / "app" / "migrations").rglob("*.py"))
     return _digest(data_files() + code, f"filler={filler_count}/{seed} model={model}")
 
 
@@ -81,17 +81,29 @@ def _prune_cache(keep: Path) -> None:
 
 
 def prepare(
-    product: Product, data_dir: Path, records: list[dict[str, Any]], key: str, rebuild: bool
+    product: Product,
+    data_dir: Path,
+    records: list[dict[str, Any]],
+    key: str,
+    rebuild: bool,
+    reuse_latest: bool = False,
 ) -> np.ndarray:
     """Build (or restore from the cache) the database and index in ``data_dir``; return the
     dense baseline's document vectors, in ``records`` order."""
     entry = CACHE / key
+    if reuse_latest and not (entry / "done").exists():
+        done = sorted(CACHE.glob("*/done"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if done:
+            entry = done[0].parent
+            print(f"WARN --reuse-latest: using cached build {entry.name}, not {key}")
     t0 = time.perf_counter()
     if (entry / "done").exists() and not rebuild:
         shutil.copytree(entry / "data", data_dir, dirs_exist_ok=True)
         chunks = product.load()
         vectors = np.load(entry / "dense.npy")
-        print(f"cached build {key}: {chunks} chunks, loaded in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"cached build {entry.name}: {chunks} chunks, loaded in {time.perf_counter() - t0:.1f}s"
+        )
         return vectors
     created, rejected, chunks = product.build(records)
     print(
@@ -103,6 +115,7 @@ def prepare(
     t0 = time.perf_counter()
     vectors = product.encode([document_text(r) for r in records])
     print(f"dense baseline: encoded {len(records)} documents in {time.perf_counter() - t0:.1f}s")
+    entry = CACHE / key
     shutil.rmtree(entry, ignore_errors=True)
     entry.mkdir(parents=True)
     shutil.copytree(data_dir, entry / "data")
@@ -334,6 +347,12 @@ def main() -> int:
         "never for tuning",
     )
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached build")
+    parser.add_argument(
+        "--reuse-latest",
+        action="store_true",
+        help="while tuning assistant/: reuse the newest cached build even if index/ code "
+        "changed since (never for reported figures)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -351,7 +370,7 @@ def main() -> int:
     try:
         product = open_product(data_dir)
         key = cache_key(args.filler, args.seed, product.model)
-        vectors = prepare(product, data_dir, records, key, args.rebuild)
+        vectors = prepare(product, data_dir, records, key, args.rebuild, args.reuse_latest)
         ids = [str(r["external_id"]) for r in records]
         bm25 = BM25(ids, [document_text(r) for r in records])
         dense = Dense(ids, vectors, product.encode)

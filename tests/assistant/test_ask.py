@@ -181,12 +181,12 @@ def test_ask_empty_question_is_422(client: TestClient, world: World) -> None:
 def test_ask_huge_traceback_is_refused_before_searching(
     client: TestClient, world: World, monkeypatch: Any
 ) -> None:
-    from assistant import service
+    from assistant import retrieval
 
     def no_search(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a refused ask must not reach the search")
 
-    monkeypatch.setattr(service, "search", no_search)
+    monkeypatch.setattr(retrieval, "search", no_search)
     huge = "Traceback (most recent call last):\n" + '  File "x.py", line 1, in f\n' * 40_000
     r = client.post("/api/v1/ask", json={"question": "help", "traceback": huge})
     assert r.status_code in (413, 422)

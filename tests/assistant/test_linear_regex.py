@@ -25,7 +25,7 @@ REFERENCE = {
     "call": (re.compile(r"(?<![\w.])([A-Za-z_]\w*)\("), parsing._CALL),
     "param": (
         re.compile(
-            r"(?<![\w.])(d?[WbAZ]\d+|d[A-Z]\w*|db\d*|W(?:aa|ax|ya|[ficouy])|a_next|c_next)(?![\w])"
+            r"(?<![\w.])([A-Za-z]{1,3}\d{1,2}[a-z]?|[a-z]{1,2}[A-Z][A-Za-z]{0,3}\d{0,2})(?![\w])"
         ),
         parsing._PARAM,
     ),

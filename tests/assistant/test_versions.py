@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.service import is_follow_up
+from assistant.chat import is_follow_up
 from assistant.versions import at_or_after, compare_versions, stated_version
 
 pytestmark = pytest.mark.nodb

@@ -1,0 +1,213 @@
+"""Second stage: order the ~50 retrieved candidates by a small linear model over evidence.
+
+Every ranking weight lives in ``assistant/ranking_weights.json``, fitted by cross-validation on
+the *dev* questions only (``bench/eval/fit_ranking.py``; never on test). A candidate's score is
+``sum(weight[f] * feature[f])``; the answer cites candidates in score order, and the top
+candidate's score below ``no_match_below`` means "nothing matches well" (no_match).
+
+The features, all computed from what retrieval already holds (no model call per candidate):
+
+- ``dense_rrf``, ``lexical_rrf``: ``K / (K + rank)`` (``index.fusion.K``) of the candidate's
+  best dense and lexical rank over all its documents (a thread's best reply counts); 0 if unranked.
+- ``fused_rrf``: the same for its position in the index's fused list (status boosts included).
+- ``dense_score``: cosine of the query and the candidate's nearest chunk (0 if not found).
+- ``title_coverage``: share of the title's words the question uses.
+- ``error_overlap``: share of the error line's words (exception, message, assertion) in the text.
+- ``error_exact``: the exception message or an assertion appears verbatim in the text.
+- ``identifier_overlap``: share of the question's identifiers (functions, tests, variables) in the
+  text; ``no_identifiers``: the question names none (then the prose carries the evidence).
+- ``location_match``: an erratum's location, or a code name in a thread's title, is one of the
+  question's identifiers.
+- ``prose_overlap``: share of the learner's own words (not code, not numbers) in the text.
+- ``linked_overlap``: share of the identifiers the course's content links to the learner's words
+  (``assistant.links``) that appear in the text: "first-layer weight gradient" -> ``dW1``.
+- ``same_assignment``: the learner named an assignment and the candidate belongs to it.
+- ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
+- ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
+- ``fixed_for_learner``: an erratum fixed in a version the learner already has.
+- ``output_corrected``, ``output_published``: the learner's output equals the erratum's corrected
+  / published output (``assistant.matching``); ``expected_published``: their expected output
+  equals the published one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.matching import MatchKind
+from assistant.parsing import Parsed
+from assistant.retrieval import Candidate, Scope, assignment_id
+from assistant.versions import at_or_after
+from errata.models import ErratumStatus
+from index.fusion import K as RRF_K
+from index.text import token_set
+
+S = ErratumStatus
+WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
+FEATURES = (
+    "dense_rrf", "lexical_rrf", "fused_rrf", "dense_score", "title_coverage", "error_overlap",
+    "error_exact", "identifier_overlap", "no_identifiers", "location_match", "prose_overlap",
+    "linked_overlap", "same_assignment", "erratum", "staff_reviewed", "rejected", "unconfirmed",
+    "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
+    "expected_published",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Weights:
+    weights: dict[str, float]
+    no_match_below: float
+    # Declaring "the notebook is wrong" without an output match (assistant.verdicts).
+    declare_symptom: float = 0.5
+    # How far down the ranked list a confirmed erratum with specific evidence is looked for.
+    promote_within: int = 1
+    notes: dict[str, object] = field(default_factory=dict)
+
+    def score(self, features: dict[str, float]) -> float:
+        return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+
+
+@lru_cache(maxsize=1)
+def weights() -> Weights:
+    """The fitted weights, read once per process (start-up)."""
+    return load_weights(WEIGHTS_FILE)
+
+
+def load_weights(path: Path) -> Weights:
+    data = json.loads(path.read_text())
+    unknown = set(data["weights"]) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown features {sorted(unknown)}")
+    return Weights(
+        weights={k: float(v) for k, v in data["weights"].items()},
+        no_match_below=float(data["no_match_below"]),
+        declare_symptom=float(data.get("declare_symptom", 0.5)),
+        promote_within=int(data.get("promote_within", 1)),
+        notes=data.get("notes", {}),
+    )
+
+
+@dataclass
+class QueryEvidence:
+    """What the question offers to compare candidates with (computed once per ask)."""
+
+    identifiers: set[str]
+    error: set[str]
+    error_strings: list[str]
+    prose: set[str]
+    words: set[str]
+    linked: set[str]
+    version: str
+    assignment_id: int | None
+
+    @classmethod
+    def of(
+        cls, parsed: Parsed, scope: Scope, version: str | None, linked: set[str] | None = None
+    ) -> QueryEvidence:
+        idents = {i.lower() for i in (*parsed.functions, *parsed.tests, *parsed.identifiers)}
+        error_text = " ".join(
+            x for x in (parsed.exception_type, parsed.exception_message, *parsed.assertions) if x
+        )
+        strings = [
+            _flat(s) for s in (parsed.exception_message, *parsed.assertions) if s and len(s) >= 8
+        ]
+        prose = token_set(parsed.prose) - idents
+        prose = {w for w in prose if not w.replace(".", "").isdigit() and len(w) > 1}
+        return cls(
+            identifiers=idents,
+            error=token_set(error_text),
+            error_strings=strings,
+            prose=prose,
+            words=prose | token_set(error_text) | idents,
+            linked=(linked or set()) - idents,
+            version=(version or "").strip(),
+            assignment_id=scope.assignment.id if scope.assignment else None,
+        )
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _share(part: set[str], whole: set[str]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def _rrf(rank: int | None) -> float:
+    return RRF_K / (RRF_K + rank) if rank is not None else 0.0
+
+
+def features(c: Candidate, q: QueryEvidence) -> dict[str, float]:
+    text_tokens = token_set(c.text)
+    title_tokens = token_set(c.title)
+    e = c.erratum
+    flat = _flat(c.text) if q.error_strings else ""
+    if e is not None:
+        location = {t.lower() for t in token_set(e.location)} if e.location else set()
+        located = bool(location & q.identifiers)
+    else:
+        located = bool(title_tokens & q.identifiers and any("_" in t for t in title_tokens))
+    fixed = bool(e is not None and q.version and e.fixed_in and at_or_after(q.version, e.fixed_in))
+    c.fixed_for_learner = fixed
+    c.learner_version = q.version or None
+    status = e.status if e is not None else None
+    return {
+        "dense_rrf": _rrf(c.dense_rank),
+        "lexical_rrf": _rrf(c.lexical_rank),
+        "fused_rrf": _rrf(c.hit_rank),
+        "dense_score": max(0.0, c.dense_score or 0.0),
+        "title_coverage": _share(title_tokens, q.words),
+        "error_overlap": _share(q.error, text_tokens),
+        "error_exact": float(any(s in flat for s in q.error_strings)),
+        "identifier_overlap": _share(q.identifiers, text_tokens),
+        "no_identifiers": float(not q.identifiers),
+        "location_match": float(located),
+        "prose_overlap": _share(q.prose, text_tokens),
+        "linked_overlap": _share(q.linked, text_tokens),
+        "same_assignment": float(
+            q.assignment_id is not None and assignment_id(c) == q.assignment_id
+        ),
+        "erratum": float(e is not None),
+        "staff_reviewed": float(status in (S.verified, S.fixed)),
+        "rejected": float(status == S.rejected),
+        "unconfirmed": float(status == S.reported),
+        "accepted": float(c.accepted),
+        "endorsed": float(c.endorsed),
+        "fixed_for_learner": float(fixed),
+        "output_corrected": float(c.match == MatchKind.corrected),
+        "output_published": float(c.match == MatchKind.published),
+        "expected_published": float(c.expected_matches_published),
+    }
+
+
+def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:
+    """Score every candidate and return them best first (ties: the index's order)."""
+    w = w or weights()
+    for c in cands:
+        c.features = features(c, q)
+        c.score = round(w.score(c.features), 6)
+    # A rule, not a weight: an erratum already fixed in the learner's version is shown below
+    # the errata that still apply to them, however well its words match.
+    applies = [c.score for c in cands if c.erratum is not None and not c.fixed_for_learner]
+    for c in cands:
+        if c.fixed_for_learner and applies:
+            c.score = min(c.score, max(applies) - 1e-3)
+    # The model is fitted listwise: a candidate's share of the softmax over this question's
+    # candidates is its probability of being the answer.
+    top = max((c.score for c in cands), default=0.0)
+    total = sum(math.exp(c.score - top) for c in cands) or 1.0
+    for c in cands:
+        c.probability = math.exp(c.score - top) / total
+    return sorted(cands, key=lambda c: (-c.score, c.hit_rank or 10**6))
+
+
+def confident(c: Candidate, w: Weights | None = None) -> bool:
+    """Good enough to answer with: an output match, or a score above the fitted threshold."""
+    w = w or weights()
+    if c.match is not None or c.expected_matches_published:
+        return True
+    return c.score >= w.no_match_below

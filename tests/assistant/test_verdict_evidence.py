@@ -1,0 +1,105 @@
+"""Verdicts from evidence (issue #13, invariant 5), with the real model and index.
+
+"The notebook is wrong" is said only when the learner's output equals the correction, or when
+location and symptom match an erratum that affects their version; an erratum about the same
+function but a different problem is at most "possibly related". Colour codes in a pasted
+traceback are layout, not binary data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.assistant.conftest import World
+from tests.assistant.test_ask import LSTM_TRACEBACK
+
+pytestmark = pytest.mark.model
+NOTEBOOK_WRONG = {"known_erratum", "output_matches_correction"}
+
+
+def _ask(client: TestClient, **body: Any) -> dict[str, Any]:
+    r = client.post("/api/v1/ask", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _coloured(traceback: str) -> str:
+    """The traceback as IPython prints it in a terminal or JupyterLab copy: ANSI colours."""
+    red, green, cyan, reset = "\x1b[0;31m", "\x1b[0;32m", "\x1b[0;36m", "\x1b[0m"
+    out = []
+    for line in traceback.splitlines():
+        if line.startswith(("---", "AssertionError")):
+            line = f"{red}{line}{reset}"
+        elif line.startswith(("Cell In", "File")):
+            line = f"{cyan}{line}{reset}"
+        elif line.lstrip().startswith(("-->", "---->")):
+            line = f"{green}{line}{reset}"
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_coloured_ipython_traceback_is_read_like_a_plain_one(
+    client: TestClient, world: World
+) -> None:
+    coloured = _coloured(LSTM_TRACEBACK)
+    assert coloured.count("\x1b") > len(coloured) // 100  # was refused as "binary data"
+    plain = _ask(client, question=LSTM_TRACEBACK, course="dl-seq", notebook_version="4")
+    data = _ask(client, question=coloured, course="dl-seq", notebook_version="4")
+    assert data["verdict"] == plain["verdict"] == "known_erratum"
+    assert [s["external_id"] for s in data["sources"]] == [
+        s["external_id"] for s in plain["sources"]
+    ]
+    assert "\x1b" not in data["answer"]
+
+
+def test_coloured_traceback_in_the_traceback_field_too(client: TestClient, world: World) -> None:
+    data = _ask(
+        client, question="lstm test fails", traceback=_coloured(LSTM_TRACEBACK), course="dl-seq"
+    )
+    assert data["sources"], data
+    assert data["sources"][0]["external_id"] in ("e-lstm-backward-2", "e-lstm-backward")
+
+
+def test_same_function_erratum_about_another_problem_is_not_declared(
+    client: TestClient, world: World
+) -> None:
+    # The only erratum on rnn_cell_forward is about the sign of a printed value; this learner's
+    # own code fails to run. Naming the function is no evidence that the notebook is wrong.
+    question = (
+        "rnn_cell_forward raises NameError: name 'softmax' is not defined when I run the cell, "
+        "what did I forget to import?"
+    )
+    data = _ask(client, question=question, course="dl-seq", notebook_version="4")
+    assert data["verdict"] not in NOTEBOOK_WRONG, data["answer"]
+    erratum = [s for s in data["sources"] if s["external_id"] == "e-rnn-cell"]
+    if erratum and data["sources"][0]["external_id"] == "e-rnn-cell":
+        assert "possibly related" in data["answer"].lower()
+
+
+def test_output_equal_to_the_correction_is_declared(client: TestClient, world: World) -> None:
+    mine = (
+        "a_next[4] = [ 0.59584544  0.18141802  0.61311866  0.99808218  0.85016201\n"
+        "  0.99980978 -0.18887155  0.99815551  0.6531151   0.82872037]\n"
+        "a_next.shape = (5, 10)"
+    )
+    # Vague words; the output alone is the evidence.
+    data = _ask(client, question="my values are different from the notebook", output=mine)
+    assert data["verdict"] == "output_matches_correction"
+    assert data["sources"][0]["external_id"] == "e-rnn-cell"
+
+
+def test_erratum_fixed_in_the_learners_version_says_so(client: TestClient, world: World) -> None:
+    question = (
+        "lstm_backward_test fails with Wrong values for dWf although the code is right, "
+        "the forget gate gradient looks transposed"
+    )
+    data = _ask(client, question=question, course="dl-seq", notebook_version="3a")
+    fixed = [s for s in data["sources"] if s["external_id"] == "e-lstm-backward"]
+    assert fixed, data["sources"]
+    assert "fixed in your version" in fixed[0]["labels"]
+    assert not (
+        data["verdict"] in NOTEBOOK_WRONG and data["sources"][0]["external_id"] == "e-lstm-backward"
+    )
