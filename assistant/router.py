@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
-from sqlmodel import Session, select
 
 from assistant import asklog, clusters, intake, service
 from assistant import chat as chats
@@ -21,10 +20,9 @@ from assistant.schemas import (
 )
 from core.csrf import ANON_COOKIE
 from core.db import SessionDep
-from core.errors import PermissionDenied
 from core.security import client_ip
-from users.models import Role, TokenScope, User
-from users.policy import CurrentUser, OptionalUser
+from users.models import TokenScope
+from users.policy import ModeratorOrInstructor, OptionalUser, moderated_course_ids
 
 router = APIRouter(tags=["assistant"])
 # Database ids are 32-bit on PostgreSQL: larger ones are refused before they reach SQL.
@@ -98,29 +96,16 @@ class AskGroupPublic(BaseModel):
     asks: list[AskSummary]
 
 
-def moderated_course_ids(session: Session, user: User) -> list[int] | None:
-    """None for site moderators (every course); the instructor's courses otherwise."""
-    from users.models import CourseRole
-
-    if user.role in (Role.moderator, Role.admin):
-        return None
-    ids = session.exec(
-        select(CourseRole.course_id).where(
-            CourseRole.user_id == user.id, CourseRole.role == "instructor"
-        )
-    ).all()
-    if not ids:
-        raise PermissionDenied("Only moderators and instructors can see this.")
-    return list(ids)
-
-
 @router.get("/moderation/asks", response_model=list[AskGroupPublic])
 def no_match_asks(
-    user: CurrentUser, session: SessionDep, limit: int = Query(default=100, ge=1, le=500)
+    user: ModeratorOrInstructor,
+    session: SessionDep,
+    limit: int = Query(default=100, ge=1, le=500),
 ) -> list[AskGroupPublic]:
     """Recent asks that found nothing, grouped by similarity: candidates for a new erratum."""
+    courses = moderated_course_ids(session, user)
     asks = clusters.no_match_asks(
-        session, course_ids=moderated_course_ids(session, user), limit=limit
+        session, course_ids=None if courses is None else sorted(courses), limit=limit
     )
     return [
         AskGroupPublic(

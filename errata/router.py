@@ -32,7 +32,7 @@ from errata.schemas import (
     SimilarErratum,
     TransitionBody,
 )
-from users.policy import CurrentUser, OptionalUser, ensure_can_moderate_course
+from users.policy import CurrentUser, OptionalUser, ensure_may_moderate
 
 router = APIRouter(tags=["errata"])
 
@@ -244,7 +244,7 @@ def export_course_errata(slug: str, session: SessionDep, user: CurrentUser) -> R
     """The course's errata in the import format (JSON Lines), for its moderators."""
     course = errata_service.get_course(session=session, slug=slug)
     assert course.id is not None
-    ensure_can_moderate_course(session, user, course.id)
+    ensure_may_moderate(session, user, course.id)
     rows = session.exec(
         select(Erratum).where(Erratum.course_id == course.id).order_by(col(Erratum.id))
     ).all()

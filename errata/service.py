@@ -45,7 +45,7 @@ from index import service as index_service
 from notify import service as notify_service
 from notify.models import FollowKind
 from users.models import Role, User
-from users.policy import can_moderate_course, ensure_can_moderate_course
+from users.policy import ensure_may_moderate, may_moderate, moderated_course_ids
 
 S = ErratumStatus
 
@@ -249,7 +249,7 @@ def can_edit(*, session: Session, user: User | None, erratum: Erratum) -> bool:
     """The reporter while the report is pending; moderators and the course's instructors always."""
     if user is None:
         return False
-    if can_moderate_course(session, user, erratum.course_id):
+    if may_moderate(session, user, erratum.course_id):
         return True
     return erratum.reporter_id == user.id and erratum.status == S.reported
 
@@ -258,7 +258,7 @@ def edit(*, session: Session, user: User, erratum_id: int, data: ErratumUpdate) 
     """Change the describing fields; never the status (that is what transitions are for)."""
     throttle("edit", rate=get_settings().rate_edit, user_id=user.id, ip=None, what="edits")
     erratum = get(session=session, erratum_id=erratum_id)
-    is_moderator = can_moderate_course(session, user, erratum.course_id)
+    is_moderator = may_moderate(session, user, erratum.course_id)
     if not is_moderator:
         if erratum.reporter_id != user.id:
             raise PermissionDenied("Only the reporter and the course's moderators can edit this.")
@@ -316,7 +316,7 @@ def transition(
     """
     assert user.id is not None
     erratum = _load_for_transition(session, erratum_id)
-    ensure_can_moderate_course(session, user, erratum.course_id)
+    ensure_may_moderate(session, user, erratum.course_id)
     current = ErratumStatus(erratum.status)
     if to_status not in TRANSITIONS[current]:
         raise Conflict(_refusal(current, to_status))
@@ -489,9 +489,9 @@ def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int
     would let a learner message its followers (issue #11).
     """
     erratum = get(session=session, erratum_id=erratum_id)
-    is_moderator = can_moderate_course(session, user, erratum.course_id)
+    is_moderator = may_moderate(session, user, erratum.course_id)
     if not is_moderator and erratum.reporter_id != user.id:
-        ensure_can_moderate_course(session, user, erratum.course_id)
+        ensure_may_moderate(session, user, erratum.course_id)
     thread = session.get(Thread, thread_id)
     if thread is None or thread.deleted_at is not None:
         raise NotFound(f"There is no thread {thread_id}; check the link.")
@@ -512,7 +512,7 @@ def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int
 
 def unlink_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
     erratum = get(session=session, erratum_id=erratum_id)
-    ensure_can_moderate_course(session, user, erratum.course_id)
+    ensure_may_moderate(session, user, erratum.course_id)
     session.execute(
         delete(ErratumLink).where(
             col(ErratumLink.erratum_id) == erratum_id, col(ErratumLink.thread_id) == thread_id
@@ -599,12 +599,8 @@ def moderation_queue(
 ) -> list[Erratum]:
     """Errata awaiting this moderator: most "affects me" first, then oldest first."""
     query = select(Erratum).where(col(Erratum.status).in_(tuple(statuses)))
-    if user.role not in (Role.moderator, Role.admin):
-        from users.models import CourseRole
-
-        courses = select(CourseRole.course_id).where(
-            CourseRole.user_id == user.id, CourseRole.role == "instructor"
-        )
+    courses = moderated_course_ids(session, user)
+    if courses is not None:
         query = query.where(col(Erratum.course_id).in_(courses))
     query = query.order_by(
         col(Erratum.affects_count).desc(), col(Erratum.created_at), col(Erratum.id)

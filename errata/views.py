@@ -29,8 +29,14 @@ from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
 from errata.models import Erratum, ErratumKind, ErratumStatus
 from errata.schemas import MAX_ID, ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
-from users.models import CourseRole, Role, User
-from users.policy import CurrentUser, OptionalUser, can_moderate_course
+from users.models import User
+from users.policy import (
+    CurrentUser,
+    ModeratorOrInstructor,
+    OptionalUser,
+    may_moderate,
+    moderated_course_ids,
+)
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -114,7 +120,7 @@ def _list_page(
         page_no=page_no,
         pages=max(1, -(-count // PAGE_SIZE)),
         kind_labels=KIND_LABELS,
-        can_moderate=can_moderate_course(session, user, course.id or 0),
+        can_moderate=may_moderate(session, user, course.id or 0),
     )
 
 
@@ -407,7 +413,7 @@ def _detail_page(
     duplicates = session.exec(
         select(Erratum).where(Erratum.duplicate_of_id == erratum.id).order_by(col(Erratum.id))
     ).all()
-    can_moderate = can_moderate_course(session, user, erratum.course_id)
+    can_moderate = may_moderate(session, user, erratum.course_id)
     return page(
         request,
         "errata/detail.html",
@@ -496,10 +502,8 @@ def link_submit(
 
 
 @router.get("/moderation")
-def moderation_page(request: Request, user: CurrentUser, session: SessionDep) -> Any:
+def moderation_page(request: Request, user: ModeratorOrInstructor, session: SessionDep) -> Any:
     """Pending reports by "affects me" count then age; verified errata waiting for a fix."""
-    if user.role not in (Role.moderator, Role.admin) and not _instructs_anything(session, user):
-        raise PermissionDenied("Only moderators and course instructors have a moderation queue.")
     pending = errata_service.moderation_queue(session=session, user=user)
     awaiting_fix = errata_service.moderation_queue(
         session=session, user=user, statuses=(S.verified,)
@@ -517,17 +521,6 @@ def moderation_page(request: Request, user: CurrentUser, session: SessionDep) ->
         awaiting_fix=awaiting_fix,
         courses=courses,
         kind_labels=KIND_LABELS,
-    )
-
-
-def _instructs_anything(session: Session, user: User) -> bool:
-    return (
-        session.exec(
-            select(CourseRole.id).where(
-                CourseRole.user_id == user.id, CourseRole.role == "instructor"
-            )
-        ).first()
-        is not None
     )
 
 
@@ -592,7 +585,7 @@ def _header_context(request: Request) -> dict[str, Any]:
     with Session(db.get_engine()) as session:
         return {
             "notifications_unread": notifications.unread_count(session=session, user_id=user.id),
-            "is_instructor_anywhere": _instructs_anything(session, user),
+            "is_instructor_anywhere": moderated_course_ids(session, user) != set(),
         }
 
 

@@ -24,7 +24,7 @@ from index.events import IndexOp, record
 from notify import service as notify_service
 from notify.models import FollowKind
 from users.models import Role, User
-from users.policy import can_moderate_course, is_instructor
+from users.policy import may_moderate
 
 # Courses and assignments
 
@@ -103,30 +103,28 @@ def can_edit(*, session: Session, user: User | None, thread: Thread, post: Post)
         return False
     if post.author_id == user.id:
         return True
-    return can_moderate_course(session, user, thread.course_id)
+    return may_moderate(session, user, thread.course_id)
 
 
 def can_accept(*, session: Session, user: User | None, thread: Thread) -> bool:
     if user is None:
         return False
-    return thread.author_id == user.id or can_moderate_course(session, user, thread.course_id)
+    return thread.author_id == user.id or may_moderate(session, user, thread.course_id)
 
 
 def can_endorse(*, session: Session, user: User | None, thread: Thread) -> bool:
     """Instructors of the course, moderators and admins."""
-    return can_moderate_course(session, user, thread.course_id)
+    return may_moderate(session, user, thread.course_id)
 
 
 def can_moderate(*, session: Session, user: User | None, thread: Thread) -> bool:
     """Pin and lock: moderators, admins and the course's instructors."""
-    return can_moderate_course(session, user, thread.course_id)
+    return may_moderate(session, user, thread.course_id)
 
 
 def is_staff(*, session: Session, user: User | None, course_id: int) -> bool:
     """Shown as a badge next to names: instructors of the course and site moderators."""
-    if user is None:
-        return False
-    return user.role in (Role.moderator, Role.admin) or is_instructor(session, user, course_id)
+    return may_moderate(session, user, course_id)
 
 
 EDIT_DENIED = "Only the author, moderators and this course's instructors can edit this."

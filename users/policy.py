@@ -2,8 +2,8 @@
 
 Each policy is a FastAPI dependency tagged with ``__policy__``; ``tests/core/test_authz_walk.py``
 walks every route and fails on one whose dependency tree holds no tagged callable. Per-course
-permissions (instructors) are checked in services with ``can_moderate_course``, once the course
-is known; deny is the default everywhere.
+permissions (instructors) are checked in services with ``may_moderate``, once the course is
+known, and lists are scoped with ``moderated_course_ids``; deny is the default everywhere.
 """
 
 from __future__ import annotations
@@ -71,7 +71,22 @@ def is_instructor(session: Session, user: User | None, course_id: int) -> bool:
     return row is not None
 
 
-def can_moderate_course(session: Session, user: User | None, course_id: int) -> bool:
+def moderated_course_ids(session: Session, user: User | None) -> set[int] | None:
+    """The courses ``user`` moderates: None means every course (site moderators and admins);
+    an instructor's own courses otherwise; empty for everyone else."""
+    if user is None or user.id is None:
+        return set()
+    if user.role in (Role.moderator, Role.admin):
+        return None
+    rows = session.exec(
+        select(CourseRole.course_id).where(
+            CourseRole.user_id == user.id, CourseRole.role == "instructor"
+        )
+    ).all()
+    return set(rows)
+
+
+def may_moderate(session: Session, user: User | None, course_id: int) -> bool:
     """Site moderators and admins everywhere; instructors in their own courses only."""
     if user is None:
         return False
@@ -80,6 +95,18 @@ def can_moderate_course(session: Session, user: User | None, course_id: int) -> 
     return is_instructor(session, user, course_id)
 
 
-def ensure_can_moderate_course(session: Session, user: User | None, course_id: int) -> None:
-    if not can_moderate_course(session, user, course_id):
+def ensure_may_moderate(session: Session, user: User | None, course_id: int) -> None:
+    if not may_moderate(session, user, course_id):
         raise PermissionDenied("Only moderators and this course's instructors can do this.")
+
+
+@declares("moderator_or_instructor")
+def require_moderator_or_instructor(user: CurrentUser, session: SessionDep) -> User:
+    """A site moderator or admin, or an instructor of at least one course (which courses is
+    checked once the course is known, with ``may_moderate``)."""
+    if moderated_course_ids(session, user) == set():
+        raise PermissionDenied("Only moderators and course instructors can do this.")
+    return user
+
+
+ModeratorOrInstructor = Annotated[User, Depends(require_moderator_or_instructor)]

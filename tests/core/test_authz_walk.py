@@ -1,4 +1,5 @@
-"""ACCEPTANCE A1: every route declares a policy from core/policy.py (deny by default)."""
+"""ACCEPTANCE A1: every route declares a policy from users/policy.py (deny by default), and the
+role rules there are the only ones routes use."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 
 def _policies(dependant: Dependant) -> set[str]:
@@ -54,3 +57,35 @@ def test_walk_detects_a_route_without_policy() -> None:
 
     route = next(r for r in app.routes if isinstance(r, APIRoute))
     assert _policies(route.dependant) == set()
+
+
+def test_moderation_is_for_moderators_and_instructors_of_their_courses(
+    client: TestClient, session: Session, make_user: Any, token_for: Any
+) -> None:
+    from forum.models import Course
+    from users.models import CourseRole
+    from users.policy import may_moderate, moderated_course_ids
+
+    mine, theirs = Course(slug="mine", title="Mine"), Course(slug="theirs", title="Theirs")
+    session.add_all([mine, theirs])
+    session.commit()
+    assert mine.id is not None and theirs.id is not None
+    learner, instructor = make_user("learner_x"), make_user("teacher_x")
+    moderator = make_user("mod_x", "moderator")
+    session.add(CourseRole(user_id=instructor.id, course_id=mine.id, role="instructor"))
+    session.commit()
+
+    assert moderated_course_ids(session, moderator) is None  # every course
+    assert moderated_course_ids(session, instructor) == {mine.id}
+    assert moderated_course_ids(session, learner) == set()
+    assert moderated_course_ids(session, None) == set()
+    assert may_moderate(session, instructor, mine.id)
+    assert not may_moderate(session, instructor, theirs.id)
+    assert may_moderate(session, moderator, theirs.id)
+    assert not may_moderate(session, learner, mine.id)
+
+    for user, status in ((learner, 403), (instructor, 200), (moderator, 200)):
+        r = client.get("/api/v1/moderation/asks", headers=token_for(user))
+        assert r.status_code == status, r.text
+    r = client.get("/api/v1/moderation/asks", headers=token_for(learner))
+    assert "moderators and course instructors" in r.json()["detail"]
