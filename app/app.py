@@ -135,6 +135,8 @@ def register_routers(app: FastAPI) -> None:
 
     app.include_router(errata_router.router, prefix=API_PREFIX)
     app.include_router(errata_views.router)
+    # The layout (forum pages too) shows the known-errata banner and the header's counts.
+    errata_views.register_templates()
     from assistant import router as assistant_router
     from assistant import views as assistant_views
 

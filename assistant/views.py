@@ -8,11 +8,10 @@ from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
 from assistant import clusters
-from assistant.router import moderated_course_ids
 from core.db import SessionDep
 from core.templating import page
 from forum.models import Assignment, Course
-from users.policy import CurrentUser, OptionalUser
+from users.policy import ModeratorOrInstructor, OptionalUser, moderated_course_ids
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,6 +44,7 @@ def ask_page(
 
 
 @router.get("/moderation/asks")
-def no_match_page(request: Request, user: CurrentUser, session: SessionDep) -> Any:
-    asks = clusters.no_match_asks(session, course_ids=moderated_course_ids(session, user))
+def no_match_page(request: Request, user: ModeratorOrInstructor, session: SessionDep) -> Any:
+    courses = moderated_course_ids(session, user)
+    asks = clusters.no_match_asks(session, course_ids=None if courses is None else sorted(courses))
     return page(request, "assistant/no_match.html", groups=clusters.group_asks(asks))

@@ -589,6 +589,9 @@ def _header_context(request: Request) -> dict[str, Any]:
         }
 
 
-templates.env.globals["known_errata"] = known_errata_for_banner
-if _header_context not in context_processors:
-    context_processors.append(_header_context)
+def register_templates() -> None:
+    """Give every page the known-errata banner and the header's counts. Called once by the app
+    factory (``app.app.create_app``): importing this module changes nothing."""
+    templates.env.globals["known_errata"] = known_errata_for_banner
+    if _header_context not in context_processors:
+        context_processors.append(_header_context)
