@@ -13,7 +13,7 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
 CACHE_SECONDS = 3600
-REFETCH_SECONDS = 10
+REFETCH_SECONDS = 5
 TIMEOUT_SECONDS = 5
 
 

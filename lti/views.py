@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -26,6 +26,8 @@ from users import auth
 from users.policy import AdminUser, CurrentUser, OptionalUser
 
 router = APIRouter(prefix="/lti", include_in_schema=False)
+PROBE_COOKIE = "cf_lti_probe"
+PROBE_PARAM = "cf_probe"
 
 # The platform posts these cross-site; the state cookie and the signed id_token prove them.
 csrf.exempt_paths.update({"/lti/login", "/lti/launch"})
@@ -57,11 +59,25 @@ async def login(request: Request, session: SessionDep) -> Response:
     if request.method == "POST":
         form = await request.form()
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    probed = params.pop(PROBE_PARAM, None) is not None
+    if request.headers.get("sec-fetch-dest") == "iframe" and PROBE_COOKIE not in request.cookies:
+        # Inside the platform's iframe the state cookie must survive, and browsers that block
+        # third-party cookies drop it. Probe once (a cookie and a redirect to ourselves); where
+        # it did not stick, start the same login in a new tab, where cookies are first-party.
+        again = "/lti/login?" + urlencode(params)
+        if probed:
+            return page(request, "lti/new_tab.html", handoff_url=again)  # type: ignore[no-any-return]
+        response: Response = RedirectResponse(again + f"&{PROBE_PARAM}=1", status_code=303)
+        _set_cookie(request, response, PROBE_COOKIE, "1", 86400)
+        return response
     try:
         redirect = launch.begin_login(session=session, params=params)
     except LaunchRefused as exc:
         return _refused(request, session, exc)
     response = RedirectResponse(redirect.url, status_code=302)
+    if probed:
+        # Probing costs a redirect; remembered for a day.
+        _set_cookie(request, response, PROBE_COOKIE, "1", 86400)
     _set_cookie(
         request, response, launch.state_cookie(redirect.state), redirect.state,
         launch.STATE_SECONDS,
@@ -122,7 +138,10 @@ def continue_after_launch(
     if user is not None:
         return RedirectResponse(_local(to), status_code=303)
     return page(  # type: ignore[no-any-return]
-        request, "lti/new_tab.html", handoff_url="/lti/resume?handoff=" + quote(handoff)
+        request,
+        "lti/new_tab.html",
+        handoff_url="/lti/resume?handoff=" + quote(handoff),
+        one_time=True,
     )
 
 
