@@ -163,6 +163,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from index.runtime import get_runtime
 
     register_loaders()
+    problem = app.state.settings.shared_secret_problem()
+    if problem and app.state.settings.env != "test":  # uvicorn started without `checkfirst serve`
+        raise RuntimeError(problem)
     # The indexer thread loads the saved index (or rebuilds it) and tails the outbox; without
     # it (index_enabled=False) searches catch up in their own thread and no model loads here.
     indexer = get_runtime() if app.state.settings.index_enabled else None
@@ -186,10 +189,12 @@ def _readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
     from index.runtime import get_runtime
 
-    reason = get_runtime().not_ready_reason()
+    # Also who serves this server's index (index/shared.py) and how many chunks it encoded.
+    status = get_runtime().status()
+    reason = status.pop("reason", "")
     if reason:
-        return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "not ready", "reason": reason, **status}, status_code=503)
+    return JSONResponse({"status": "ready", **status})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

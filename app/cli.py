@@ -202,6 +202,10 @@ def serve(
 
     from app.migrate import upgrade
 
+    problem = get_settings().shared_secret_problem()
+    if problem:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(2)
     upgrade()
     console.print(f"Serving on http://{host}:{port} ({_redacted_url()})")
     # uvicorn's own X-Forwarded-For handling believes any loopback peer; the app reads the

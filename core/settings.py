@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     index_kind: Literal["flat", "hnsw"] = "flat"
     index_poll_seconds: float = 0.2
     index_enabled: bool = True
+    # Workers of one server (one data dir) share one index: one of them runs it and answers
+    # the others over a Unix socket (index/shared.py); false: every process keeps its own.
+    index_shared: bool = True
 
     # Assistant.
     anonymous_ask: bool = True
@@ -151,9 +155,32 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.ensure_data_dir() / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # Written aside, then linked in only if absent: workers starting together over one
+            # data dir all end up reading the one key that won, never each their own.
+            tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
         return path.read_text().strip()
+
+    def shared_secret_problem(self) -> str:
+        """Why this configuration must not serve without CHECKFIRST_SECRET_KEY ("" if it may).
+
+        A key kept in the data dir is one server's: on PostgreSQL several servers may serve the
+        same users, and each would sign sessions and CSRF tokens with its own key."""
+        if self.secret_key or self.is_sqlite:
+            return ""
+        return (
+            "CHECKFIRST_SECRET_KEY must be set when serving from PostgreSQL: every app server "
+            "signs sessions and CSRF tokens, and a key generated per data dir differs between "
+            "servers (make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
 
 
 @lru_cache

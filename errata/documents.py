@@ -4,6 +4,7 @@ callers filter (a learner's search may hide rejected reports; the duplicate chec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -11,8 +12,16 @@ from errata.models import Erratum
 from index import documents
 from index.documents import Document
 
+# Only the columns the index needs, read as plain rows (a cold start reads every erratum).
+_COLUMNS = (
+    Erratum.id, Erratum.title, Erratum.course_id, Erratum.assignment_id, Erratum.description,
+    Erratum.location, Erratum.kind, Erratum.published_output, Erratum.corrected_output,
+    Erratum.workaround, Erratum.status, Erratum.fixed_in, Erratum.affected_versions,
+    Erratum.source_thread_id, Erratum.external_id,
+)  # fmt: skip
 
-def _text(e: Erratum) -> str:
+
+def _text(e: Any) -> str:
     parts = [
         e.description,
         f"Location: {e.location}" if e.location else "",
@@ -29,10 +38,11 @@ def _text(e: Erratum) -> str:
 def load_errata(session: Session, ids: Sequence[int]) -> list[Document]:
     if not ids:
         return []
-    rows = session.exec(select(Erratum).where(col(Erratum.id).in_(list(ids)))).all()
+    rows = session.execute(
+        select(*_COLUMNS).where(col(Erratum.id).in_(list(ids)))  # type: ignore[call-overload]
+    ).all()
     out = []
     for e in rows:
-        assert e.id is not None
         out.append(
             Document(
                 doc_type="erratum",

@@ -159,6 +159,11 @@ def get_encoder(model_name: str | None = None, backend: str | None = None) -> En
         return _encoder
 
 
+def loaded_encoder() -> Encoder | None:
+    """The process's encoder if it was loaded (a follower worker never loads one)."""
+    return _encoder
+
+
 async def encode_async(texts: list[str]) -> NDArray[np.float32]:
     """Encode off the event loop (invariant 7)."""
     from anyio import to_thread

@@ -12,10 +12,13 @@ answers "no match" (invariant 2, X6).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,7 +26,9 @@ from core.errors import ServiceUnavailable
 from core.settings import Settings, get_settings
 from index.encoder import Encoder, get_encoder
 from index.indexer import StaleIndex, Tailer, check_stamp, event_stamp, rebuild
+from index.shared import LeaderClient, LeaderLock, LeaderServer, query_from_json, socket_path
 from index.store import CorruptIndex, IndexState
+from index.types import Hit, Query
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_SECONDS = 30.0
@@ -58,6 +63,14 @@ class Runtime:
         self._phase = "starting"
         self._ready = False
         self.last_error: str | None = None
+        # One index per server (``index.shared``): "leader" runs it, a "follower" asks the
+        # leader over a socket; "local" (no background thread) serves itself.
+        self.role = "local"
+        self._lock: LeaderLock | None = None
+        self._server: LeaderServer | None = None
+        self._client: LeaderClient | None = None
+        self._standby: threading.Thread | None = None
+        self._encoded_written = -1
 
     @property
     def index_dir(self) -> Path:
@@ -73,7 +86,68 @@ class Runtime:
 
     @property
     def running(self) -> bool:
+        if self.role == "follower":
+            return True
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def remote(self) -> LeaderClient | None:
+        """The leader to ask, when this process is a follower (``index.shared``)."""
+        return self._client if self.role == "follower" else None
+
+    def search(self, query: Query, mode: str = "hybrid") -> list[Hit]:
+        """Search this server's index: here, or through the leader when a follower."""
+        from index.search import search_state
+
+        client = self.remote
+        if client is not None:
+            return client.search(query, mode)
+        return search_state(self.ready(), self.encoder(), query, mode=mode)  # type: ignore[arg-type]
+
+    def first_chunk(self, doc_type: str, doc_id: int) -> tuple[str, int | None]:
+        """An indexed document's first chunk and course ("", None when it is not indexed)."""
+        client = self.remote
+        if client is not None:
+            answer = client.call({"op": "first_chunk", "doc_type": doc_type, "doc_id": doc_id})
+            return str(answer["text"]), answer["course_id"]
+        state = self.ready()
+        with state.lock.read():
+            entry = state.docs.get((doc_type, doc_id))
+            if entry is None or not entry.chunks:
+                return "", None
+            return entry.chunks[0], entry.doc.course_id
+
+    def encoded(self) -> int:
+        """Chunks this process encoded (0 when it never loaded the model)."""
+        from index.encoder import loaded_encoder
+
+        encoder = loaded_encoder()
+        return encoder.encoded if encoder is not None else 0
+
+    def status(self) -> dict[str, Any]:
+        """What /readyz shows: readiness, who serves the index and what it encoded."""
+        client = self.remote
+        if client is not None:
+            try:
+                return {**client.call({"op": "status"}), "pid": os.getpid(), "role": self.role}
+            except ServiceUnavailable as exc:
+                return {"reason": exc.message, "pid": os.getpid(), "role": self.role}
+        return {"reason": self.not_ready_reason(), "pid": os.getpid(), "role": self.role,
+                "leader_pid": os.getpid(), "encoded": self.encoded()}  # fmt: skip
+
+    def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A follower's request, answered by the leader (``index.shared.LeaderServer``)."""
+        op = request.get("op")
+        if op == "search":
+            hits = self.search(query_from_json(request["query"]), str(request["mode"]))
+            return {"hits": [dataclasses.asdict(h) for h in hits]}
+        if op == "first_chunk":
+            text, course_id = self.first_chunk(str(request["doc_type"]), int(request["doc_id"]))
+            return {"text": text, "course_id": course_id}
+        if op == "status":
+            status = self.status()
+            return {k: status[k] for k in ("reason", "leader_pid", "encoded")}
+        raise ValueError(f"unknown request {op!r}")
 
     def encoder(self) -> Encoder:
         return get_encoder(self.settings.embedding_model, self.settings.embedding_backend)
@@ -208,28 +282,85 @@ class Runtime:
     # The background thread
 
     def start(self) -> None:
+        """Run the index in this process, or, when another worker of this server already
+        does (``settings.index_shared``), follow it and stand by to take over."""
         if self.running:
             return
         self._stop.clear()
+        if not self.settings.index_shared:
+            self._start_thread()
+            return
+        self._lock = LeaderLock(self.index_dir / "leader.lock")
+        if self._lock.acquire(blocking=False):
+            self._lead()
+            return
+        self._client = LeaderClient(socket_path(self.index_dir))
+        self.role = "follower"
+        self._standby = threading.Thread(target=self._stand_by, name="checkfirst-index-standby",
+                                         daemon=True)  # fmt: skip
+        self._standby.start()
+
+    def _start_thread(self) -> None:
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
+    def _lead(self) -> None:
+        self._server = LeaderServer(socket_path(self.index_dir), self._handle)
+        self._start_thread()
+        self.role = "leader"
+
+    def _stand_by(self) -> None:
+        # The kernel drops a dead leader's lock; polling (not a blocking flock) keeps stop() quick.
+        assert self._lock is not None
+        while not self._stop.wait(0.25):
+            if self._lock.acquire(blocking=False):
+                if self._stop.is_set():
+                    self._lock.release()
+                    return
+                log.info("the index leader is gone; this worker (%d) takes over", os.getpid())
+                self._lead()
+                return
+
     def stop(self, save: bool = True) -> None:
         self._stop.set()
+        if self._standby is not None:
+            self._standby.join(timeout=5)
+            self._standby = None
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
-        if save:
+        if save and self.role != "follower":
             try:
                 self.save()
             except Exception:
                 log.exception("could not save the index on shutdown")
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self._client = None
+        self.role = "local"
+
+    def _write_encoded(self) -> None:
+        # Each process that encodes leaves its count in the data dir: workers behind one port
+        # cannot be addressed one by one, and the scale-out test sums them (X4).
+        count = self.encoded()
+        if count == self._encoded_written:
+            return
+        path = self.index_dir / f"encoded.{os.getpid()}"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(str(count))
+        os.replace(tmp, path)
+        self._encoded_written = count
 
     def _run(self) -> None:
         last_save = time.monotonic()
         while not self._stop.is_set():
             try:
                 self.sync()
+                self._write_encoded()
                 self._ready = True  # loaded (or rebuilt) and caught up at least once
                 self._phase = "ready"
                 self.last_error = None

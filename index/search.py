@@ -44,11 +44,11 @@ class _Found:
 
 def search(session: Session | None, query: Query, *, mode: Mode = "hybrid") -> list[Hit]:
     """Find documents for ``query``. ``session`` is accepted for symmetry with services; the
-    index is the process's in-memory replica (``index.runtime``), current within a second."""
+    index is this server's replica (``index.runtime``: in this process, or in the worker that
+    runs it for the others), current within a second."""
     from index.runtime import get_runtime
 
-    runtime = get_runtime()
-    return search_state(runtime.ready(), runtime.encoder(), query, mode=mode)
+    return get_runtime().search(query, mode)
 
 
 def search_state(

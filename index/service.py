@@ -70,11 +70,7 @@ def related(*, session: Session, doc_type: str, doc_id: int, limit: int = 5) -> 
     """Threads and errata about the same thing as this document (itself and its replies out)."""
     if doc_type not in DOC_TYPES:
         raise InvalidInput(f"Type must be one of: {', '.join(DOC_TYPES)}.")
-    state = get_runtime().ready()
-    with state.lock.read():
-        entry = state.docs.get((doc_type, doc_id))
-        text = entry.chunks[0] if entry is not None else ""
-        course_id = entry.doc.course_id if entry is not None else None
+    text, course_id = get_runtime().first_chunk(doc_type, doc_id)
     if not text:
         return []
     query = Query(

@@ -3,7 +3,6 @@ together behind one read/write lock and saved atomically with the last applied e
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import json
@@ -105,8 +104,12 @@ def content_version(doc: Document) -> str:
     so the drift check sees a missed edit or status change, not only a missing id."""
     fields = [doc.doc_type, doc.doc_id, doc.title, doc.text, doc.url, doc.course_id,
               doc.assignment_id, doc.metadata]  # fmt: skip
-    data = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    data = _VERSION_JSON.encode(fields)
     return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+# One encoder for every digest (``json.dumps`` with options builds a new one per call).
+_VERSION_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
 
 
 def key_of(doc: Document) -> DocKey:
@@ -143,6 +146,8 @@ class IndexState:
         # Labels per filter value, e.g. ("course", 3) -> labels of course 3's chunks, so that a
         # filter is applied inside the vector search (invariant 4).
         self.by_filter: dict[tuple[str, Any], set[int]] = {}
+        # A rebuild in progress: lexical rows are built once, by ``compact()`` (see ``apply``).
+        self.lexical_deferred = False
         # Filter fields per lexical base row, built on first filtered search after a change.
         self._row_meta: tuple[Any, dict[str, NDArray[Any]]] | None = None
 
@@ -231,10 +236,10 @@ class IndexState:
         prepared: list[Prepared] = []
         to_embed: list[str] = []
         keys: list[tuple[str, int, int]] = []
-        for doc in docs:
+        with self.lock.read():  # once per batch: only the applier changes ``docs``
+            olds = [self.docs.get(key_of(doc)) for doc in docs]
+        for doc, old in zip(docs, olds, strict=True):
             chunks = doc_chunks(doc)
-            with self.lock.read():
-                old = self.docs.get(key_of(doc))
             if old is not None and list(old.chunks) == chunks:
                 prepared.append(Prepared(doc, chunks, None))
             else:
@@ -270,6 +275,13 @@ class IndexState:
                     raise RuntimeError("document changed between prepare and apply")
                 drop_labels.extend(self._forget(key_of(p.doc)))
             self.vectors.remove(drop_labels)
+            # A rebuild (compact=False) leaves the lexical side to one bulk build in
+            # ``compact()``: tokenising every chunk into the delta first doubled its cost.
+            add_lexical = compact and not self.lexical_deferred
+            if not compact:
+                self.lexical_deferred = True
+            new_labels: list[int] = []
+            new_vectors: list[NDArray[np.float32]] = []
             for p in put:
                 if id(p) in keep_vectors:
                     old = self.docs[key_of(p.doc)]
@@ -279,8 +291,11 @@ class IndexState:
                     continue
                 labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
                 assert p.vectors is not None
-                self.vectors.add(labels, p.vectors)
-                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=True)
+                new_labels.extend(labels)
+                new_vectors.append(p.vectors)
+                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=add_lexical)
+            if new_labels:  # one FAISS call per batch, not one per document
+                self.vectors.add(new_labels, np.concatenate(new_vectors).astype(np.float32))
             if seq is not None:
                 self.seq = max(self.seq, seq)
         if compact:
@@ -306,8 +321,9 @@ class IndexState:
     def compact(self) -> None:
         """Merge the lexical delta into its base and drop dead HNSW nodes (after a rebuild)."""
         with self.lock.write():
-            if self.lexical.delta_size:
+            if self.lexical.delta_size or self.lexical_deferred:
                 self.lexical.rebuild(self._lexical_items())
+                self.lexical_deferred = False
             if self.vectors.dead:
                 self.vectors = self.vectors.compacted()
 
@@ -357,7 +373,9 @@ class IndexState:
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
         version = content_version(doc)
-        self.docs[key] = Entry(dataclasses.replace(doc, text=""), labels, chunks, version)
+        textless = _document(doc.doc_type, doc.doc_id, doc.title, doc.url, doc.course_id,
+                             doc.assignment_id, doc.metadata)  # fmt: skip
+        self.docs[key] = Entry(textless, labels, chunks, version)
         self._index_filters(doc, labels, add=True)
         for label, text in zip(labels, chunks, strict=True):
             self.owner[label] = key
@@ -371,6 +389,8 @@ class IndexState:
 
     def save(self, path: Path) -> None:
         """Write everything to ``path`` atomically: temp file, fsync, rename, fsync the dir."""
+        if self.lexical_deferred:  # a rebuild's checkpoint: its lexical rows are built first
+            self.compact()
         with self.lock.read():
             header: dict[str, Any] = {
                 "format": FORMAT,

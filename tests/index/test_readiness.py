@@ -60,7 +60,7 @@ def test_readyz_and_search_and_ask_are_503_until_loaded(
         finally:
             release.set()
         wait_ready(client)
-        assert client.get("/readyz").json() == {"status": "ready"}
+        assert client.get("/readyz").json()["status"] == "ready"
         r = client.get("/api/v1/search", params={"q": "lstm forget gate"})
         assert r.status_code == 200
         assert r.json()["data"][0]["id"] == thread.id
