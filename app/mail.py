@@ -29,10 +29,13 @@ REPORT_CLUSTERS = 10
 def write_notices(session: Session, notices: Sequence[notify_service.Notice]) -> None:
     """notify's in-app notices are rows of the one inbox (errata's ``notification`` table)."""
     now = utcnow()
+    # An erratum deleted since the event was queued: its notices stay, unlinked.
+    wanted = {e for e in (_erratum_id(n.url) for n in notices) if e is not None}
+    existing = set(session.exec(select(Erratum.id).where(col(Erratum.id).in_(wanted))).all())
     rows = [
         {
             "user_id": n.user_id,
-            "erratum_id": _erratum_id(n.url),
+            "erratum_id": e if (e := _erratum_id(n.url)) in existing else None,
             "kind": n.kind[:40],
             "message": n.message[:500],
             "url": n.url[:300],

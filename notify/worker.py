@@ -53,6 +53,7 @@ def run_once(
     digests: bool = True,
 ) -> PassStats:
     """One pass; ``now`` may be moved forward by tests (retries and digests are due by it)."""
+    moved = now
     now = now or utcnow()
     own_sender = sender is None
     sender = sender or sender_for(settings)
@@ -64,7 +65,8 @@ def run_once(
                 stats.digests = run_due_digests(session, settings, now=now)
                 for job in jobs:
                     stats.digests += job(session, settings, now)
-            stats.delivery = deliver_due(session, sender, settings, now=now)
+            # Mail fanned out just now is due too.
+            stats.delivery = deliver_due(session, sender, settings, now=moved or utcnow())
     finally:
         if own_sender:
             sender.close()
