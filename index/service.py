@@ -123,3 +123,21 @@ def similar_errata(
         scored.append((h.doc_id, round(rrf_score((h.dense_rank, h.lexical_rank)), 4)))
     scored.sort(key=lambda pair: -pair[1])
     return scored[:limit]
+
+
+# The search page's relevance floor for hits the lexical side did not find. Calibrated on the
+# demo programme with the bundled model: the best dense-only hit of an off-topic query
+# ("kubernetes helm chart deployment": 0.18) or of gibberish ("qwxzv": 0.20) stays below 0.25,
+# while paraphrased questions reach their thread at 0.32-0.40 ("how do I pick a learning
+# rate": 0.38). 0.3 sits between the two with a margin on each side.
+SEARCH_MIN_DENSE = 0.3
+
+
+def relevant(hits: list[Hit]) -> list[Hit]:
+    """The hits a person should be shown: those that share a query word with the document
+    (BM25 found them, stop words already dropped), or, for a paraphrase, are close in meaning.
+    A query about nothing in the course then finds nothing, instead of a page of the nearest
+    neighbours of noise."""
+    return [
+        h for h in hits if h.lexical_rank is not None or (h.dense_score or 0.0) >= SEARCH_MIN_DENSE
+    ]

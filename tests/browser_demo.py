@@ -1,0 +1,59 @@
+"""The demo programme served over real HTTP, and Debian's Chromium to look at it: shared by
+the browser journeys of the search page, the Ask page and the accessibility audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tests.conftest import LiveServer
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WIDTHS = (DESKTOP, PHONE)
+DEMO_PASSWORD = "checkfirst-demo"
+
+
+@contextmanager
+def demo_server(test_env: dict[str, str]) -> Iterator[LiveServer]:
+    """Load the demo, index it once in this process (vectors are stored in the database, so
+    the server loads rather than re-encodes them), then serve it."""
+    from app.demo import load_demo
+    from app.indexing import register_loaders
+    from index.runtime import get_runtime
+
+    load_demo()
+    register_loaders()
+    runtime = get_runtime()
+    runtime.rebuild_now()
+    server = LiveServer(test_env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        runtime.reset()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sign_in(page: Any, base: str, username: str, next_path: str = "/") -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form:has(input[name=password]) button").click()
+    page.wait_for_url(f"**{next_path}")
