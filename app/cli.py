@@ -309,7 +309,7 @@ def index_rebuild() -> None:
 
         with Session(get_engine()) as session:
             state = rebuild(
-                session, encoder, runtime.settings.index_kind,
+                session, encoder, runtime.kind,
                 checkpoint=runtime.checkpoint, progress=progress,
             )  # fmt: skip
     state.save(runtime.path)
@@ -361,7 +361,7 @@ def index_status() -> None:
         latest = max_seq(session)
     console.print(
         f"model: {settings.embedding_model} ({settings.embedding_backend})   "
-        f"kind: {settings.index_kind}"
+        f"kind: {runtime.kind}"
     )
     console.print(f"file: {runtime.path}")
     if not runtime.path.exists():

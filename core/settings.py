@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Exported ONNX models are cached here (unset: $XDG_CACHE_HOME/checkfirst, ~/.cache/checkfirst).
     model_cache_dir: Path | None = None
     index_kind: Literal["flat", "hnsw"] = "flat"
+    # Compact vectors for large corpora: "sq8" keeps one byte per component (a quarter of the
+    # memory; recall@10 measured in docs/benchmarks.md); "none" keeps float32.
+    index_quantization: Literal["none", "sq8"] = "none"
     index_poll_seconds: float = 0.2
     index_enabled: bool = True
     # Workers of one server (one data dir) share one index: one of them runs it and answers

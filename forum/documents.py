@@ -29,7 +29,7 @@ def load_threads(session: Session, ids: Sequence[int]) -> list[Document]:
         return []
     question = aliased(Post)
     rows = session.execute(
-        select(  # type: ignore[call-overload]
+        select(  # type: ignore[call-overload, misc]
             Thread.id, Thread.title, Thread.course_id, Thread.assignment_id,
             Thread.accepted_post_id, Thread.external_id, question.body, question.deleted_at,
         )
@@ -69,7 +69,7 @@ def load_posts(session: Session, ids: Sequence[int]) -> list[Document]:
     if not ids:
         return []
     rows = session.execute(
-        select(  # type: ignore[call-overload]
+        select(  # type: ignore[call-overload, misc]
             Post.id, Post.body, Post.endorsed_by_id, Post.external_id, Thread.id, Thread.title,
             Thread.course_id, Thread.assignment_id, Thread.accepted_post_id,
         )

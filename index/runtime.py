@@ -77,12 +77,18 @@ class Runtime:
         return self.settings.data_dir / "index"
 
     @property
+    def kind(self) -> str:
+        """The vector index's layout: "flat" or "hnsw", "-sq8" when quantised."""
+        quantization = self.settings.index_quantization
+        return self.settings.index_kind + ("" if quantization == "none" else f"-{quantization}")
+
+    @property
     def path(self) -> Path:
-        return self.index_dir / f"index-{self.settings.index_kind}.npz"
+        return self.index_dir / f"index-{self.kind}.npz"
 
     @property
     def checkpoint(self) -> Path:
-        return self.index_dir / f"rebuild-{self.settings.index_kind}.npz"
+        return self.index_dir / f"rebuild-{self.kind}.npz"
 
     @property
     def running(self) -> bool:
@@ -168,7 +174,7 @@ class Runtime:
         self._phase = "loading the search model"
         encoder = self.encoder()
         self._remove_leftovers()
-        kind = self.settings.index_kind
+        kind = self.kind
         with _session() as session:
             try:
                 self._phase = "loading the saved index"
@@ -201,7 +207,7 @@ class Runtime:
     def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
         self._phase = "rebuilding the index from the database"
         state = rebuild(
-            session, encoder, self.settings.index_kind, checkpoint=self.checkpoint,
+            session, encoder, self.kind, checkpoint=self.checkpoint,
             progress=self._progress,
         )  # fmt: skip
         self._tailer = Tailer()

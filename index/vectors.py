@@ -16,6 +16,8 @@ _ID_BITS = 46
 MAX_CHUNKS = 1 << _CHUNK_BITS
 # An HNSW search whose filter keeps at most this many vectors scores them exactly instead.
 EXACT_BELOW = 4096
+# sq8 (CHECKFIRST_INDEX_QUANTIZATION): each component stored as one byte over [-R, R].
+SQ_RANGE = 0.35  # the bundled model's largest component over the README's lines: 0.23
 
 
 def type_code(doc_type: str) -> int:
@@ -58,23 +60,47 @@ class VectorStore:
         # HNSW only: graph position -> label, and whether that node is the current one.
         self._labels = np.zeros(0, np.int64)
         self._alive = np.zeros(0, np.bool_)
-        if index is not None and kind == "hnsw":
+        if index is not None and self.graph == "hnsw":
             self._labels = faiss.vector_to_array(index.id_map).astype(np.int64)
             self._alive = np.ones(len(self._labels), np.bool_)
         faiss.omp_set_num_threads(1)  # 2 shared cores: threads cost more than they save here
 
+    @property
+    def graph(self) -> str:
+        """"flat" or "hnsw" (the kind without its quantisation suffix)."""
+        return self.kind.split("-")[0]
+
     def _empty(self) -> Any:
         import faiss
 
+        graph, _, quantization = self.kind.partition("-")
+        if quantization not in ("", "sq8"):
+            raise ValueError(f"unknown quantization {quantization!r}; use 'none' or 'sq8'")
+        sq8: Any = faiss.ScalarQuantizer.QT_8bit
         inner: Any
-        if self.kind == "hnsw":
-            inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+        if graph == "hnsw":
+            inner = (
+                faiss.IndexHNSWSQ(self.dim, sq8, 32, faiss.METRIC_INNER_PRODUCT)
+                if quantization
+                else faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+            )
             inner.hnsw.efConstruction = 80
             inner.hnsw.efSearch = 96
-        elif self.kind == "flat":
-            inner = faiss.IndexFlatIP(self.dim)
+        elif graph == "flat":
+            inner = (
+                faiss.IndexScalarQuantizer(self.dim, sq8, faiss.METRIC_INNER_PRODUCT)
+                if quantization
+                else faiss.IndexFlatIP(self.dim)
+            )
         else:
-            raise ValueError(f"unknown index kind {self.kind!r}; use 'flat' or 'hnsw'")
+            raise ValueError(f"unknown index kind {graph!r}; use 'flat' or 'hnsw'")
+        if quantization:
+            # One fixed range for every replica, not one learnt from whichever vectors came
+            # first: unit vectors of a few hundred dimensions keep each component well inside
+            # +-SQ_RANGE, and 256 steps over it cost recall@10 < 1% (bench/index_quantization.py).
+            span = np.full((2, self.dim), SQ_RANGE, np.float32)
+            span[0] *= -1
+            inner.train(span)
         return faiss.IndexIDMap2(inner)
 
     @property
@@ -84,7 +110,7 @@ class VectorStore:
     @property
     def dead(self) -> int:
         """Nodes still in an HNSW graph but no longer searchable."""
-        return int(len(self._alive) - self._alive.sum()) if self.kind == "hnsw" else 0
+        return int(len(self._alive) - self._alive.sum()) if self.graph == "hnsw" else 0
 
     @property
     def live(self) -> int:
@@ -95,7 +121,7 @@ class VectorStore:
             return
         ids = np.asarray(labels, dtype=np.int64)
         self.index.add_with_ids(vectors, ids)
-        if self.kind == "hnsw":
+        if self.graph == "hnsw":
             self._labels = np.concatenate([self._labels, ids])
             self._alive = np.concatenate([self._alive, np.ones(len(ids), np.bool_)])
 
@@ -103,7 +129,7 @@ class VectorStore:
         if not labels:
             return
         ids = np.asarray(labels, dtype=np.int64)
-        if self.kind == "hnsw":
+        if self.graph == "hnsw":
             self._alive &= ~np.isin(self._labels, ids)
             return
         import faiss
@@ -112,7 +138,7 @@ class VectorStore:
 
     def keep_only(self, live: NDArray[np.int64]) -> None:
         """After loading: of an HNSW graph, only the newest node of each live label is alive."""
-        if self.kind != "hnsw" or not len(self._labels):
+        if self.graph != "hnsw" or not len(self._labels):
             return
         reversed_labels = self._labels[::-1]
         _, first = np.unique(reversed_labels, return_index=True)
@@ -121,7 +147,7 @@ class VectorStore:
         self._alive = newest & np.isin(self._labels, live)
 
     def needs_compaction(self) -> bool:
-        return self.kind == "hnsw" and self.dead * 5 > max(self.ntotal, 1000)
+        return self.graph == "hnsw" and self.dead * 5 > max(self.ntotal, 1000)
 
     def compacted(self) -> VectorStore:
         """A copy of an HNSW store holding only its alive nodes (the caller swaps it in)."""
@@ -147,7 +173,7 @@ class VectorStore:
         k = min(k, self.live if allowed is None else len(allowed))
         if k <= 0:
             return []
-        if self.kind == "hnsw":
+        if self.graph == "hnsw":
             mask = self._alive if allowed is None else self._alive & np.isin(self._labels, allowed)
             if allowed is not None and mask.sum() <= EXACT_BELOW:
                 return self._exact(query, np.flatnonzero(mask), k)
