@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,10 +54,32 @@ BODY_HELP = "send a JSON object as described at /docs"
 FASTAPI_PARSE_ERROR = "There was an error parsing the body"
 
 
+# A reload of a form's target (GET /threads/8/reply after an error) goes back to its page.
+_FORM_TARGET = re.compile(r"^/(threads|errata|posts)/(\d{1,18})/[a-z-]+$")
+HTML_STATUS_MESSAGES = {
+    404: "There is no page at this address. It may have been moved or deleted.",
+    405: "This address only receives forms; it has no page of its own.",
+}
+
+
+def _html_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Pages get a page for a missing route or a reload of a POST-only address, never JSON."""
+    if exc.status_code == 405 and request.method == "GET":
+        match = _FORM_TARGET.match(request.url.path)
+        if match and match.group(1) in ("threads", "errata"):
+            return RedirectResponse(f"/{match.group(1)}/{match.group(2)}", status_code=303)
+    message = HTML_STATUS_MESSAGES.get(exc.status_code, str(exc.detail))
+    return page(
+        request, "error.html", status_code=exc.status_code, message=message, status=exc.status_code
+    )
+
+
 async def _unparsable_body(request: Request, exc: Exception) -> Response:
     """FastAPI answers a body it cannot parse with a bare "There was an error parsing the body"
     (400); say what was wrong with it instead. Other HTTP errors keep FastAPI's handling."""
     assert isinstance(exc, StarletteHTTPException)
+    if _wants_html(request) and exc.status_code in (404, 405):
+        return _html_http_error(request, exc)
     cause = exc.__cause__
     if exc.status_code == 400 and exc.detail == FASTAPI_PARSE_ERROR:
         if isinstance(cause, RecursionError):
@@ -73,6 +96,12 @@ async def _unparsable_body(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
+    if _wants_html(request) and request.method == "GET":
+        # /threads/abc: a person followed or typed a bad address; say so on a page.
+        return page(
+            request, "error.html", status_code=404, status=404,
+            message=HTML_STATUS_MESSAGES[404],
+        )  # fmt: skip
     if raw and raw[0].get("type") == "json_invalid":
         error = raw[0]
         where = error.get("loc", ("body", "?"))[-1]

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from core.access import Public
 from core.db import SessionDep
-from core.errors import DomainError, InvalidInput, PermissionDenied
+from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from core.markdown import render
 from core.security import client_ip
+from core.settings import get_settings
 from core.templating import page
-from forum import present, service
+from core.throttle import throttle
+from forum import present, service, suggest
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
 from users.policy import CurrentUser, OptionalUser
@@ -143,7 +147,23 @@ def _new_thread_page(
         assignments=assignments,
         values=values,
         error=error,
+        error_field=error_field(error),
+        max_title=get_settings().max_title_chars,
     )
+
+
+def error_field(message: str | None) -> str | None:
+    """Which composer field a service's message is about, so it is shown (and focused) there."""
+    if not message:
+        return None
+    lowered = message.lower()
+    if lowered.startswith("the title"):
+        return "title"
+    if "course" in lowered or "assignment" in lowered:
+        return "course"
+    if lowered.startswith("the "):
+        return "body"
+    return None
 
 
 @router.get("/threads/new")
@@ -200,6 +220,50 @@ def new_thread_submit(
             request, session, status_code=exc.status, error=exc.message, values=values
         )
     return _see(f"/threads/{thread.id}")
+
+
+@router.post("/preview")
+def preview(
+    user: CurrentUser, body: Annotated[str, Form(max_length=1_000_000)] = ""
+) -> HTMLResponse:
+    """The composer's live preview: the same Markdown and sanitizer as the posted page."""
+    if len(body) > get_settings().max_post_chars:
+        raise InvalidInput("Too long to preview; trim long outputs to the relevant part.")
+    return HTMLResponse(str(render(body)) if body.strip() else "")
+
+
+@router.get("/threads/similar", dependencies=[Public])
+def similar_questions(
+    request: Request,
+    session: SessionDep,
+    course: Annotated[str, Query(max_length=200)],
+    title: Annotated[str, Query(max_length=500)] = "",
+    body: Annotated[str, Query(max_length=5000)] = "",
+) -> JSONResponse:
+    """Beside the title while a question is typed: this course's (and assignment's) threads and
+    errata like it, answered ones first. ``course`` is "course-slug[/assignment-slug]"."""
+    throttle(
+        "search", rate=get_settings().rate_search, user_id=None, ip=client_ip(request),
+        what="searches",
+    )  # fmt: skip
+    course_slug, _, assignment_slug = course.partition("/")
+    try:
+        the_course = service.get_course(session=session, slug=course_slug)
+        the_assignment = (
+            service.get_assignment(session=session, course=the_course, slug=assignment_slug)
+            if assignment_slug
+            else None
+        )
+    except NotFound:
+        return JSONResponse({"data": []})
+    rows = suggest.similar_questions(
+        session=session,
+        title=title,
+        body=body,
+        course_id=the_course.id or 0,
+        assignment_id=the_assignment.id if the_assignment else None,
+    )
+    return JSONResponse({"data": [r.__dict__ for r in rows]})
 
 
 # A thread

@@ -66,9 +66,26 @@ def login_submit(
     return response
 
 
+USERNAME_RULE = "3 to 32 characters: letters, digits, dots, hyphens and underscores (no spaces)."
+
+
+def _register_message(exc: ValidationError) -> str:
+    """Say what each refused field allows, not the pattern it failed."""
+    parts = []
+    for e in exc.errors():
+        field = str(e["loc"][0])
+        if field == "username":
+            parts.append(f"Username: use {USERNAME_RULE[0].lower()}{USERNAME_RULE[1:]}")
+        elif field == "password":
+            parts.append("Password: use 8 to 256 characters.")
+        else:
+            parts.append(f"{field.replace('_', ' ').capitalize()}: {e['msg']}")
+    return " ".join(dict.fromkeys(parts))
+
+
 @router.get("/register", dependencies=[Public])
 def register_form(request: Request) -> Any:
-    return page(request, "auth/register.html", error=None, values={})
+    return page(request, "auth/register.html", error=None, values={}, username_rule=USERNAME_RULE)
 
 
 @router.post("/register", dependencies=[Public])
@@ -88,10 +105,15 @@ def register_submit(
         )  # fmt: skip
         user = auth.create_user(session=session, user_create=body, ip=client_ip(request))
     except ValidationError as exc:
-        message = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-        return page(request, "auth/register.html", 422, error=message, values=values)
+        return page(
+            request, "auth/register.html", 422, error=_register_message(exc), values=values,
+            username_rule=USERNAME_RULE,
+        )  # fmt: skip
     except DomainError as exc:
-        response = page(request, "auth/register.html", exc.status, error=exc.message, values=values)
+        response = page(
+            request, "auth/register.html", exc.status, error=exc.message, values=values,
+            username_rule=USERNAME_RULE,
+        )  # fmt: skip
         return _with_retry_after(exc, response)
     response = RedirectResponse("/", status_code=303)
     auth.start_session(session=session, user=user, response=response, secure=is_https(request))

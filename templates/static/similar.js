@@ -20,6 +20,12 @@
       badge.className = "badge badge-type";
       badge.textContent = LABELS[hit.type] || hit.type;
       li.appendChild(badge);
+      if (hit.settled && hit.type === "thread") {
+        var ok = document.createElement("span");
+        ok.className = "badge badge-accepted";
+        ok.textContent = "answered";
+        li.appendChild(ok);
+      }
       if (hit.status) {
         var st = document.createElement("span");
         st.className = "badge badge-status badge-" + hit.status;
@@ -48,27 +54,32 @@
       .catch(function () { /* suggestions are optional: stay quiet */ });
   }
 
+  // Beside the title: this course's (and assignment's) threads and errata, answered first.
   function watchNewQuestion(box) {
-    var title = (box.closest("form") || document).querySelector("form [name=title]");
+    var form = box.closest("form") || document;
+    var title = form.querySelector("[name=title]");
     if (!title) return;
-    var body = title.form ? title.form.querySelector("[name=body]") : null;
+    var body = form.querySelector("[name=body]");
+    var course = form.querySelector("[name=course]");
     var timer = null;
     var last = "";
     function update() {
+      if (!course || !course.value) { render(box, "", []); return; }
       var params = new URLSearchParams();
+      params.set("course", course.value);
       params.set("title", title.value.slice(0, 500));
       if (body) params.set("body", body.value.slice(0, 2000));
-      var course = box.dataset.courseId;
-      if (course) params.set("course", course);
       var key = params.toString();
       if (key === last) return;
       last = key;
       if ((title.value + (body ? body.value : "")).trim().length < 8) { render(box, "", []); return; }
-      fetchHits("/api/v1/similar?" + key, box, "Similar threads and errata — check these first");
+      fetchHits("/threads/similar?" + key, box, "Already asked? Check these first");
     }
     function later() { clearTimeout(timer); timer = setTimeout(update, 400); }
     title.addEventListener("input", later);
     if (body) body.addEventListener("input", later);
+    if (course) course.addEventListener("change", later);
+    later();
   }
 
   function showRelated(box) {

@@ -57,7 +57,7 @@ def test_ask_reply_vote_accept_through_forms(client: TestClient, world: World) -
     token = login_browser(client, "alice")
     r = client.get("/threads/new?course=dl&assignment=a1")
     assert r.status_code == 200 and 'value="dl/a1" selected' in r.text
-    assert '<div id="similar"></div>' in r.text and "fenced code block" in r.text
+    assert 'id="similar"' in r.text and "fenced code block" in r.text
     body = "My cell fails:\n\n```\nTraceback (most recent call last):\nAssertionError: Wrong\n```"
     r = client.post(
         "/threads/new",
