@@ -20,13 +20,12 @@ from assistant.schemas import (
 )
 from core.csrf import ANON_COOKIE
 from core.db import SessionDep
+from core.ids import MAX_ID
 from core.security import client_ip
 from users.models import TokenScope
 from users.policy import ModeratorOrInstructor, OptionalUser, moderated_course_ids
 
 router = APIRouter(tags=["assistant"])
-# Database ids are 32-bit on PostgreSQL: larger ones are refused before they reach SQL.
-MAX_ID = 2**31 - 1
 
 
 def _anon(request: Request) -> str | None:

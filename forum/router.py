@@ -11,6 +11,7 @@ from core.db import SessionDep
 from core.schemas import Message, Page
 from core.security import client_ip
 from forum import present, service
+from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.schemas import (
     AcceptBody,
     AssignmentPublic,
@@ -123,34 +124,30 @@ def create_thread(
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadDetail)
-def read_thread(thread_id: int, user: OptionalUser, session: SessionDep) -> ThreadDetail:
+def read_thread(user: OptionalUser, session: SessionDep, thread: ThreadDep) -> ThreadDetail:
     """A thread with its question and replies (deleted replies are shown without text)."""
-    thread = service.get_thread(session=session, thread_id=thread_id)
     return present.thread_detail(session=session, thread=thread, viewer=user)
 
 
 @router.patch("/threads/{thread_id}", response_model=ThreadDetail)
 def update_thread(
-    thread_id: int, body: ThreadUpdate, user: CurrentUser, session: SessionDep
+    body: ThreadUpdate, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> ThreadDetail:
     """Edit the title and/or the question (the author, moderators, the course's instructors)."""
-    thread = service.get_thread(session=session, thread_id=thread_id)
     service.edit_thread(session=session, user=user, thread=thread, title=body.title, body=body.body)
     return present.thread_detail(session=session, thread=thread, viewer=user)
 
 
 @router.delete("/threads/{thread_id}", response_model=Message)
-def delete_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
-    thread = service.get_thread(session=session, thread_id=thread_id)
+def delete_thread(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> Message:
     service.delete_thread(session=session, user=user, thread=thread)
     return Message(detail="Thread deleted.")
 
 
 @router.post("/threads/{thread_id}/replies", response_model=PostPublic, status_code=201)
 def create_reply(
-    thread_id: int, body: PostCreate, request: Request, user: CurrentUser, session: SessionDep
+    body: PostCreate, request: Request, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> PostPublic:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     post = service.create_reply(
         session=session, user=user, thread=thread, body=body.body, ip=client_ip(request)
     )
@@ -159,20 +156,18 @@ def create_reply(
 
 @router.post("/threads/{thread_id}/accept", response_model=ThreadPublic)
 def accept_answer(
-    thread_id: int, body: AcceptBody, user: CurrentUser, session: SessionDep
+    body: AcceptBody, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> ThreadPublic:
     """Accept a reply (the thread's author or the course's instructors); again to take it back."""
-    thread = service.get_thread(session=session, thread_id=thread_id)
     service.accept(session=session, user=user, thread=thread, post_id=body.post_id)
     return present.threads_public(session=session, threads=[thread])[0]
 
 
 @router.post("/threads/{thread_id}/pin", response_model=ThreadPublic)
 def pin_thread(
-    thread_id: int, user: CurrentUser, session: SessionDep, body: FlagBody | None = None
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, body: FlagBody | None = None
 ) -> ThreadPublic:
     """Pin (``{"value": true}``) or unpin a thread: moderators and the course's instructors."""
-    thread = service.get_thread(session=session, thread_id=thread_id)
     value = body.value if body else True
     service.set_pinned(session=session, user=user, thread=thread, value=value)
     return present.threads_public(session=session, threads=[thread])[0]
@@ -180,25 +175,22 @@ def pin_thread(
 
 @router.post("/threads/{thread_id}/lock", response_model=ThreadPublic)
 def lock_thread(
-    thread_id: int, user: CurrentUser, session: SessionDep, body: FlagBody | None = None
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, body: FlagBody | None = None
 ) -> ThreadPublic:
     """Lock (``{"value": true}``) or unlock a thread: moderators and the course's instructors."""
-    thread = service.get_thread(session=session, thread_id=thread_id)
     value = body.value if body else True
     service.set_locked(session=session, user=user, thread=thread, value=value)
     return present.threads_public(session=session, threads=[thread])[0]
 
 
 @router.post("/threads/{thread_id}/follow", response_model=Message)
-def follow_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
-    thread = service.get_thread(session=session, thread_id=thread_id)
+def follow_thread(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> Message:
     service.follow(session=session, user=user, thread=thread)
     return Message(detail="Following this thread.")
 
 
 @router.delete("/threads/{thread_id}/follow", response_model=Message)
-def unfollow_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> Message:
-    thread = service.get_thread(session=session, thread_id=thread_id)
+def unfollow_thread(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> Message:
     service.unfollow(session=session, user=user, thread=thread)
     return Message(detail="No longer following this thread.")
 
@@ -208,44 +200,46 @@ def unfollow_thread(thread_id: int, user: CurrentUser, session: SessionDep) -> M
 
 @router.patch("/posts/{post_id}", response_model=PostPublic)
 def update_post(
-    post_id: int, body: PostUpdate, user: CurrentUser, session: SessionDep
+    body: PostUpdate, user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
 ) -> PostPublic:
-    post, thread = service.get_post(session=session, post_id=post_id)
     service.edit_post(session=session, user=user, post=post, thread=thread, body=body.body)
     return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
 
 
 @router.delete("/posts/{post_id}", response_model=Message)
-def delete_post(post_id: int, user: CurrentUser, session: SessionDep) -> Message:
-    post, thread = service.get_post(session=session, post_id=post_id)
+def delete_post(
+    user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
+) -> Message:
     service.delete_post(session=session, user=user, post=post, thread=thread)
     return Message(detail="Post deleted.")
 
 
 @router.put("/posts/{post_id}/vote", response_model=PostPublic)
-def vote(post_id: int, body: VoteBody, user: CurrentUser, session: SessionDep) -> PostPublic:
+def vote(
+    body: VoteBody, user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
+) -> PostPublic:
     """Vote a post up (1) or down (-1); one vote per user, changeable."""
-    post, thread = service.get_post(session=session, post_id=post_id)
     service.vote(session=session, user=user, post=post, thread=thread, value=body.value)
     return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
 
 
 @router.delete("/posts/{post_id}/vote", response_model=PostPublic)
-def retract_vote(post_id: int, user: CurrentUser, session: SessionDep) -> PostPublic:
-    post, thread = service.get_post(session=session, post_id=post_id)
+def retract_vote(
+    user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
+) -> PostPublic:
     service.retract_vote(session=session, user=user, post=post, thread=thread)
     return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
 
 
 @router.post("/posts/{post_id}/endorse", response_model=PostPublic)
 def endorse_post(
-    post_id: int,
     user: CurrentUser,
     session: SessionDep,
+    post: PostDep,
+    thread: PostThreadDep,
     body: Annotated[FlagBody | None, Body()] = None,
 ) -> PostPublic:
     """Endorse (``{"value": true}``, the default) or un-endorse a post: the course's staff."""
-    post, thread = service.get_post(session=session, post_id=post_id)
     value = body.value if body else True
     service.endorse(session=session, user=user, post=post, thread=thread, value=value)
     return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.ids import in_range
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
@@ -132,13 +133,6 @@ EDIT_DENIED = "Only the author, moderators and this course's instructors can edi
 
 # Validation and limits
 
-# Ids are 32-bit integers in PostgreSQL; larger ones cannot name a row (and must not reach SQL).
-MAX_ID = 2_147_483_647
-
-
-def _valid_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
-
 
 def _storable(text: str) -> bool:
     # PostgreSQL text cannot hold NUL; such a slug names nothing.
@@ -149,10 +143,17 @@ def _strip_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _clean_title(title: str | None) -> str:
+def clean_title(
+    title: str | None, *, empty: str = "The title is empty; say in a few words what goes wrong."
+) -> str:
+    """A thread's or an erratum's title: one line, spaces collapsed, not empty, not too long.
+
+    Linear in the input (tests/assistant/test_parsing_linear_time.py); ``empty`` is the message
+    when nothing is left, worded for the form it comes from.
+    """
     text = " ".join(_strip_nul(title or "").split())
     if not text:
-        raise InvalidInput("The title is empty; say in a few words what goes wrong.")
+        raise InvalidInput(empty)
     limit = get_settings().max_title_chars
     if len(text) > limit:
         raise InvalidInput(f"The title is longer than {limit} characters; shorten it.")
@@ -187,11 +188,14 @@ def _rate_limit_post(*, user: User, ip: str | None) -> None:
 # Threads
 
 
-def get_thread(*, session: Session, thread_id: int) -> Thread:
-    """A visible thread, or NotFound (deleted threads are gone for everyone)."""
-    thread = session.get(Thread, thread_id) if _valid_id(thread_id) else None
+def visible_thread(*, session: Session, thread_id: int) -> Thread | None:
+    """The thread, or None if there is none or it was deleted (gone for everyone, staff too).
+
+    Routes and pages get it through ``forum.dependencies.ThreadDep``, which turns None into 404.
+    """
+    thread = session.get(Thread, thread_id) if in_range(thread_id) else None
     if thread is None or thread.deleted_at is not None:
-        raise NotFound("No such thread; it may have been deleted.")
+        return None
     return thread
 
 
@@ -226,7 +230,7 @@ def create_thread(
     ip: str | None = None,
 ) -> Thread:
     """A new question: the thread and its first post; the author follows it."""
-    clean_title = _clean_title(title)
+    tidy_title = clean_title(title)
     clean_body = _clean_body(body, "question")
     if assignment is not None and assignment.course_id != course.id:
         raise InvalidInput("That assignment belongs to another course; pick one from this course.")
@@ -237,7 +241,7 @@ def create_thread(
         course_id=course.id,
         assignment_id=assignment.id if assignment else None,
         author_id=user.id,
-        title=clean_title,
+        title=tidy_title,
         created_at=now,
         last_activity_at=now,
     )
@@ -331,7 +335,7 @@ def edit_thread(
         raise InvalidInput("Send a new title or body to edit.")
     now = utcnow()
     if title is not None:
-        thread.title = _clean_title(title)
+        thread.title = clean_title(title)
     if body is not None:
         question.body = _clean_body(body, "question")
     question.edited_at = now
@@ -385,13 +389,18 @@ def set_locked(*, session: Session, user: User, thread: Thread, value: bool) -> 
 # Posts
 
 
-def get_post(*, session: Session, post_id: int) -> tuple[Post, Thread]:
-    """A visible post and its thread, or NotFound."""
-    post = session.get(Post, post_id) if _valid_id(post_id) else None
+def visible_post(*, session: Session, post_id: int) -> Post | None:
+    """The post, or None if there is none, it was deleted, or its thread was (a deleted
+    thread's replies keep no ``deleted_at`` of their own but are gone with it).
+
+    Routes and pages get it through ``forum.dependencies.PostDep``, which turns None into 404.
+    """
+    post = session.get(Post, post_id) if in_range(post_id) else None
     if post is None or post.deleted_at is not None:
-        raise NotFound("No such post; it may have been deleted.")
-    thread = get_thread(session=session, thread_id=post.thread_id)
-    return post, thread
+        return None
+    if visible_thread(session=session, thread_id=post.thread_id) is None:
+        return None
+    return post
 
 
 def create_reply(
@@ -554,7 +563,7 @@ def accept(*, session: Session, user: User, thread: Thread, post_id: int) -> Thr
         raise PermissionDenied(
             "Only the thread's author and this course's instructors can accept an answer."
         )
-    post = session.get(Post, post_id) if _valid_id(post_id) else None
+    post = session.get(Post, post_id) if in_range(post_id) else None
     if post is None or post.thread_id != thread.id or post.deleted_at is not None:
         raise NotFound("No such reply in this thread.")
     if post.is_question:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from core.access import Public
 from core.db import SessionDep
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.markdown import render
+from core.paths import see_other
 from core.security import client_ip
 from core.settings import get_settings
 from core.templating import page
 from core.throttle import throttle
 from forum import present, service, suggest
+from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
 from users.policy import CurrentUser, OptionalUser
@@ -29,10 +31,6 @@ SORT_LABELS = {
     ThreadSort.votes: "Top voted",
     ThreadSort.unanswered: "Unanswered",
 }
-
-
-def _see(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _thread_list_context(
@@ -219,7 +217,7 @@ def new_thread_submit(
         return _new_thread_page(
             request, session, status_code=exc.status, error=exc.message, values=values
         )
-    return _see(f"/threads/{thread.id}")
+    return see_other(f"/threads/{thread.id}")
 
 
 @router.post("/preview")
@@ -319,20 +317,20 @@ def _thread_page(
 
 
 @router.get("/threads/{thread_id}")
-def thread_page(request: Request, thread_id: int, user: OptionalUser, session: SessionDep) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
+def thread_page(
+    request: Request, user: OptionalUser, session: SessionDep, thread: ThreadDep
+) -> Any:
     return _thread_page(request, session, thread, user)
 
 
 @router.post("/threads/{thread_id}/reply")
 def reply_submit(
     request: Request,
-    thread_id: int,
     user: CurrentUser,
     session: SessionDep,
+    thread: ThreadDep,
     body: Annotated[str, Form()] = "",
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     try:
         post = service.create_reply(
             session=session, user=user, thread=thread, body=body, ip=client_ip(request)
@@ -343,14 +341,13 @@ def reply_submit(
         return _thread_page(
             request, session, thread, user, status_code=exc.status, error=exc.message, draft=body
         )
-    return _see(f"/threads/{thread_id}#post-{post.id}")
+    return see_other(f"/threads/{thread.id}#post-{post.id}")
 
 
 @router.get("/threads/{thread_id}/edit")
 def edit_thread_form(
-    request: Request, thread_id: int, user: CurrentUser, session: SessionDep
+    request: Request, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     question = service.get_question(session=session, thread=thread)
     if not service.can_edit(session=session, user=user, thread=thread, post=question):
         raise PermissionDenied(service.EDIT_DENIED)
@@ -359,7 +356,7 @@ def edit_thread_form(
         "forum/edit.html",
         thread=thread,
         post=question,
-        action=f"/threads/{thread_id}/edit",
+        action=f"/threads/{thread.id}/edit",
         values={"title": thread.title, "body": question.body},
         error=None,
     )
@@ -368,13 +365,12 @@ def edit_thread_form(
 @router.post("/threads/{thread_id}/edit")
 def edit_thread_submit(
     request: Request,
-    thread_id: int,
     user: CurrentUser,
     session: SessionDep,
+    thread: ThreadDep,
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     try:
         service.edit_thread(session=session, user=user, thread=thread, title=title, body=body)
     except InvalidInput as exc:
@@ -385,18 +381,19 @@ def edit_thread_submit(
             exc.status,
             thread=thread,
             post=service.get_question(session=session, thread=thread),
-            action=f"/threads/{thread_id}/edit",
+            action=f"/threads/{thread.id}/edit",
             values={"title": title, "body": body},
             error=exc.message,
         )
-    return _see(f"/threads/{thread_id}")
+    return see_other(f"/threads/{thread.id}")
 
 
 @router.get("/posts/{post_id}/edit")
-def edit_post_form(request: Request, post_id: int, user: CurrentUser, session: SessionDep) -> Any:
-    post, thread = service.get_post(session=session, post_id=post_id)
+def edit_post_form(
+    request: Request, user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
+) -> Any:
     if post.is_question:
-        return _see(f"/threads/{thread.id}/edit")
+        return see_other(f"/threads/{thread.id}/edit")
     if not service.can_edit(session=session, user=user, thread=thread, post=post):
         raise PermissionDenied(service.EDIT_DENIED)
     return page(
@@ -404,7 +401,7 @@ def edit_post_form(request: Request, post_id: int, user: CurrentUser, session: S
         "forum/edit.html",
         thread=thread,
         post=post,
-        action=f"/posts/{post_id}/edit",
+        action=f"/posts/{post.id}/edit",
         values={"body": post.body},
         error=None,
     )
@@ -413,12 +410,12 @@ def edit_post_form(request: Request, post_id: int, user: CurrentUser, session: S
 @router.post("/posts/{post_id}/edit")
 def edit_post_submit(
     request: Request,
-    post_id: int,
     user: CurrentUser,
     session: SessionDep,
+    post: PostDep,
+    thread: PostThreadDep,
     body: Annotated[str, Form()] = "",
 ) -> Any:
-    post, thread = service.get_post(session=session, post_id=post_id)
     try:
         service.edit_post(session=session, user=user, post=post, thread=thread, body=body)
     except InvalidInput as exc:
@@ -429,93 +426,89 @@ def edit_post_submit(
             exc.status,
             thread=thread,
             post=post,
-            action=f"/posts/{post_id}/edit",
+            action=f"/posts/{post.id}/edit",
             values={"body": body},
             error=exc.message,
         )
-    return _see(f"/threads/{thread.id}#post-{post_id}")
+    return see_other(f"/threads/{thread.id}#post-{post.id}")
 
 
 @router.post("/threads/{thread_id}/delete")
-def delete_thread_submit(thread_id: int, user: CurrentUser, session: SessionDep) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
+def delete_thread_submit(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> Any:
     course = service.get_course_by_id(session=session, course_id=thread.course_id)
     service.delete_thread(session=session, user=user, thread=thread)
-    return _see(f"/courses/{course.slug}")
+    return see_other(f"/courses/{course.slug}")
 
 
 @router.post("/posts/{post_id}/delete")
-def delete_post_submit(post_id: int, user: CurrentUser, session: SessionDep) -> Any:
-    post, thread = service.get_post(session=session, post_id=post_id)
+def delete_post_submit(
+    user: CurrentUser, session: SessionDep, post: PostDep, thread: PostThreadDep
+) -> Any:
     service.delete_post(session=session, user=user, post=post, thread=thread)
     if post.is_question:
         course = service.get_course_by_id(session=session, course_id=thread.course_id)
-        return _see(f"/courses/{course.slug}")
-    return _see(f"/threads/{thread.id}")
+        return see_other(f"/courses/{course.slug}")
+    return see_other(f"/threads/{thread.id}")
 
 
 @router.post("/posts/{post_id}/vote")
 def vote_submit(
-    post_id: int,
     user: CurrentUser,
     session: SessionDep,
+    post: PostDep,
+    thread: PostThreadDep,
     value: Annotated[int, Form(ge=-1, le=1)] = 0,
 ) -> Any:
     """1 or -1 votes; 0 takes the vote back."""
-    post, thread = service.get_post(session=session, post_id=post_id)
     if value == 0:
         service.retract_vote(session=session, user=user, post=post, thread=thread)
     else:
         service.vote(session=session, user=user, post=post, thread=thread, value=value)
-    return _see(f"/threads/{thread.id}#post-{post_id}")
+    return see_other(f"/threads/{thread.id}#post-{post.id}")
 
 
 @router.post("/threads/{thread_id}/accept")
 def accept_submit(
-    thread_id: int, user: CurrentUser, session: SessionDep, post_id: Annotated[int, Form()]
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, post_id: Annotated[int, Form()]
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     service.accept(session=session, user=user, thread=thread, post_id=post_id)
-    return _see(f"/threads/{thread_id}#post-{post_id}")
+    return see_other(f"/threads/{thread.id}#post-{post_id}")
 
 
 @router.post("/posts/{post_id}/endorse")
 def endorse_submit(
-    post_id: int,
     user: CurrentUser,
     session: SessionDep,
+    post: PostDep,
+    thread: PostThreadDep,
     value: Annotated[bool, Form()] = True,
 ) -> Any:
-    post, thread = service.get_post(session=session, post_id=post_id)
     service.endorse(session=session, user=user, post=post, thread=thread, value=value)
-    return _see(f"/threads/{thread.id}#post-{post_id}")
+    return see_other(f"/threads/{thread.id}#post-{post.id}")
 
 
 @router.post("/threads/{thread_id}/pin")
 def pin_submit(
-    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, value: Annotated[bool, Form()] = True
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     service.set_pinned(session=session, user=user, thread=thread, value=value)
-    return _see(f"/threads/{thread_id}")
+    return see_other(f"/threads/{thread.id}")
 
 
 @router.post("/threads/{thread_id}/lock")
 def lock_submit(
-    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, value: Annotated[bool, Form()] = True
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     service.set_locked(session=session, user=user, thread=thread, value=value)
-    return _see(f"/threads/{thread_id}")
+    return see_other(f"/threads/{thread.id}")
 
 
 @router.post("/threads/{thread_id}/follow")
 def follow_submit(
-    thread_id: int, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, value: Annotated[bool, Form()] = True
 ) -> Any:
-    thread = service.get_thread(session=session, thread_id=thread_id)
     if value:
         service.follow(session=session, user=user, thread=thread)
     else:
         service.unfollow(session=session, user=user, thread=thread)
-    return _see(f"/threads/{thread_id}")
+    return see_other(f"/threads/{thread.id}")

@@ -13,6 +13,7 @@ from core.access import Public
 from core.clock import utcnow
 from core.db import SessionDep
 from core.errors import DomainError, RateLimited
+from core.paths import safe_next
 from core.security import client_ip, is_https
 from core.templating import page
 from users import auth, service
@@ -20,13 +21,6 @@ from users.models import ApiToken, TokenScope, UserCreate
 from users.policy import CurrentUser
 
 router = APIRouter(include_in_schema=False)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would turn the login form into a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
 
 
 def _with_retry_after(exc: DomainError, response: Any) -> Any:
@@ -37,7 +31,7 @@ def _with_retry_after(exc: DomainError, response: Any) -> Any:
 
 @router.get("/login", dependencies=[Public])
 def login_form(request: Request, next: str = "/") -> Any:
-    return page(request, "auth/login.html", next=_safe_next(next), error=None)
+    return page(request, "auth/login.html", next=safe_next(next), error=None)
 
 
 @router.post("/login", dependencies=[Public])
@@ -61,7 +55,7 @@ def login_submit(
             request, "auth/login.html", status_code=exc.status, next=next, error=exc.message,
             username=username,
         ))  # fmt: skip
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
 

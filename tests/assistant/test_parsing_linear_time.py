@@ -167,10 +167,9 @@ def test_parser_work_on_100k_characters_is_bounded_by_the_input_cap(entry: str) 
 
 
 def test_title_cleaning_is_linear(session: Any) -> None:
-    from errata.service import _clean_title as errata_title
-    from forum.service import _clean_title as forum_title
+    # One title rule for threads and errata (issue #12).
+    from forum.service import clean_title
 
-    for clean in (errata_title, forum_title):
-        small = work(clean, adversarial(" a", 60))
-        large = work(clean, adversarial(" a", 120))
-        assert large <= 2.5 * small + 50
+    small = work(clean_title, adversarial(" a", 60))
+    large = work(clean_title, adversarial(" a", 120))
+    assert large <= 2.5 * small + 50
