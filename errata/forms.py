@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.ids import MAX_ID
 from errata.models import ErratumKind
-from errata.schemas import MAX_ID
 
 
 class ErratumForm(BaseModel):

@@ -15,6 +15,7 @@ import re
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from errata import present
 from errata import service as errata_service
 from errata.models import Erratum, ErratumKind, ErratumStatus
 
@@ -124,7 +125,7 @@ def known_errata(
                 kind=erratum.kind,
                 status=erratum.status,
                 workaround=_one_line(erratum.workaround),
-                url=errata_service.erratum_url(erratum.id),
+                url=present.erratum_url(erratum.id),
                 fixed_in=erratum.fixed_in if fixed else None,
                 fixed_in_your_version=has_fix,
             )

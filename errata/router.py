@@ -10,15 +10,16 @@ from sqlmodel import col, select
 
 from core.access import Public
 from core.db import SessionDep
+from core.ids import IdPath
 from core.schemas import Message, Page
 from core.security import client_ip
 from core.settings import get_settings
 from core.throttle import throttle
-from errata import importer, known, notifications
+from errata import importer, known, notifications, present
 from errata import service as errata_service
+from errata.dependencies import ErratumDep
 from errata.models import Erratum, ErratumStatus
 from errata.schemas import (
-    MAX_ID,
     AffectsResult,
     DuplicateBody,
     ErratumCreate,
@@ -38,7 +39,6 @@ router = APIRouter(tags=["errata"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/errata", response_model=Page[ErratumPublic])
@@ -68,7 +68,7 @@ def list_errata(
         limit=limit,
         offset=offset,
     )
-    return Page(data=errata_service.to_public(session=session, errata=rows), count=count)
+    return Page(data=present.errata_public(session=session, errata=rows), count=count)
 
 
 @router.get("/errata/similar", response_model=Page[SimilarErratum])
@@ -97,15 +97,14 @@ def similar_errata(
         session=session, course_id=course_row.id, assignment_id=assignment_id,
         title=title, text=q, limit=limit,
     )  # fmt: skip
-    data = errata_service.to_similar(session=session, pairs=pairs)
+    data = present.similar_public(session=session, pairs=pairs)
     return Page(data=data, count=len(data))
 
 
 @router.get("/errata/{erratum_id}", response_model=ErratumDetail)
-def read_erratum(erratum_id: Id, session: SessionDep, user: OptionalUser) -> ErratumDetail:
+def read_erratum(session: SessionDep, user: OptionalUser, erratum: ErratumDep) -> ErratumDetail:
     """One erratum with its history and linked threads."""
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
-    return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
+    return present.erratum_detail(session=session, erratum=erratum, viewer=user)
 
 
 @router.post("/errata", response_model=ErratumDetail, status_code=201)
@@ -114,25 +113,30 @@ def report_erratum(
 ) -> ErratumDetail:
     """Report an erratum; it starts as ``reported`` until a moderator verifies it."""
     erratum = errata_service.report(session=session, user=user, data=body, ip=client_ip(request))
-    return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
+    return present.erratum_detail(session=session, erratum=erratum, viewer=user)
 
 
 @router.patch("/errata/{erratum_id}", response_model=ErratumDetail)
 def edit_erratum(
-    erratum_id: Id, body: ErratumUpdate, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, body: ErratumUpdate, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Edit the description (the reporter while pending; moderators always)."""
     erratum = errata_service.edit(session=session, user=user, erratum_id=erratum_id, data=body)
-    return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
+    return present.erratum_detail(session=session, erratum=erratum, viewer=user)
+
+
+# The writes below take the id, not an ErratumDep: each service loads the row itself, inside
+# its own transaction (a transition's compare-and-set must use the status it just read), and
+# raises the same NotFound as ErratumDep when there is none.
 
 
 def _moved(session: SessionDep, user: CurrentUser, erratum: Erratum) -> ErratumDetail:
-    return errata_service.to_detail(session=session, erratum=erratum, viewer=user)
+    return present.erratum_detail(session=session, erratum=erratum, viewer=user)
 
 
 @router.post("/errata/{erratum_id}/verify", response_model=ErratumDetail)
 def verify_erratum(
-    erratum_id: Id, session: SessionDep, user: CurrentUser, body: TransitionBody | None = None
+    erratum_id: IdPath, session: SessionDep, user: CurrentUser, body: TransitionBody | None = None
 ) -> ErratumDetail:
     """Confirm the erratum (moderators and the course's instructors)."""
     erratum = errata_service.transition(
@@ -147,7 +151,7 @@ def verify_erratum(
 
 @router.post("/errata/{erratum_id}/reject", response_model=ErratumDetail)
 def reject_erratum(
-    erratum_id: Id, body: TransitionBody, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, body: TransitionBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Not an erratum: the reason is shown to learners."""
     erratum = errata_service.transition(
@@ -162,7 +166,7 @@ def reject_erratum(
 
 @router.post("/errata/{erratum_id}/duplicate", response_model=ErratumDetail)
 def mark_duplicate(
-    erratum_id: Id, body: DuplicateBody, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, body: DuplicateBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """A duplicate of another erratum of the same course."""
     erratum = errata_service.transition(
@@ -178,7 +182,7 @@ def mark_duplicate(
 
 @router.post("/errata/{erratum_id}/fix", response_model=ErratumDetail)
 def mark_fixed(
-    erratum_id: Id, body: FixBody, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, body: FixBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Fixed in a notebook version (a verified erratum only)."""
     erratum = errata_service.transition(
@@ -193,7 +197,7 @@ def mark_fixed(
 
 
 @router.post("/errata/{erratum_id}/affects", response_model=AffectsResult)
-def toggle_affects(erratum_id: Id, session: SessionDep, user: CurrentUser) -> AffectsResult:
+def toggle_affects(erratum_id: IdPath, session: SessionDep, user: CurrentUser) -> AffectsResult:
     """Mark "affects me too", or take the mark back."""
     marked, count = errata_service.toggle_affects(session=session, user=user, erratum_id=erratum_id)
     return AffectsResult(affects_me=marked, affects_count=count)
@@ -201,24 +205,23 @@ def toggle_affects(erratum_id: Id, session: SessionDep, user: CurrentUser) -> Af
 
 @router.post("/errata/{erratum_id}/links", response_model=ErratumDetail)
 def link_thread(
-    erratum_id: Id, body: LinkBody, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, body: LinkBody, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
     """Link a thread that discusses this erratum."""
-    errata_service.link_thread(
+    erratum = errata_service.link_thread(
         session=session, user=user, erratum_id=erratum_id, thread_id=body.thread_id
     )
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
     return _moved(session, user, erratum)
 
 
 @router.delete("/errata/{erratum_id}/links/{thread_id}", response_model=ErratumDetail)
 def unlink_thread(
-    erratum_id: Id, thread_id: Id, session: SessionDep, user: CurrentUser
+    erratum_id: IdPath, thread_id: IdPath, session: SessionDep, user: CurrentUser
 ) -> ErratumDetail:
-    errata_service.unlink_thread(
+    # The thread is named by id only: a deleted thread's link can still be removed.
+    erratum = errata_service.unlink_thread(
         session=session, user=user, erratum_id=erratum_id, thread_id=thread_id
     )
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
     return _moved(session, user, erratum)
 
 
@@ -232,7 +235,7 @@ def moderation_queue(
     rows = errata_service.moderation_queue(
         session=session, user=user, statuses=status or (ErratumStatus.reported,)
     )
-    return Page(data=errata_service.to_public(session=session, errata=rows), count=len(rows))
+    return Page(data=present.errata_public(session=session, errata=rows), count=len(rows))
 
 
 @router.get(
@@ -282,7 +285,7 @@ def list_notifications(
 @router.post(
     "/notifications/{notification_id}/read", response_model=Message, tags=["notifications"]
 )
-def read_notification(notification_id: Id, session: SessionDep, user: CurrentUser) -> Message:
+def read_notification(notification_id: IdPath, session: SessionDep, user: CurrentUser) -> Message:
     assert user.id is not None
     notifications.mark_read(session=session, user_id=user.id, ids=[notification_id])
     return Message(detail="Marked read.")

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.ids import DbId
 from errata.models import ErratumKind, ErratumStatus
-
-# Database ids fit a 32-bit integer column; larger ones are refused as input, not as a 500.
-MAX_ID = 2_147_483_647
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # Inputs read only these fields; a learner sending status, verifier_id or affects_count has them

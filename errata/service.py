@@ -8,7 +8,7 @@ moderators acting at once exactly one wins and the other gets a 409 (ACCEPTANCE 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,17 +29,9 @@ from errata.models import (
     ErratumLink,
     ErratumStatus,
 )
-from errata.schemas import (
-    ErratumCreate,
-    ErratumDetail,
-    ErratumPublic,
-    ErratumUpdate,
-    HistoryPublic,
-    SimilarErratum,
-    ThreadRef,
-    UserRef,
-)
+from errata.schemas import ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Post, Thread
+from forum.service import clean_title
 from index import events
 from index import service as index_service
 from notify import service as notify_service
@@ -61,14 +53,6 @@ TRANSITIONS: dict[ErratumStatus, frozenset[ErratumStatus]] = {
 DEFAULT_STATUSES: tuple[ErratumStatus, ...] = (S.verified, S.fixed)
 # Statuses worth suggesting to someone about to report a duplicate.
 SUGGEST_STATUSES: tuple[ErratumStatus, ...] = (S.reported, S.verified, S.fixed)
-
-
-def erratum_url(erratum_id: int) -> str:
-    return f"/errata/{erratum_id}"
-
-
-def thread_url(thread_id: int) -> str:
-    return f"/threads/{thread_id}"
 
 
 # Lookups
@@ -101,14 +85,7 @@ def get_assignment(*, session: Session, course: Course, slug: str) -> Assignment
 # Reporting and editing
 
 
-def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
-    if not title:
-        raise InvalidInput("Give the erratum a title that says what is wrong.")
-    limit = get_settings().max_title_chars
-    if len(title) > limit:
-        raise InvalidInput(f"The title is longer than {limit} characters; shorten it.")
-    return title
+NO_TITLE = "Give the erratum a title that says what is wrong."
 
 
 def _check_lengths(values: dict[str, Any]) -> None:
@@ -148,7 +125,7 @@ def report(*, session: Session, user: User, data: ErratumCreate, ip: str | None 
         post_id=data.source_post_id,
     )
     values = data.model_dump(exclude={"course", "assignment", "source_thread_id", "source_post_id"})
-    values["title"] = _clean_title(values["title"])
+    values["title"] = clean_title(values["title"], empty=NO_TITLE)
     _check_lengths(values)
     _check_rate(user, ip)
     erratum = Erratum(
@@ -207,7 +184,8 @@ class Prefill:
     course: Course
     assignment: Assignment | None
     title: str
-    description: str
+    # The question's (or the reply's) text, quoted in the report's description.
+    body: str
     thread_id: int
     post_id: int | None
 
@@ -239,7 +217,7 @@ def prefill_from_source(
         course=course,
         assignment=assignment,
         title=thread.title,
-        description=f"Reported from [{thread.title}]({thread_url(thread.id)}):\n\n{body}",
+        body=body,
         thread_id=thread.id,
         post_id=post_id,
     )
@@ -268,7 +246,7 @@ def edit(*, session: Session, user: User, erratum_id: int, data: ErratumUpdate) 
             )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "title" in changes:
-        changes["title"] = _clean_title(changes["title"])
+        changes["title"] = clean_title(changes["title"], empty=NO_TITLE)
     _check_lengths(changes)
     changes = {k: v for k, v in changes.items() if getattr(erratum, k) != v}
     if not changes:
@@ -481,8 +459,8 @@ def affects_me(*, session: Session, user: User | None, erratum_id: int) -> bool:
     return row is not None
 
 
-def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
-    """Link a thread that discusses the erratum.
+def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> Erratum:
+    """Link a thread that discusses the erratum; returns the erratum.
 
     The course's moderators link any thread; a reporter links only threads they wrote: a linked
     thread's followers are notified of the erratum's changes, so linking someone else's thread
@@ -502,15 +480,17 @@ def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int
     if thread.course_id != erratum.course_id:
         raise InvalidInput("That thread belongs to another course.")
     if thread_id in linked_thread_ids(session=session, erratum=erratum):
-        return
+        return erratum
     session.add(ErratumLink(erratum_id=erratum_id, thread_id=thread_id))
     try:
         session.commit()
     except IntegrityError:
-        session.rollback()
+        session.rollback()  # linked by a concurrent request: the outcome is the same
+    return erratum
 
 
-def unlink_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> None:
+def unlink_thread(*, session: Session, user: User, erratum_id: int, thread_id: int) -> Erratum:
+    """Remove a thread's link; returns the erratum."""
     erratum = get(session=session, erratum_id=erratum_id)
     ensure_may_moderate(session, user, erratum.course_id)
     session.execute(
@@ -519,6 +499,7 @@ def unlink_thread(*, session: Session, user: User, erratum_id: int, thread_id: i
         )
     )
     session.commit()
+    return erratum
 
 
 def linked_thread_ids(*, session: Session, erratum: Erratum) -> list[int]:
@@ -664,96 +645,3 @@ def suggest_similar(
         select(Erratum).where(col(Erratum.id).in_([i for i, _ in found]))
     ).all()}  # fmt: skip
     return [(rows[i], score) for i, score in found if i in rows]
-
-
-# Shaping for the API
-
-
-def _user_refs(session: Session, ids: Iterable[int | None]) -> dict[int, UserRef]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    users = session.exec(select(User).where(col(User.id).in_(wanted))).all()
-    return {
-        u.id: UserRef(id=u.id, username=u.username, display_name=u.display_name)
-        for u in users
-        if u.id is not None
-    }
-
-
-def to_public(*, session: Session, errata: Sequence[Erratum]) -> list[ErratumPublic]:
-    """Public shapes for a page of errata, with course, assignment and people resolved."""
-    if not errata:
-        return []
-    course_ids = {e.course_id for e in errata}
-    assignment_ids = {e.assignment_id for e in errata if e.assignment_id}
-    courses = {
-        c.id: c.slug for c in session.exec(select(Course).where(col(Course.id).in_(course_ids)))
-    }
-    assignments = (
-        {
-            a.id: a.slug
-            for a in session.exec(select(Assignment).where(col(Assignment.id).in_(assignment_ids)))
-        }
-        if assignment_ids
-        else {}
-    )
-    users = _user_refs(session, [u for e in errata for u in (e.reporter_id, e.verifier_id)])
-    out = []
-    for e in errata:
-        assert e.id is not None
-        data = e.model_dump(exclude={"reporter_id", "verifier_id"})
-        out.append(
-            ErratumPublic(
-                **data,
-                url=erratum_url(e.id),
-                course=courses.get(e.course_id, ""),
-                assignment=assignments.get(e.assignment_id) if e.assignment_id else None,
-                reporter=users.get(e.reporter_id),
-                verifier=users.get(e.verifier_id) if e.verifier_id else None,
-            )
-        )
-    return out
-
-
-def to_detail(*, session: Session, erratum: Erratum, viewer: User | None) -> ErratumDetail:
-    assert erratum.id is not None
-    public = to_public(session=session, errata=[erratum])[0]
-    rows = history(session=session, erratum_id=erratum.id)
-    actors = _user_refs(session, [h.actor_id for h in rows])
-    return ErratumDetail(
-        **public.model_dump(),
-        history=[
-            HistoryPublic(
-                id=h.id or 0,
-                actor=actors.get(h.actor_id),
-                from_status=h.from_status,
-                to_status=h.to_status,
-                reason=h.reason,
-                created_at=h.created_at,
-            )
-            for h in rows
-        ],
-        threads=[
-            ThreadRef(id=t.id or 0, title=t.title, url=thread_url(t.id or 0))
-            for t in linked_threads(session=session, erratum=erratum)
-        ],
-        affects_me=affects_me(session=session, user=viewer, erratum_id=erratum.id),
-    )
-
-
-def to_similar(*, session: Session, pairs: Sequence[tuple[Erratum, float]]) -> list[SimilarErratum]:
-    publics = to_public(session=session, errata=[e for e, _ in pairs])
-    return [
-        SimilarErratum(
-            id=p.id,
-            url=p.url,
-            title=p.title,
-            status=p.status,
-            location=p.location,
-            assignment=p.assignment,
-            affects_count=p.affects_count,
-            score=score,
-        )
-        for p, (_, score) in zip(publics, pairs, strict=True)
-    ]

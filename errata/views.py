@@ -10,24 +10,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from core import db
 from core.db import SessionDep
 from core.errors import DomainError, InvalidInput, PermissionDenied
+from core.ids import MAX_ID, IdPath
 from core.markdown import render
+from core.paths import safe_next, see_other
 from core.security import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from core.xmltext import xml_safe
-from errata import notifications
+from errata import notifications, present
 from errata import service as errata_service
+from errata.dependencies import ErratumDep
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
 from errata.models import Erratum, ErratumKind, ErratumStatus
-from errata.schemas import MAX_ID, ErratumCreate, ErratumUpdate
+from errata.schemas import ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
 from users.models import User
 from users.policy import (
@@ -39,7 +42,6 @@ from users.policy import (
 )
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 PAGE_SIZE = 20
 S = ErratumStatus
@@ -59,16 +61,6 @@ STATUS_FILTERS = {
     "duplicate": "Duplicate",
     "all": "All",
 }
-
-
-def _see(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
 
 
 # Lists
@@ -296,7 +288,12 @@ def report_form(
             session,
             course=prefill.course,
             assignment=prefill.assignment,
-            values=_form_values(title=prefill.title, description=prefill.description),
+            values=_form_values(
+                title=prefill.title,
+                description=present.report_description(
+                    thread_title=prefill.title, thread_id=prefill.thread_id, body=prefill.body
+                ),
+            ),
             thread_id=prefill.thread_id,
             post_id=prefill.post_id,
         )
@@ -352,12 +349,11 @@ def report_submit(
             request, session, course=course_row, assignment=assignment_row, values=values,
             thread_id=thread_id, post_id=post_id, error=exc.message, status_code=exc.status,
         )  # fmt: skip
-    return _see(f"/errata/{erratum.id}")
+    return see_other(f"/errata/{erratum.id}")
 
 
 @router.get("/errata/{erratum_id}/edit")
-def edit_form(request: Request, erratum_id: Id, user: CurrentUser, session: SessionDep) -> Any:
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
+def edit_form(request: Request, user: CurrentUser, session: SessionDep, erratum: ErratumDep) -> Any:
     if not errata_service.can_edit(session=session, user=user, erratum=erratum):
         raise PermissionDenied("Only the reporter (while pending) and moderators can edit this.")
     course = session.get(Course, erratum.course_id)
@@ -372,16 +368,16 @@ def edit_form(request: Request, erratum_id: Id, user: CurrentUser, session: Sess
 @router.post("/errata/{erratum_id}/edit")
 def edit_submit(
     request: Request,
-    erratum_id: Id,
     user: CurrentUser,
     session: SessionDep,
+    erratum: ErratumDep,
     form: Annotated[ErratumForm, Form()],
 ) -> Any:
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
+    assert erratum.id is not None
     values = form.values()
     try:
         data = ErratumUpdate(**values)  # type: ignore[arg-type]
-        errata_service.edit(session=session, user=user, erratum_id=erratum_id, data=data)
+        errata_service.edit(session=session, user=user, erratum_id=erratum.id, data=data)
     except (ValidationError, InvalidInput) as exc:
         message = (
             exc.message
@@ -396,7 +392,7 @@ def edit_submit(
             request, session, course=course, assignment=assignment, values=values,
             error=message, status_code=422, erratum=erratum,
         )  # fmt: skip
-    return _see(f"/errata/{erratum_id}")
+    return see_other(f"/errata/{erratum.id}")
 
 
 # The erratum page
@@ -408,7 +404,7 @@ def _detail_page(
     assert erratum.id is not None
     course = session.get(Course, erratum.course_id)
     assignment = session.get(Assignment, erratum.assignment_id) if erratum.assignment_id else None
-    detail = errata_service.to_detail(session=session, erratum=erratum, viewer=user)
+    detail = present.erratum_detail(session=session, erratum=erratum, viewer=user)
     original = session.get(Erratum, erratum.duplicate_of_id) if erratum.duplicate_of_id else None
     duplicates = session.exec(
         select(Erratum).where(Erratum.duplicate_of_id == erratum.id).order_by(col(Erratum.id))
@@ -436,21 +432,22 @@ def _detail_page(
 
 
 @router.get("/errata/{erratum_id}")
-def erratum_page(request: Request, erratum_id: Id, user: OptionalUser, session: SessionDep) -> Any:
-    erratum = errata_service.get(session=session, erratum_id=erratum_id)
+def erratum_page(
+    request: Request, user: OptionalUser, session: SessionDep, erratum: ErratumDep
+) -> Any:
     return _detail_page(request, session, user, erratum)
 
 
 @router.post("/errata/{erratum_id}/affects")
-def affects_submit(erratum_id: Id, user: CurrentUser, session: SessionDep) -> Any:
+def affects_submit(erratum_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     errata_service.toggle_affects(session=session, user=user, erratum_id=erratum_id)
-    return _see(f"/errata/{erratum_id}")
+    return see_other(f"/errata/{erratum_id}")
 
 
 @router.post("/errata/{erratum_id}/transition")
 def transition_submit(
     request: Request,
-    erratum_id: Id,
+    erratum_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     action: Annotated[str, Form(max_length=20)] = "",
@@ -478,12 +475,12 @@ def transition_submit(
         duplicate_of_id=target_id,
         fixed_in=fixed_in,
     )
-    return _see(_safe_next(next, f"/errata/{erratum_id}"))
+    return see_other(safe_next(next, f"/errata/{erratum_id}"))
 
 
 @router.post("/errata/{erratum_id}/links")
 def link_submit(
-    erratum_id: Id,
+    erratum_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     thread: Annotated[str, Form(max_length=300)] = "",
@@ -495,7 +492,7 @@ def link_submit(
     errata_service.link_thread(
         session=session, user=user, erratum_id=erratum_id, thread_id=int(ref)
     )
-    return _see(f"/errata/{erratum_id}#threads")
+    return see_other(f"/errata/{erratum_id}#threads")
 
 
 # The moderator queue
@@ -559,7 +556,7 @@ def notifications_read(
     assert user.id is not None
     ids = [notification_id] if notification_id is not None else None
     notifications.mark_read(session=session, user_id=user.id, ids=ids)
-    return _see(_safe_next(next, "/notifications"))
+    return see_other(safe_next(next, "/notifications"))
 
 
 # Globals and context for every page
