@@ -274,6 +274,23 @@ def allowed_transitions(status: ErratumStatus) -> frozenset[ErratumStatus]:
     return TRANSITIONS[status]
 
 
+def _ensure_released(session: Session, erratum: Erratum, version: str) -> None:
+    """A fix is in a notebook learners can open: "fixed in 4" while the current notebook is 3
+    would tell version-3 learners their notebook has the fix."""
+    # Imported here: errata.known imports this module.
+    from errata.known import version_key
+
+    assignment = session.get(Assignment, erratum.assignment_id) if erratum.assignment_id else None
+    if assignment is None or not assignment.notebook_version:
+        return
+    current = assignment.notebook_version
+    if version_key(version) > version_key(current):
+        raise InvalidInput(
+            f"Version {version} is newer than the current notebook ({current}). Publish the "
+            f"fixed notebook first (or mark it fixed in {current} if that has the fix)."
+        )
+
+
 def transition(
     *,
     session: Session,
@@ -316,6 +333,7 @@ def transition(
             raise InvalidInput("Say which notebook version fixes it, e.g. 3a.")
         if len(version) > 20:
             raise InvalidInput("The version is longer than 20 characters; shorten it.")
+        _ensure_released(session, erratum, version)
         values["fixed_in"] = version
         if reason:
             values["resolution_note"] = reason

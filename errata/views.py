@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from core import db
 from core.db import SessionDep
-from core.errors import DomainError, InvalidInput, PermissionDenied
+from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.ids import MAX_ID, IdPath
 from core.markdown import render
 from core.paths import safe_next, see_other
@@ -25,7 +25,7 @@ from core.security import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from core.xmltext import xml_safe
-from errata import notifications, present
+from errata import notifications, outputs, present, undo
 from errata import service as errata_service
 from errata.dependencies import ErratumDep
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
@@ -410,9 +410,15 @@ def _detail_page(
         select(Erratum).where(Erratum.duplicate_of_id == erratum.id).order_by(col(Erratum.id))
     ).all()
     can_moderate = may_moderate(session, user, erratum.course_id)
+    published, corrected = outputs.highlight(
+        erratum.published_output or "", erratum.corrected_output or ""
+    )
     return page(
         request,
         "errata/detail.html",
+        published_html=published,
+        corrected_html=corrected,
+        **flash_context(request, session, user),
         status_code=extra.pop("status_code", 200),
         erratum=erratum,
         detail=detail,
@@ -461,21 +467,66 @@ def transition_submit(
     if action not in targets:
         raise InvalidInput("Pick an action: verify, reject, duplicate or fix.")
     target_id: int | None = None
-    if action == "duplicate":
-        digits = duplicate_of.strip().lstrip("#")
-        if not digits.isdigit() or int(digits) > MAX_ID:
-            raise InvalidInput("Give the number of the original erratum, e.g. 12.")
-        target_id = int(digits)
-    errata_service.transition(
-        session=session,
-        user=user,
-        erratum_id=erratum_id,
-        to_status=targets[action],
-        reason=reason,
-        duplicate_of_id=target_id,
-        fixed_in=fixed_in,
-    )
-    return see_other(safe_next(next, f"/errata/{erratum_id}"))
+    try:
+        if action == "duplicate":
+            digits = duplicate_of.strip().lstrip("#")
+            if not digits.isdigit() or int(digits) > MAX_ID:
+                raise InvalidInput("Give the number of the original erratum, e.g. 12.")
+            target_id = int(digits)
+        errata_service.transition(
+            session=session,
+            user=user,
+            erratum_id=erratum_id,
+            to_status=targets[action],
+            reason=reason,
+            duplicate_of_id=target_id,
+            fixed_in=fixed_in,
+        )
+    except DomainError as exc:
+        if exc.status in (401, 403, 429) or not isinstance(exc, (InvalidInput, NotFound)):
+            raise
+        # A wrong "Original #" or version: say so beside the form, keep what was typed.
+        session.rollback()
+        erratum = errata_service.get(session=session, erratum_id=erratum_id)
+        if isinstance(exc, NotFound) and action == "duplicate":
+            exc = InvalidInput(f"There is no erratum #{target_id}; check the original's number.")
+        return _detail_page(
+            request, session, user, erratum, status_code=422, error=exc.message,
+            failed_action=action, typed={"reason": reason, "duplicate_of": duplicate_of,
+                                         "fixed_in": fixed_in},
+        )  # fmt: skip
+    done = undo.latest_move_id(session=session, erratum_id=erratum_id)
+    target = safe_next(next, f"/errata/{erratum_id}")
+    return see_other(f"{target}{'&' if '?' in target else '?'}done={done}")
+
+
+@router.post("/errata/{erratum_id}/undo")
+def undo_submit(
+    erratum_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    history_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    next: Annotated[str, Form(max_length=300)] = "",
+) -> Any:
+    """Put back the status a moderator just changed (within a few minutes)."""
+    undo.undo(session=session, user=user, erratum_id=erratum_id, history_id=history_id)
+    target = safe_next(next, f"/errata/{erratum_id}")
+    return see_other(f"{target}{'&' if '?' in target else '?'}undone={erratum_id}")
+
+
+def flash_context(request: Request, session: Session, user: User | None) -> dict[str, Any]:
+    """The confirmation (with Undo) for a move just made, and the note after an undo."""
+    if user is None:
+        return {}
+    done = request.query_params.get("done", "")
+    undone = request.query_params.get("undone", "")
+    ctx: dict[str, Any] = {}
+    if done.isdigit() and int(done) <= MAX_ID:
+        ctx["flash"] = undo.just_done(session=session, user=user, history_id=int(done))
+        ctx["flash_verbs"] = undo.PAST
+    if undone.isdigit() and int(undone) <= MAX_ID:
+        ctx["undone"] = session.get(Erratum, int(undone))
+    return ctx
 
 
 @router.post("/errata/{erratum_id}/links")
@@ -518,6 +569,7 @@ def moderation_page(request: Request, user: ModeratorOrInstructor, session: Sess
         awaiting_fix=awaiting_fix,
         courses=courses,
         kind_labels=KIND_LABELS,
+        **flash_context(request, session, user),
     )
 
 

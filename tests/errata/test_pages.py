@@ -54,7 +54,9 @@ def test_erratum_page_shows_outputs_side_by_side_and_history(
     r = client.get(f"/errata/{e.id}")
     assert r.status_code == 200
     assert "Published in the notebook" in r.text and "Corrected" in r.text
-    assert "[ 0.59584544  0.18141802]" in r.text and "[-0.99999375  0.77911235]" in r.text
+    # Every value differs, so every value is marked (issue #19).
+    assert "[ <mark>0.59584544</mark>  <mark>0.18141802</mark>]" in r.text
+    assert "[<mark>-0.99999375</mark>  <mark>0.77911235</mark>]" in r.text
     assert "Checked against the reference solution." in r.text
     assert "verified" in r.text and "History" in r.text
 
@@ -171,7 +173,8 @@ def test_moderation_queue_orders_by_affects_and_verifies_in_one_click(
         data={"csrf_token": csrf, "action": "verify", "next": "/moderation"},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and r.headers["location"] == "/moderation"
+    # The queue again, with the confirmation (and Undo) for this move (issue #19).
+    assert r.status_code == 303 and r.headers["location"].startswith("/moderation?done=")
     session.expire_all()
     assert session.get(Erratum, older.id).status == S.verified  # type: ignore[union-attr]
     r = client.post(
