@@ -26,16 +26,23 @@ def ask_page(
     q: str = "",
 ) -> Any:
     courses = session.exec(select(Course).order_by(col(Course.title))).all()
-    assignments = session.exec(
-        select(Assignment.slug, Assignment.title, Course.slug)
-        .join(Course, col(Course.id) == Assignment.course_id)
-        .order_by(col(Assignment.position), col(Assignment.title))
+    rows = session.exec(
+        select(Assignment.slug, Assignment.title, Assignment.course_id).order_by(
+            col(Assignment.position), col(Assignment.title)
+        )
     ).all()
+    # The assignment menu, one <optgroup> per course in the course menu's order, each in
+    # the course's own order: a learner looks for "their" course, then the notebook.
+    groups = [
+        {"course": c.slug, "title": c.title,
+         "assignments": [{"slug": a, "title": t} for a, t, cid in rows if cid == c.id]}
+        for c in courses
+    ]  # fmt: skip
     return page(
         request,
         "assistant/ask.html",
         courses=courses,
-        assignments=[{"slug": a, "title": t, "course": c} for a, t, c in assignments],
+        assignment_groups=[g for g in groups if g["assignments"]],
         course=course[:80],
         assignment=assignment[:80],
         q=q[:2000],

@@ -3,6 +3,7 @@ the browser journeys of the search page, the Ask page and the accessibility audi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,12 +32,24 @@ def demo_server(test_env: dict[str, str]) -> Iterator[LiveServer]:
     register_loaders()
     runtime = get_runtime()
     runtime.rebuild_now()
-    server = LiveServer(test_env).start()
+    # The server runs its index as in production (loaded from the snapshot just saved).
+    server = LiveServer(test_env, {"CHECKFIRST_INDEX_ENABLED": "true"}).start()
     try:
+        _wait_ready(server.url)
         yield server
     finally:
         server.stop()
         runtime.reset()
+
+
+def _wait_ready(url: str, attempts: int = 300) -> None:
+    import httpx
+
+    for _ in range(attempts):  # bounded: about a minute
+        if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the demo server's index did not become ready")
 
 
 @contextmanager
