@@ -15,4 +15,9 @@ cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
+# axe-core (pinned in tests/a11y/package-lock.json) for the accessibility audit; the audit
+# skips itself when node is absent.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/a11y --no-audit --no-fund >/dev/null
+fi
 echo "installed into $venv"
