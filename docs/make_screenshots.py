@@ -156,5 +156,49 @@ def shoot(origin: str, args: list[str]) -> None:
         browser.close()
 
 
+def pages(base: str) -> None:
+    """docs/ask.png, docs/search-no-results.png, docs/composer.png and docs/erratum.png from a
+    running server with the demo loaded (``checkfirst demo`` then ``checkfirst serve``):
+
+        .venv/bin/python docs/make_screenshots.py pages http://127.0.0.1:8000
+    """
+    from playwright.sync_api import expect, sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1100, "height": 820})
+        page.goto(base + "/login?next=/")
+        page.fill("input[name=username]", "ada")
+        page.fill("input[name=password]", "checkfirst-demo")
+        page.locator("form:has(input[name=password]) button").click()
+        page.wait_for_url(base + "/")
+
+        page.goto(base + "/ask")
+        page.fill("#ask-question", "rnn_forward: AssertionError: Wrong values in a_next")
+        page.keyboard.press("Control+Enter")
+        expect(page.locator(".ask-answer .ask-full")).to_be_visible(timeout=60_000)
+        page.locator(".ask-answer").scroll_into_view_if_needed()
+        page.screenshot(path=str(DOCS / "ask.png"), full_page=True)
+
+        page.goto(base + "/search?q=kubernetes+helm+chart+deployment")
+        page.screenshot(path=str(DOCS / "search-no-results.png"))
+
+        page.goto(base + "/threads/new")
+        page.select_option("select[name=course]", value="sequence-models/rnn-step-by-step")
+        page.fill(
+            "input[name=title]", "lstm_forward: my a[4][3][6] differs from the expected output"
+        )
+        page.wait_for_timeout(3000)  # suggestions arrive while typing (debounced)
+        page.screenshot(path=str(DOCS / "composer.png"))
+
+        page.goto(base + "/errata/3")
+        page.screenshot(path=str(DOCS / "erratum.png"), full_page=True)
+        browser.close()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["pages"]:
+        pages(sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:8000")
+    else:
+        main()
