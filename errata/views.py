@@ -29,7 +29,7 @@ from errata import notifications, outputs, present, undo
 from errata import service as errata_service
 from errata.dependencies import ErratumDep
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
-from errata.models import Erratum, ErratumKind, ErratumStatus
+from errata.models import Erratum, ErratumKind, ErratumStatus, Notification
 from errata.schemas import ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Thread
 from users.models import User
@@ -609,6 +609,17 @@ def notifications_read(
     ids = [notification_id] if notification_id is not None else None
     notifications.mark_read(session=session, user_id=user.id, ids=ids)
     return see_other(safe_next(next, "/notifications"))
+
+
+@router.get("/notifications/{notification_id}/open")
+def notification_open(notification_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
+    """Follow a notification: it is read once opened (a GET, so a middle-click counts too)."""
+    assert user.id is not None
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("There is no such notification; it may have been removed.")
+    notifications.mark_read(session=session, user_id=user.id, ids=[notification_id])
+    return see_other(safe_next(row.url, "/notifications"))
 
 
 # Globals and context for every page
