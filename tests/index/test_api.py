@@ -94,7 +94,8 @@ def test_search_page_shows_badges_and_escaped_snippets(client: TestClient, forum
 def test_search_page_empty_result_suggests_next_step(client: TestClient, forum: Forum) -> None:
     r = client.get("/search", params={"q": "xyzzyplugh"})
     assert r.status_code == 200
-    assert "Nothing matches" in r.text
+    assert "No results for “xyzzyplugh”" in r.text
+    assert 'href="/ask?q=xyzzyplugh"' in r.text
 
 
 def test_erratum_duplicate_check_uses_hybrid_search(forum: Forum) -> None:
