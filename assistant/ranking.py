@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.declare import Model, load_model
 from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
@@ -61,10 +62,8 @@ FEATURES = (
 class Weights:
     weights: dict[str, float]
     no_match_below: float
-    # Declaring "the notebook is wrong" without an output match (assistant.verdicts).
-    declare_symptom: float = 0.5
-    # How far down the ranked list a confirmed erratum with specific evidence is looked for.
-    promote_within: int = 1
+    # Declaring "the notebook is wrong" without an output match (assistant.declare).
+    declare: Model = field(default_factory=Model)
     notes: dict[str, object] = field(default_factory=dict)
 
     def score(self, features: dict[str, float]) -> float:
@@ -85,8 +84,7 @@ def load_weights(path: Path) -> Weights:
     return Weights(
         weights={k: float(v) for k, v in data["weights"].items()},
         no_match_below=float(data["no_match_below"]),
-        declare_symptom=float(data.get("declare_symptom", 0.5)),
-        promote_within=int(data.get("promote_within", 1)),
+        declare=load_model(data.get("declare")),
         notes=data.get("notes", {}),
     )
 

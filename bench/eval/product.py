@@ -31,7 +31,9 @@ class Product:
     ask: Callable[[dict[str, Any]], tuple[str, list[str]]]
     # The project's encoder: texts -> (n, dim) unit vectors.
     encode: Callable[[list[str]], np.ndarray]
-    # One question -> the re-ranker's candidates: [{ext, features, symptom, affects}] (fitting).
+    # One question -> the re-ranker's candidates (fitting): [{ext, features}], errata also with
+    # status, eligible (assistant.declare's hard rules), declare (its rank-free features) and
+    # echo ({thread ext: how much of the erratum that thread says}).
     candidates: Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -56,7 +58,7 @@ def open_product(data_dir: Path) -> Product:
     from app.importer import import_lines
     from app.indexing import register_loaders
     from app.migrate import upgrade
-    from assistant import service, verdicts
+    from assistant import declare, service
     from assistant.intake import validate
     from assistant.schemas import AskRequest
     from core.db import get_engine
@@ -108,14 +110,16 @@ def open_product(data_dir: Path) -> Product:
         request = validate(_request(q))
         cands, evidence, _parsed, _scope = service.candidates(_session(), request)
         out = []
+        threads = [(external_id("thread", t.item_id), t) for t in cands if t.erratum is None]
         for c in cands:
             kind = "erratum" if c.erratum is not None else "thread"
-            row = {"ext": external_id(kind, c.item_id), "features": c.features}
+            row: dict[str, Any] = {"ext": external_id(kind, c.item_id), "features": c.features}
             if c.erratum is not None:
-                row["symptom"] = verdicts.symptom(c, evidence)
-                row["affects"] = verdicts.affects(c.erratum, evidence.version)
-                row["located"] = verdicts.located(c, evidence)
                 row["status"] = str(c.erratum.status)
+                row["eligible"] = declare.eligible(c, evidence)
+                if row["eligible"]:
+                    row["declare"] = declare.base(c, evidence)
+                    row["echo"] = {ext: declare.echo(c, t) for ext, t in threads}
             out.append(row)
         return out
 

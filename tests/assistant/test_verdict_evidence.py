@@ -1,9 +1,9 @@
 """Verdicts from evidence (issue #13, invariant 5), with the real model and index.
 
 "The notebook is wrong" is said only when the learner's output equals the correction, or when
-location and symptom match an erratum that affects their version; an erratum about the same
-function but a different problem is at most "possibly related". Colour codes in a pasted
-traceback are layout, not binary data.
+the evidence convinces the fitted declare model (assistant.declare) for an erratum that affects
+their version; an erratum about the same function but a different problem is at most "possibly
+related". Colour codes in a pasted traceback are layout, not binary data.
 """
 
 from __future__ import annotations
@@ -103,3 +103,14 @@ def test_erratum_fixed_in_the_learners_version_says_so(client: TestClient, world
     assert not (
         data["verdict"] in NOTEBOOK_WRONG and data["sources"][0]["external_id"] == "e-lstm-backward"
     )
+
+
+def test_described_erratum_question_is_declared(client: TestClient, world: World) -> None:
+    # Words only, no output and no error line: the learner blames the printed expectation.
+    question = (
+        "the expected a_next printed under rnn_cell_forward looks wrong to me, the first value "
+        "has the opposite sign of mine and my test passes"
+    )
+    data = _ask(client, question=question, course="dl-seq", notebook_version="4")
+    assert data["verdict"] == "known_erratum", data["answer"]
+    assert data["sources"][0]["external_id"] == "e-rnn-cell"
