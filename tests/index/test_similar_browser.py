@@ -44,6 +44,8 @@ def test_similar_shown_while_typing_and_related_on_thread(
             page.fill("input[name=password]", "correct horse 1")
             page.locator("form:has(input[name=password]) button").click()
             page.wait_for_url("**/threads/new")
+            # Suggestions are scoped to the course the question is about, as a learner picks it.
+            page.select_option("select[name=course]", value=forum.course.slug)
             page.fill("input[name=title]", "my LSTM output is off by a bit")
             link = page.locator("#similar a", has_text=erratum.title)
             expect(link).to_be_visible(timeout=60_000)
