@@ -337,10 +337,41 @@ def transition(
         values["fixed_in"] = version
         if reason:
             values["resolution_note"] = reason
-    # Compare-and-set: only the transaction that still sees the status it checked wins.
+    move_status(
+        session=session,
+        erratum_id=erratum_id,
+        expected=current,
+        values=values,
+        actor_id=user.id,
+        reason=reason if to_status != S.fixed else _fixed_reason(values["fixed_in"], reason),
+    )
+    events.record(session, doc_type="erratum", doc_id=erratum_id)
+    session.refresh(erratum)
+    notifications.notify_transition(session=session, erratum=erratum, actor_id=user.id)
+    session.commit()
+    session.refresh(erratum)
+    return erratum
+
+
+def move_status(
+    *,
+    session: Session,
+    erratum_id: int,
+    expected: ErratumStatus,
+    values: dict[str, Any],
+    actor_id: int,
+    reason: str,
+) -> None:
+    """Write ``values`` (with the new ``status``) and one history row, in the caller's transaction.
+
+    Compare-and-set: only the transaction that still sees ``expected`` wins (ACCEPTANCE A4).
+
+    Raises:
+        Conflict: someone else moved the erratum first (the transaction is rolled back).
+    """
     result = session.execute(
         update(Erratum)
-        .where(col(Erratum.id) == erratum_id, col(Erratum.status) == current)
+        .where(col(Erratum.id) == erratum_id, col(Erratum.status) == expected)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -350,18 +381,12 @@ def transition(
     session.add(
         ErratumHistory(
             erratum_id=erratum_id,
-            actor_id=user.id,
-            from_status=current,
-            to_status=to_status,
-            reason=reason if to_status != S.fixed else _fixed_reason(values["fixed_in"], reason),
+            actor_id=actor_id,
+            from_status=expected,
+            to_status=values["status"],
+            reason=reason,
         )
     )
-    events.record(session, doc_type="erratum", doc_id=erratum_id)
-    session.refresh(erratum)
-    notifications.notify_transition(session=session, erratum=erratum, actor_id=user.id)
-    session.commit()
-    session.refresh(erratum)
-    return erratum
 
 
 def _load_for_transition(session: Session, erratum_id: int) -> Erratum:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
 from core.errors import Conflict, NotFound
 from errata.models import Erratum, ErratumHistory, ErratumStatus
+from errata.service import move_status
 from index import events
 from users.models import User
 from users.policy import ensure_may_moderate
@@ -98,23 +98,13 @@ def undo(*, session: Session, user: User, erratum_id: int, history_id: int) -> E
         )
     assert entry.from_status is not None and user.id is not None
     values = {"status": entry.from_status, "updated_at": utcnow(), **_CLEARED[entry.to_status]}
-    result = session.execute(
-        update(Erratum)
-        .where(col(Erratum.id) == erratum_id, col(Erratum.status) == entry.to_status)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict("Someone else changed this erratum's status just now; reload to see it.")
-    session.add(
-        ErratumHistory(
-            erratum_id=erratum_id,
-            actor_id=user.id,
-            from_status=entry.to_status,
-            to_status=entry.from_status,
-            reason=f"Undone: {PAST[entry.to_status]} by mistake.",
-        )
+    move_status(
+        session=session,
+        erratum_id=erratum_id,
+        expected=entry.to_status,
+        values=values,
+        actor_id=user.id,
+        reason=f"Undone: {PAST[entry.to_status]} by mistake.",
     )
     events.record(session, doc_type="erratum", doc_id=erratum_id)
     session.commit()
