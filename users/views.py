@@ -16,7 +16,7 @@ from core.errors import DomainError, RateLimited
 from core.paths import safe_next
 from core.security import client_ip, is_https
 from core.templating import page
-from users import auth, service
+from users import auth, reset, service
 from users.models import ApiToken, TokenScope, UserCreate
 from users.policy import CurrentUser
 
@@ -178,4 +178,68 @@ def sign_out_everywhere(request: Request, user: CurrentUser, session: SessionDep
     auth.end_all_sessions(session=session, user=user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response
+
+
+# Password reset (users.reset): ask for a link, then choose a new password through it.
+
+RESET_SENT = (
+    "If an account with that username or e-mail exists, we sent it a link to reset the "
+    "password. It works once, within an hour."
+)
+
+
+@router.get("/password-reset", dependencies=[Public])
+def reset_request_form(request: Request) -> Any:
+    return page(request, "auth/reset_request.html", sent=False, error=None)
+
+
+@router.post("/password-reset", dependencies=[Public])
+def reset_request_submit(
+    request: Request, session: SessionDep, login: Annotated[str, Form()] = ""
+) -> Any:
+    """The same answer whether or not the account exists (no existence leak)."""
+    if not login.strip():
+        return page(request, "auth/reset_request.html", 422, sent=False,
+                    error="Enter your username or e-mail address.")  # fmt: skip
+    try:
+        reset.request_reset(session=session, login=login, ip=client_ip(request))
+    except DomainError as exc:
+        return _with_retry_after(
+            exc, page(request, "auth/reset_request.html", exc.status, sent=False, error=exc.message)
+        )
+    return page(request, "auth/reset_request.html", sent=True, error=None, message=RESET_SENT)
+
+
+@router.get("/password-reset/{token}", dependencies=[Public])
+def reset_form(request: Request, session: SessionDep, token: str) -> Any:
+    try:
+        user = reset.read_token(session=session, token=token)
+    except DomainError as exc:
+        return page(request, "auth/reset_invalid.html", exc.status, error=exc.message)
+    return page(request, "auth/reset_form.html", token=token, username=user.username,
+                error=None, rule=reset.PASSWORD_RULE)  # fmt: skip
+
+
+@router.post("/password-reset/{token}", dependencies=[Public])
+def reset_submit(
+    request: Request,
+    session: SessionDep,
+    token: str,
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Any:
+    try:
+        user = reset.complete_reset(
+            session=session, token=token, password=password, confirm=confirm
+        )
+    except reset.InvalidLink as exc:
+        return page(request, "auth/reset_invalid.html", exc.status, error=exc.message)
+    except DomainError as exc:
+        username = reset.read_token(session=session, token=token).username
+        return page(request, "auth/reset_form.html", exc.status, token=token, username=username,
+                    error=exc.message, rule=reset.PASSWORD_RULE)  # fmt: skip
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    auth.start_session(session=session, user=user, response=response, secure=is_https(request))
     return response
