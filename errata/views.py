@@ -25,7 +25,7 @@ from core.security import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from core.xmltext import xml_safe
-from errata import notifications, outputs, present, undo
+from errata import notifications, outputs, present, threadmarks, undo
 from errata import service as errata_service
 from errata.dependencies import ErratumDep
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
@@ -653,5 +653,8 @@ def register_templates() -> None:
     """Give every page the known-errata banner and the header's counts. Called once by the app
     factory (``app.app.create_app``): importing this module changes nothing."""
     templates.env.globals["known_errata"] = known_errata_for_banner
+    # Badges and notes on forum pages, recent verified errata on the home page (threadmarks).
+    templates.env.globals["thread_errata"] = threadmarks.thread_errata
+    templates.env.globals["recent_verified_errata"] = threadmarks.recent_verified_errata
     if _header_context not in context_processors:
         context_processors.append(_header_context)
