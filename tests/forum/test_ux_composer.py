@@ -66,7 +66,7 @@ def _sign_in(page: Any, base: str, username: str) -> None:
 def _in_view(page: Any, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
     height = page.viewport_size["height"]
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
 
 
 @pytest.mark.browser
