@@ -360,8 +360,7 @@ def index_status() -> None:
     with Session(get_engine()) as session:
         latest = max_seq(session)
     console.print(
-        f"model: {settings.embedding_model} ({settings.embedding_backend})   "
-        f"kind: {runtime.kind}"
+        f"model: {settings.embedding_model} ({settings.embedding_backend})   kind: {runtime.kind}"
     )
     console.print(f"file: {runtime.path}")
     if not runtime.path.exists():

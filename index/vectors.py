@@ -67,7 +67,7 @@ class VectorStore:
 
     @property
     def graph(self) -> str:
-        """"flat" or "hnsw" (the kind without its quantisation suffix)."""
+        """ "flat" or "hnsw" (the kind without its quantisation suffix)."""
         return self.kind.split("-")[0]
 
     def _empty(self) -> Any:
