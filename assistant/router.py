@@ -40,7 +40,11 @@ def ask(body: AskRequest, request: Request, user: OptionalUser, session: Session
     """Answer a question or pasted failure with the errata and threads that explain it."""
     widget = getattr(request.state, "token_scope", None) == TokenScope.widget
     intake.check_access(user=user, client_key=client_ip(request), widget=widget)
-    return service.ask(session, request=body, user=user)
+    response = service.ask(session, request=body, user=user)
+    # A widget's token speaks for a page, not a learner: only a signed-in asker follows.
+    if user is not None and not widget:
+        service.follow_asked_assignment(session, request=body, user=user)
+    return response
 
 
 @router.post("/chat", response_model=ChatResponse)

@@ -15,7 +15,7 @@ One function, ``ask``, runs the steps, each in its own module:
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from assistant import llm, ranking, retrieval, verdicts
 from assistant.asklog import log_ask
@@ -25,6 +25,9 @@ from assistant.parsing import Parsed, parse
 from assistant.schemas import AskRequest, AskResponse, Verdict
 from core.markdown import render
 from core.security import new_token
+from forum.models import Assignment, Course
+from notify import service as notify_service
+from notify.models import FollowKind
 from users.models import User
 
 Mode = retrieval.Mode
@@ -69,6 +72,23 @@ def ask(
             session, request, parsed, response, user, conversation_id, response.feedback_token
         )
     return response
+
+
+def follow_asked_assignment(session: Session, *, request: AskRequest, user: User) -> bool:
+    """Asking about an assignment follows it (issue #15), so its errata reach the asker; an
+    unknown course or assignment is not an error here (the ask itself was answered)."""
+    if not request.course or not request.assignment or user.id is None:
+        return False
+    assignment_id = session.exec(
+        select(Assignment.id)
+        .join(Course, col(Course.id) == col(Assignment.course_id))
+        .where(Course.slug == request.course, Assignment.slug == request.assignment)
+    ).first()
+    if assignment_id is None:
+        return False
+    return notify_service.follow(
+        session=session, user_id=user.id, kind=FollowKind.assignment, target_id=assignment_id
+    )
 
 
 def candidates(

@@ -19,6 +19,8 @@ from forum.models import Assignment, Course
 from lti import claims as c
 from lti.launch import Launch
 from lti.models import LtiContext, LtiIdentity, LtiResourceLink
+from notify import service as notify_service
+from notify.models import FollowKind
 from users.auth import create_user
 from users.models import CourseRole, User, UserCreate
 
@@ -224,6 +226,13 @@ def land(*, session: Session, launch: Launch) -> Landing:
         assignment, target = assignment_for(
             session=session, launch=launch, course=course, role=role
         )
+    if assignment is not None and assignment.id is not None and role == "learner":
+        # Launching an assignment follows it (issue #15): its errata reach the learner.
+        assert user.id is not None
+        notify_service.follow(
+            session=session, user_id=user.id, kind=FollowKind.assignment,
+            target_id=assignment.id, commit=False,
+        )  # fmt: skip
     session.commit()
     session.refresh(user)
     if target == "ask":
