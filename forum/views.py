@@ -20,6 +20,9 @@ from forum import present, service, suggest
 from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
+from notify import service as notify_service
+from notify.models import FollowKind
+from users.models import User
 from users.policy import CurrentUser, OptionalUser
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +79,49 @@ def home(request: Request, user: OptionalUser, session: SessionDep) -> Any:
     )
 
 
+def _following(
+    session: SessionDep, user: User | None, kind: FollowKind, target: int | None
+) -> bool:
+    if user is None or user.id is None or target is None:
+        return False
+    return notify_service.is_following(
+        session=session, user_id=user.id, kind=kind, target_id=target
+    )
+
+
+def _set_following(
+    session: SessionDep, user: User, kind: FollowKind, target: int | None, value: bool
+) -> None:
+    assert user.id is not None and target is not None
+    change = notify_service.follow if value else notify_service.unfollow
+    change(session=session, user_id=user.id, kind=kind, target_id=target)
+
+
+@router.post("/courses/{slug}/follow")
+def course_follow_submit(
+    slug: str, user: CurrentUser, session: SessionDep, value: Annotated[bool, Form()] = True
+) -> Any:
+    """The course page's Follow / Unfollow button (value=false unfollows)."""
+    course = service.get_course(session=session, slug=slug)
+    _set_following(session, user, FollowKind.course, course.id, value)
+    return see_other(f"/courses/{course.slug}")
+
+
+@router.post("/courses/{slug}/assignments/{assignment_slug}/follow")
+def assignment_follow_submit(
+    slug: str,
+    assignment_slug: str,
+    user: CurrentUser,
+    session: SessionDep,
+    value: Annotated[bool, Form()] = True,
+) -> Any:
+    """The assignment page's Follow / Unfollow button: its errata by your mail choice."""
+    course = service.get_course(session=session, slug=slug)
+    assignment = service.get_assignment(session=session, course=course, slug=assignment_slug)
+    _set_following(session, user, FollowKind.assignment, assignment.id, value)
+    return see_other(f"/courses/{course.slug}/assignments/{assignment.slug}")
+
+
 @router.get("/courses/{slug}")
 def course_page(
     request: Request,
@@ -92,6 +138,7 @@ def course_page(
         course=course,
         assignment=None,
         assignments=service.list_assignments(session=session, course_id=course.id or 0),
+        following=_following(session, user, FollowKind.course, course.id),
         **_thread_list_context(
             session=session, course=course, assignment=None, sort=sort, page_no=page_no
         ),
@@ -115,6 +162,7 @@ def assignment_page(
         "forum/assignment.html",
         course=course,
         assignment=assignment,
+        following=_following(session, user, FollowKind.assignment, assignment.id),
         **_thread_list_context(
             session=session, course=course, assignment=assignment, sort=sort, page_no=page_no
         ),
