@@ -84,9 +84,12 @@ from core.db import get_engine
 from core.settings import get_settings
 from notify.worker import drain
 go = Path(sys.argv[1])
+settings = get_settings()
+with get_engine().connect():
+    pass
+(go.parent / f"ready.{os.getpid()}").touch()  # imported and connected: only the start is left
 while not go.exists():
     time.sleep(0.01)
-settings = get_settings()
 stats = drain(get_engine(), settings)
 print(stats.delivery.sent)
 """
@@ -114,7 +117,13 @@ def test_two_worker_processes_never_send_the_same_message(
         )  # fmt: skip
         for _ in range(2)
     ]
-    time.sleep(3)  # both imported and waiting
+    # Start both at once, only when both have imported and connected: a fixed sleep let a slow
+    # starter on a loaded machine find the outbox already drained by the other.
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready.*"))) < 2:
+        assert time.monotonic() < deadline, "the worker processes did not start"
+        assert all(p.poll() is None for p in procs), [p.communicate()[0] for p in procs]
+        time.sleep(0.05)
     go.touch()
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
