@@ -72,7 +72,9 @@ def test_report_with_suggestions_then_verify_from_queue(
             page.goto(base + "/moderation")
             item = page.locator(".queue-item", has_text="conv_single_step")
             item.locator("button", has_text="Verify").click()
-            page.wait_for_url("**/moderation")
+            # Back on the queue, which confirms the move and offers Undo (?done=...).
+            page.wait_for_url("**/moderation?*")
+            assert "Undo" in page.inner_text("main")
             page.goto(erratum_url)
             assert "Verified by the course staff" in page.content()
             assert dialogs == [] and csp == []
