@@ -40,11 +40,12 @@ def test_moderator_form_never_redirects_off_site(
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
-        assert r.headers["location"] == f"/errata/{e.id}", target
+        # Back to the erratum (with the confirmation's query), never to another host.
+        assert r.headers["location"].split("?")[0] == f"/errata/{e.id}", target
     e = report()
     r = client.post(
         f"/errata/{e.id}/transition",
         data={"csrf_token": csrf, "action": "verify", "next": "/moderation?done=1"},
         follow_redirects=False,
     )
-    assert r.headers["location"] == "/moderation?done=1"
+    assert r.headers["location"].startswith("/moderation?done=1&")
