@@ -132,5 +132,7 @@ def test_two_worker_processes_never_send_the_same_message(
     ids = Counter(m["Message-ID"] for m in sink.messages)
     assert len(sink.messages) == 400 and max(ids.values()) == 1
     assert Counter(m["To"] for m in sink.messages) == Counter({u.email: 1 for u in users})
-    assert sum(sent) == 400 and min(sent) > 0, sent  # both worked, neither repeated the other
+    # Neither repeated the other. Both raced for the same outbox from the same instant, but on a
+    # loaded machine the scheduler may let one drain it alone, so how it split is not asserted.
+    assert sum(sent) == 400, sent
     assert pending(session) == 0
