@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -17,6 +17,10 @@ class Course(SQLModel, table=True):
     title: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
+    # Learners may post anonymously to classmates (staff always see who wrote).
+    allow_anonymous: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
 
 
 class Assignment(SQLModel, table=True):
@@ -48,6 +52,23 @@ class Thread(SQLModel, table=True):
     score: int = 0
     # Set by imports; a re-import updates the same thread.
     external_id: str | None = Field(default=None, unique=True, max_length=200)
+    # Visible only to its author and the course's staff.
+    is_private: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false(), index=True),
+    )
+    # The question was posted anonymously to classmates (mirrors the question post's flag).
+    is_anonymous: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    # Secret from which this thread's anonymous aliases are derived; never shown.
+    alias_salt: str | None = Field(default=None, max_length=64)
+    # Closed as a duplicate of this (canonical) thread, by whom and when.
+    duplicate_of_id: int | None = Field(
+        default=None, foreign_key="thread.id", index=True, ondelete="SET NULL"
+    )
+    duplicate_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    duplicate_at: datetime | None = None
 
 
 class Post(SQLModel, table=True):
@@ -65,6 +86,10 @@ class Post(SQLModel, table=True):
     endorsed_by_id: int | None = Field(default=None, foreign_key="user.id")
     endorsed_at: datetime | None = None
     external_id: str | None = Field(default=None, unique=True, max_length=200)
+    # Shown to classmates under the thread's alias; staff and the author see who wrote it.
+    is_anonymous: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class Vote(SQLModel, table=True):
