@@ -1,11 +1,13 @@
 """Rate limits shared by every process, through the ``limits`` library.
 
-Limits are "N/S" strings from settings (N hits per S seconds), counted with limits' sliding
-window counter. With ``CHECKFIRST_REDIS_URL`` set, the counters live in Redis, so one limit
-holds across every worker of every server (ARCHITECTURE invariant 3); without it they live in
-this process's memory, which is only right for a single process (development, tests). Either
-storage expires a key once its window has passed, so spoofed addresses, usernames and random
-tokens do not pile up.
+Limits are "N/S" strings from settings (N hits per S seconds), counted with limits' moving
+window: exactly the hits of the last S seconds. (The sliding window counter approximates the
+previous fixed window's share, so a burst straddling a window boundary was undercounted: ten
+wrong passwords across a boundary let an eleventh through.) With ``CHECKFIRST_REDIS_URL`` set,
+the counters live in Redis, so one limit holds across every worker of every server
+(ARCHITECTURE invariant 3); without it they live in this process's memory, which is only right
+for a single process (development, tests). Either storage expires a key once its window has
+passed, so spoofed addresses, usernames and random tokens do not pile up.
 """
 
 from __future__ import annotations
@@ -17,12 +19,24 @@ from datetime import datetime, timedelta
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 from core.errors import RateLimited
 
 # Keys of one deployment in a Redis it may share with other programs.
 REDIS_PREFIX = "checkfirst"
+
+
+class SweepingMemoryStorage(MemoryStorage):
+    """limits' memory storage empties a moving window's expired list but keeps its key, so every
+    spoofed address or username would leave one behind; this drops the empty ones as well."""
+
+    def _MemoryStorage__expire_events(self) -> None:  # the name the parent's timer calls
+        super()._MemoryStorage__expire_events()  # type: ignore[misc]
+        for key in [key for key, events in list(self.events.items()) if not events]:
+            with self.locks[key]:
+                if not self.events.get(key):
+                    self.events.pop(key, None)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -43,7 +57,7 @@ class RateLimiter:
         self._url = storage_url
         self._prefix = prefix
         self._storage: Storage | None = None
-        self._strategy: SlidingWindowCounterRateLimiter | None = None
+        self._strategy: MovingWindowRateLimiter | None = None
         # The rates seen, so that reset(key) can clear that key under each of them.
         self._rates: set[str] = set()
         self._lock = threading.Lock()
@@ -52,7 +66,7 @@ class RateLimiter:
     def storage(self) -> Storage:
         return self._ready()[0]
 
-    def _ready(self) -> tuple[Storage, SlidingWindowCounterRateLimiter]:
+    def _ready(self) -> tuple[Storage, MovingWindowRateLimiter]:
         with self._lock:
             if self._storage is None or self._strategy is None:
                 url = self._url
@@ -63,10 +77,10 @@ class RateLimiter:
                 storage: Storage = (
                     storage_from_string(url, key_prefix=self._prefix)  # type: ignore[assignment]
                     if url
-                    else MemoryStorage()
+                    else SweepingMemoryStorage()
                 )
                 self._storage = storage
-                self._strategy = SlidingWindowCounterRateLimiter(storage)
+                self._strategy = MovingWindowRateLimiter(storage)
             return self._storage, self._strategy
 
     def _refuse(self, key: str, item: RateLimitItem, what: str) -> RateLimited:
