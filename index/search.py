@@ -20,7 +20,7 @@ from index.encoder import Encoder
 from index.fusion import rrf_score
 from index.store import DocKey, IndexState
 from index.text import tokenize
-from index.types import Hit, Query
+from index.types import Hit, Query, Viewer
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES = ("hybrid", "dense", "lexical")
@@ -72,12 +72,17 @@ def search_state(
     found: dict[DocKey, _Found] = {}
 
     with state.lock.read():
+        # Private documents the viewer may not see are filtered like a course (invariant 4).
+        filtered = filtered or state.hides_private(query.viewer)
 
         def allow(label: int) -> bool:
             key = state.owner.get(label)
             if key is None:  # removed
                 return False
-            return not filtered or _matches(state.docs[key].doc, query)
+            if not filtered:
+                return True
+            doc = state.docs[key].doc
+            return _matches(doc, query) and _may_see(doc, query.viewer)
 
         def note(label: int) -> _Found:
             key = state.owner[label]
@@ -91,8 +96,9 @@ def search_state(
             allowed = None
             if filtered:  # searched inside the filter, never cut from a global top-k
                 allowed = state.allowed_labels(
-                    query.course_id, query.assignment_id, query.doc_types, query.statuses
-                )
+                    query.course_id, query.assignment_id, query.doc_types, query.statuses,
+                    query.viewer,
+                )  # fmt: skip
             rank = 0
             for label, score in state.vectors.search(qvec, depth, allowed):
                 if not allow(label):
@@ -108,8 +114,9 @@ def search_state(
             mask = None
             if filtered:
                 mask = state.base_row_mask(
-                    query.course_id, query.assignment_id, query.doc_types, query.statuses
-                )
+                    query.course_id, query.assignment_id, query.doc_types, query.statuses,
+                    query.viewer,
+                )  # fmt: skip
             lexical = state.lexical.search(terms, depth, allow if filtered else None, mask)
             if phrase:
                 # A pasted error message matched verbatim beats the same words scattered.
@@ -157,6 +164,17 @@ def _matches(doc: Document, query: Query) -> bool:
         and doc.doc_type == "erratum"
         and doc.metadata.get("status") not in query.statuses
     )
+
+
+def _may_see(doc: Document, viewer: Viewer | None) -> bool:
+    """Public documents, or a private one its owner or the course's staff is searching."""
+    if not doc.metadata.get("private"):
+        return True
+    if viewer is None:
+        return False
+    if viewer.staff_course_ids is None or doc.course_id in viewer.staff_course_ids:
+        return True
+    return viewer.user_id is not None and doc.metadata.get("owner") == viewer.user_id
 
 
 def _boost(doc: Document) -> float:

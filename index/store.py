@@ -20,6 +20,7 @@ import numpy as np
 from index.chunking import chunk_text
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
+from index.types import Viewer
 from index.vectors import MAX_CHUNKS, VectorStore, make_label, type_code
 
 if TYPE_CHECKING:
@@ -104,11 +105,15 @@ def _filter_keys(doc: Document) -> list[tuple[str, Any]]:
         fields.append(("assignment", doc.assignment_id))
     if doc.doc_type == "erratum":
         fields.append(("status", str(doc.metadata.get("status") or "")))
+    if doc.metadata.get("private"):
+        fields.append(("private", True))
+        fields.append(("owner", doc.metadata.get("owner")))
     return fields
 
 
 def _filter_fields(doc: Document) -> tuple[Any, ...]:
-    return (doc.course_id, doc.assignment_id, doc.doc_type, doc.metadata.get("status"))
+    return (doc.course_id, doc.assignment_id, doc.doc_type, doc.metadata.get("status"),
+            bool(doc.metadata.get("private")), doc.metadata.get("owner"))  # fmt: skip
 
 
 def content_version(doc: Document) -> str:
@@ -183,6 +188,7 @@ class IndexState:
         assignment_id: int | None,
         doc_types: tuple[str, ...],
         statuses: tuple[str, ...],
+        viewer: Viewer | None = None,
     ) -> NDArray[np.int64]:
         """The labels of every chunk that passes the filters (statuses filter errata only)."""
         sets = [self.by_filter.get(("course", course_id), set())] if course_id is not None else []
@@ -195,6 +201,7 @@ class IndexState:
         if statuses:
             passing = set().union(*(self.by_filter.get(("status", s), set()) for s in statuses))
             allowed -= self.by_filter.get(("type", "erratum"), set()) - passing
+        allowed -= self.hidden_labels(viewer)
         return np.fromiter(allowed, np.int64, len(allowed))
 
     def base_row_mask(
@@ -203,6 +210,7 @@ class IndexState:
         assignment_id: int | None,
         doc_types: tuple[str, ...],
         statuses: tuple[str, ...],
+        viewer: Viewer | None = None,
     ) -> NDArray[np.bool_]:
         """Which lexical base rows pass the filters, computed with numpy rather than per row
         in Python (a 1-in-60 filter over 100k chunks would otherwise call Python 100k times)."""
@@ -219,7 +227,31 @@ class IndexState:
             mask &= np.isin(meta["type"], [type_code(t) for t in doc_types])
         if statuses:
             mask &= (meta["type"] != type_code("erratum")) | np.isin(meta["status"], statuses)
+        if self.hides_private(viewer):
+            seen = ~meta["private"]
+            if viewer is not None and viewer.user_id is not None:
+                seen |= meta["owner"] == viewer.user_id
+            if viewer is not None and viewer.staff_course_ids:
+                seen |= np.isin(meta["course"], list(viewer.staff_course_ids))
+            mask &= seen
         return mask
+
+    def hides_private(self, viewer: Viewer | None) -> bool:
+        """Whether some private document is indexed that ``viewer`` may not see all of."""
+        if viewer is not None and viewer.staff_course_ids is None:
+            return False
+        return bool(self.by_filter.get(("private", True)))
+
+    def hidden_labels(self, viewer: Viewer | None) -> set[int]:
+        """Labels of the private chunks ``viewer`` may not see (neither owner nor staff)."""
+        if not self.hides_private(viewer):
+            return set()
+        hidden = set(self.by_filter.get(("private", True), set()))
+        if viewer is not None and viewer.user_id is not None:
+            hidden -= self.by_filter.get(("owner", viewer.user_id), set())
+        for course_id in (viewer.staff_course_ids or ()) if viewer is not None else ():
+            hidden -= self.by_filter.get(("course", course_id), set())
+        return hidden
 
     def _build_row_meta(self, labels: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         n = len(labels)
@@ -227,6 +259,8 @@ class IndexState:
         assignment = np.full(n, -1, np.int64)
         kind = np.zeros(n, np.int64)
         status = np.full(n, "", dtype=object)
+        private = np.zeros(n, np.bool_)
+        owner = np.full(n, -1, np.int64)
         for row, label in enumerate(labels.tolist()):
             key = self.owner.get(label)
             if key is None:
@@ -236,7 +270,11 @@ class IndexState:
             assignment[row] = -1 if doc.assignment_id is None else doc.assignment_id
             kind[row] = type_code(doc.doc_type)
             status[row] = str(doc.metadata.get("status") or "")
-        return {"course": course, "assignment": assignment, "type": kind, "status": status}
+            if doc.metadata.get("private"):
+                private[row] = True
+                owner[row] = int(doc.metadata.get("owner") or -1)
+        return {"course": course, "assignment": assignment, "type": kind, "status": status,
+                "private": private, "owner": owner}  # fmt: skip
 
     # Writing
 

@@ -7,6 +7,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who is searching, for documents only some may see (``metadata["private"]``, e.g. a
+    thread private to its author and the course's staff): ``user_id`` sees what it owns,
+    ``staff_course_ids`` the private documents of those courses (None = of every course)."""
+
+    user_id: int | None = None
+    staff_course_ids: frozenset[int] | None = frozenset()
+
+
+@dataclass(frozen=True)
 class Query:
     """What to search for. ``text`` feeds the dense side; ``terms`` (identifiers, error strings)
     feed the lexical side as well, so a caller that parsed a traceback can pass both."""
@@ -18,6 +28,8 @@ class Query:
     doc_types: tuple[str, ...] = ()  # empty = all types
     statuses: tuple[str, ...] = ()  # erratum statuses to keep; empty = all
     limit: int = 10
+    # None: public documents only (deny by default); private ones are filtered inside the search.
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True)
