@@ -64,9 +64,30 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def sign_in(page: Any, base: str, username: str, next_path: str = "/") -> None:
+def sign_in(
+    page: Any, base: str, username: str, next_path: str = "/", *, password: str = DEMO_PASSWORD
+) -> None:
     page.goto(f"{base}/login?next={next_path}")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.fill("input[name=password]", password)
     page.locator("form:has(input[name=password]) button").click()
     page.wait_for_url(f"**{next_path}")
+
+
+def within_width(page: Any, locator: Any) -> bool:
+    """The element is laid out inside the viewport's width (nothing cut off at the sides)."""
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def in_viewport(page: Any, locator: Any) -> bool:
+    """The element is on screen as the page stands: inside the width and not below the fold."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        within_width(page, locator)
+        and box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+    )
