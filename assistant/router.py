@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
-from assistant import asklog, clusters, intake, service
+from assistant import asklog, checks, checks_router, clusters, consensus, intake, service
 from assistant import chat as chats
 from assistant.schemas import (
     AskRequest,
@@ -26,6 +26,8 @@ from users.models import TokenScope
 from users.policy import ModeratorOrInstructor, OptionalUser, moderated_course_ids
 
 router = APIRouter(tags=["assistant"])
+# Issue #18: opting out of kept checks, and the moderators' suspected errata.
+router.include_router(checks_router.router)
 
 
 def _anon(request: Request) -> str | None:
@@ -40,11 +42,16 @@ def ask(body: AskRequest, request: Request, user: OptionalUser, session: Session
     """Answer a question or pasted failure with the errata and threads that explain it."""
     widget = getattr(request.state, "token_scope", None) == TokenScope.widget
     intake.check_access(user=user, client_key=client_ip(request), widget=widget)
+    checks.refuse_unknown_target(session, body)  # issue #18: a report names a real notebook
     response = service.ask(session, request=body, user=user)
     # A widget's token speaks for a page, not a learner: only a signed-in asker follows.
     if user is not None and not widget:
         service.follow_asked_assignment(session, request=body, user=user)
-    return response
+    # Issue #18: keep the failing check (signed-in learners only) and update its consensus.
+    return consensus.after_ask(
+        session, request=body, response=response, user=None if widget else user,
+        ip=client_ip(request),
+    )  # fmt: skip
 
 
 @router.post("/chat", response_model=ChatResponse)
@@ -53,7 +60,13 @@ def chat(
 ) -> ChatResponse:
     """Ask within a conversation that remembers course, assignment, version and the last error."""
     intake.check_access(user=user, client_key=client_ip(request))
-    return chats.chat(session, request=body, user=user, anon=_anon(request))
+    checks.refuse_unknown_target(session, body)  # issue #18: a report names a real notebook
+    response = chats.chat(session, request=body, user=user, anon=_anon(request))
+    # Issue #18: the check as answered, in the conversation's context (course, version...).
+    asked = body.model_copy(update={k: v for k, v in response.context.items() if v})
+    return consensus.after_ask(
+        session, request=asked, response=response, user=user, ip=client_ip(request)
+    )
 
 
 @router.get("/chat/{conversation_id}", response_model=ConversationPublic)

@@ -7,13 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
-from assistant import clusters
+from assistant import checks_router, clusters
 from core.db import SessionDep
 from core.templating import page
 from forum.models import Assignment, Course
 from users.policy import ModeratorOrInstructor, OptionalUser, moderated_course_ids
 
 router = APIRouter(include_in_schema=False)
+# Issue #18: the learner's opt-out page.
+router.include_router(checks_router.pages)
 
 
 @router.get("/ask")

@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout_seconds: float = 8.0
+    # Failing checks and suspected errata (issue #18): a suspected erratum needs this many
+    # learners' worth of agreeing outputs (after the noise rules) and this share of the
+    # location's; a brand-new account (new_account_seconds) counts this much; one IP address
+    # counts for at most this many learners; checks are deleted after this many days.
+    consensus_min_learners: int = 5
+    consensus_majority: float = 0.6
+    consensus_new_account_weight: float = 0.5
+    consensus_per_ip: float = 2.0
+    check_retention_days: int = 180
 
     # Widget (ACCEPTANCE B2): origins allowed to call the API from a browser.
     cors_origins: list[str] = Field(default_factory=list)

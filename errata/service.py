@@ -21,7 +21,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
-from errata import notifications
+from errata import notifications, suspects
 from errata.models import (
     Erratum,
     ErratumAffect,
@@ -317,6 +317,8 @@ def transition(
         raise Conflict(_refusal(current, to_status))
     reason = reason.strip()
     values: dict[str, Any] = {"status": to_status, "updated_at": utcnow()}
+    # A suspected erratum (issue #18) gets the learners' consensus output as its correction.
+    values.update(suspects.transition_values(session=session, erratum=erratum, to_status=to_status))
     if to_status == S.verified:
         values["verifier_id"] = user.id
     elif to_status == S.rejected:
@@ -348,6 +350,7 @@ def transition(
     events.record(session, doc_type="erratum", doc_id=erratum_id)
     session.refresh(erratum)
     notifications.notify_transition(session=session, erratum=erratum, actor_id=user.id)
+    suspects.after_transition(session=session, erratum=erratum, actor_id=user.id)
     session.commit()
     session.refresh(erratum)
     return erratum

@@ -25,7 +25,7 @@ from core.security import client_ip
 from core.settings import get_settings
 from core.templating import context_processors, page, templates
 from core.xmltext import xml_safe
-from errata import notifications, outputs, present, threadmarks, undo
+from errata import notifications, outputs, present, suspects, threadmarks, undo
 from errata import service as errata_service
 from errata.dependencies import ErratumDep
 from errata.forms import FORM_FIELDS, ErratumForm, ReportForm
@@ -556,7 +556,18 @@ def moderation_page(request: Request, user: ModeratorOrInstructor, session: Sess
     awaiting_fix = errata_service.moderation_queue(
         session=session, user=user, statuses=(S.verified,)
     )
-    course_ids = {e.course_id for e in [*pending, *awaiting_fix]}
+    # Suspected errata (issue #18) get their own section, with the learners' evidence.
+    moderated = moderated_course_ids(session, user)
+    suspected = suspects.queue(
+        session=session, course_ids=None if moderated is None else sorted(moderated)
+    )
+    suspected_ids = {q.erratum.id for q in suspected}
+    pending = [e for e in pending if e.id not in suspected_ids]
+    suspect_marks = {
+        q.erratum.id: outputs.highlight(q.suspect.published_output, q.suspect.proposed_output)
+        for q in suspected
+    }
+    course_ids = {e.course_id for e in [*pending, *awaiting_fix, *(q.erratum for q in suspected)]}
     courses = (
         {c.id: c for c in session.exec(select(Course).where(col(Course.id).in_(course_ids)))}
         if course_ids
@@ -567,6 +578,8 @@ def moderation_page(request: Request, user: ModeratorOrInstructor, session: Sess
         "errata/moderation.html",
         pending=pending,
         awaiting_fix=awaiting_fix,
+        suspected=suspected,
+        suspect_marks=suspect_marks,
         courses=courses,
         kind_labels=KIND_LABELS,
         **flash_context(request, session, user),
