@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # Workers of one server (one data dir) share one index: one of them runs it and answers
     # the others over a Unix socket (index/shared.py); false: every process keeps its own.
     index_shared: bool = True
+    # A serving index encodes new chunks in a child process at low CPU priority on one thread,
+    # so an import does not slow the queries (index/background.py); false: in this process.
+    index_background_encoder: bool = True
 
     # Assistant.
     anonymous_ask: bool = True

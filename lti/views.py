@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from core import csrf
 from core.access import Public
 from core.db import SessionDep
+from core.ratelimit import limiter
 from core.security import client_ip, is_https
 from core.settings import get_settings
 from core.templating import page
@@ -28,6 +29,10 @@ from users.policy import AdminUser, CurrentUser, OptionalUser
 router = APIRouter(prefix="/lti", include_in_schema=False)
 PROBE_COOKIE = "cf_lti_probe"
 PROBE_PARAM = "cf_probe"
+# Login initiations and launches per address: each writes a row (a pending login, or a refusal
+# kept for the admin page), and both are anonymous. A classroom behind one NAT launching at
+# once stays far below this.
+RATE_LTI_IP = "120/60"
 
 # The platform posts these cross-site; the state cookie and the signed id_token prove them.
 csrf.exempt_paths.update({"/lti/login", "/lti/launch"})
@@ -45,6 +50,11 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
     )  # fmt: skip
 
 
+def _limit(request: Request) -> None:
+    if get_settings().rate_limits_enabled:
+        limiter.hit(f"lti-ip:{client_ip(request)}", RATE_LTI_IP, what="course-platform launches")
+
+
 def _refused(request: Request, session: Session, exc: LaunchRefused) -> Response:
     launch.record_refusal(session=session, exc=exc, client_ip=client_ip(request))
     return page(  # type: ignore[no-any-return]
@@ -55,6 +65,7 @@ def _refused(request: Request, session: Session, exc: LaunchRefused) -> Response
 @router.api_route("/login", methods=["GET", "POST"], dependencies=[Public])
 async def login(request: Request, session: SessionDep) -> Response:
     """OIDC third-party initiated login (GET or POST, as the platform prefers)."""
+    _limit(request)
     params = {k: v for k, v in request.query_params.items()}
     if request.method == "POST":
         form = await request.form()
@@ -93,6 +104,7 @@ def launch_endpoint(
     state: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The platform's auto-submitted form: validate, sign in, land on the mapped page."""
+    _limit(request)
     try:
         valid = launch.validate_launch(
             session=session, id_token=id_token, state=state, cookies=request.cookies
