@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.conftest import LiveServer
 
@@ -71,7 +72,9 @@ def sign_in(
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.locator("form:has(input[name=password]) button").click()
-    page.wait_for_url(f"**{next_path}")
+    # Wait for the redirect itself: "**/" would already match "/login?next=/" before it.
+    path = urlsplit(next_path).path
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
 
 
 def within_width(page: Any, locator: Any) -> bool:

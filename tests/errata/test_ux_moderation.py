@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from errata import service
 from errata.models import Erratum, ErratumHistory, ErratumStatus
+from tests.browser_demo import chromium, sign_in
 from tests.conftest import login_browser
 from tests.errata.conftest import World
 
@@ -155,23 +156,13 @@ def test_moderation_queue_shows_the_report_text(
 
 # In Chromium
 
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 WIDTHS = [(1280, 900), (390, 844)]
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.mark.browser
@@ -185,11 +176,7 @@ def test_moderator_verifies_sees_confirmation_and_undoes_in_chromium(
     )
     base = live_server.url
     page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "mod")
-    page.fill("input[name=password]", "correct horse 1")
-    page.click("form.stack button")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "mod", password="correct horse 1")
     page.goto(base + "/moderation")
     assert "doesn't match the formula" in page.inner_text(".queue-report")
     page.locator(".queue-item").first.locator("text=Verify").click()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from errata import service
 from errata.models import ErratumStatus, Notification
+from tests.browser_demo import chromium, sign_in
 from tests.conftest import login_browser
 from tests.errata.conftest import World
 
@@ -47,28 +48,16 @@ def test_opening_a_notification_marks_it_read(
 def test_click_marks_read_in_chromium(
     live_server: Any, session: Session, world: World, report: Any, size: tuple[int, int]
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     eid, _ = _notified(session, world, report)
     base = live_server.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
-            page.goto(base + "/login")
-            page.fill("input[name=username]", "learner_a")
-            page.fill("input[name=password]", "correct horse 1")
-            page.click("form.stack button")
-            page.wait_for_url(base + "/")
-            assert page.locator(".notif .badge-count").inner_text() == "1"
-            page.goto(base + "/notifications")
-            page.click("ul.notifications a")
-            page.wait_for_url(f"{base}/errata/{eid}")
-            assert page.locator(".notif .badge-count").count() == 0
-            page.goto(base + "/notifications")
-            assert page.locator("ul.notifications li.read").count() == 1
-            assert page.locator("text=new").count() == 0
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+        sign_in(page, base, "learner_a", password="correct horse 1")
+        assert page.locator(".notif .badge-count").inner_text() == "1"
+        page.goto(base + "/notifications")
+        page.click("ul.notifications a")
+        page.wait_for_url(f"{base}/errata/{eid}")
+        assert page.locator(".notif .badge-count").count() == 0
+        page.goto(base + "/notifications")
+        assert page.locator("ul.notifications li.read").count() == 1
+        assert page.locator("text=new").count() == 0

@@ -8,23 +8,15 @@ from typing import Any
 
 import pytest
 
+from tests.browser_demo import chromium, sign_in
+
 WIDTHS = [(1280, 900), (390, 844)]
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _seed(username: str) -> int:
@@ -56,11 +48,7 @@ def _seed(username: str) -> int:
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "a-long-password")
-    page.click("form.stack button")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, username, password="a-long-password")
 
 
 def _in_view(page: Any, selector: str) -> bool:
