@@ -344,6 +344,39 @@ def index_check(
     console.print(f"[green]Index in step[/green]: {len(state.docs)} documents, 0 drift")
 
 
+@index_app.command("gc")
+def index_gc(
+    keep_model: Annotated[
+        list[str] | None,
+        typer.Option(help="Keep this model's vectors too (a server not yet switched uses it)"),
+    ] = None,
+) -> None:
+    """Delete stored chunk vectors nothing loads again: other models, deleted documents and
+    chunks past a document's end. Safe while servers run (they encode a chunk again, at
+    worst); run it after every server has switched to a new model."""
+    from core.db import get_engine
+    from index.embeddings import ChunkCounts, collect_garbage
+    from index.encoder import Encoder
+
+    runtime = _index_runtime()
+    settings = runtime.settings
+    current = Encoder.identity_of(settings.embedding_model, settings.embedding_backend)
+
+    def chunk_counts() -> ChunkCounts:
+        state = runtime.state()  # loaded (or rebuilt) and caught up with the outbox
+        runtime.sync()
+        with state.lock.read():
+            return {key: len(entry.labels) for key, entry in state.docs.items()}
+
+    garbage = collect_garbage(get_engine(), [current, *(keep_model or [])], chunk_counts)
+    runtime.save()
+    console.print(
+        f"[green]Deleted[/green] {garbage.other_models} vectors of other models, "
+        f"{garbage.gone_documents} of deleted or hidden documents, "
+        f"{garbage.gone_chunks} past a document's end"
+    )
+
+
 @index_app.command("status")
 def index_status() -> None:
     """Where the saved index is, what it holds and how far behind the outbox it is."""

@@ -148,7 +148,19 @@ def main() -> int:
                 # The same asks while a concurrent `checkfirst import` writes N threads that the
                 # server's indexer embeds as they arrive (goal: p95 at most twice the idle p95).
                 feed = Path(tmp) / "concurrent-import.jsonl"
-                feed.write_text("\n".join(synthetic_threads(args.import_threads, 99, "live-t")))
+                # The last thread carries a word no other text has: when a search finds it,
+                # the server has indexed the whole import (its lag is printed, not hidden).
+                sentinel = f"zzsentinel{random.randrange(10**9)}"
+                last = json.dumps({
+                    "type": "thread", "external_id": f"live-sentinel-{sentinel}",
+                    "course": "bench-c0", "course_title": "Bench course 0", "assignment": "a0",
+                    "assignment_title": "Assignment 0", "title": f"{sentinel} lstm_forward",
+                    "body": f"The last imported thread {sentinel}.",
+                })  # fmt: skip
+                feed.write_text(
+                    "\n".join([*synthetic_threads(args.import_threads, 99, "live-t"), last])
+                )
+                import_started = time.perf_counter()
                 importer = subprocess.Popen(
                     [sys.executable, "-m", "app.cli", "import", str(feed)], cwd=ROOT,
                     env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -160,8 +172,18 @@ def main() -> int:
                     i += 20
                 still = importer.poll() is None
                 importer.wait()
+                import_ended = time.perf_counter()
                 print(f"  {len(during)} asks timed while importing {args.import_threads} threads"
-                      + (" (asks stopped first)" if still else ""))  # fmt: skip
+                      f" in {import_ended - import_started:.0f} s"
+                      + (" (asks stopped first)" if still else ""), flush=True)  # fmt: skip
+                while not client.get("/api/v1/search", params={"q": sentinel}).json()["count"]:
+                    if time.perf_counter() - import_ended > 1800:
+                        print("  the import was not searchable 30 min after it ended")
+                        break
+                    time.sleep(0.5)
+                else:
+                    lag = time.perf_counter() - import_ended
+                    print(f"  the whole import searchable {lag:.1f} s after the import ended")
     finally:
         proc.terminate()
         try:

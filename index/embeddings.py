@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, LargeBinary, and_, delete, or_, update
+from sqlalchemy import Engine, LargeBinary, and_, delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Column, Field, Session, SQLModel, select
@@ -28,7 +28,7 @@ from core.clock import utcnow
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from index.encoder import Encoder
+    from index.encoder import ChunkEncoder
 
 log = logging.getLogger(__name__)
 # A claim older than this is from a process that died mid-encoding: another may take it over.
@@ -65,7 +65,7 @@ class _Want:
 class SharedVectors:
     """Vectors for chunks: stored ones loaded, missing ones encoded by exactly one process."""
 
-    def __init__(self, engine: Engine, encoder: Encoder) -> None:
+    def __init__(self, engine: Engine, encoder: ChunkEncoder) -> None:
         self.engine = engine
         self.encoder = encoder
         self.model = encoder.identity
@@ -200,3 +200,77 @@ class SharedVectors:
 
 def _pk(w: _Want) -> tuple[str, int, int, str]:
     return (w.key[0], w.key[1], w.key[2], w.version)
+
+
+@dataclass(frozen=True)
+class Garbage:
+    """What ``collect_garbage`` deleted."""
+
+    other_models: int  # vectors of models no server uses any more
+    gone_documents: int  # vectors of documents no longer searchable (deleted, hidden)
+    gone_chunks: int  # vectors of chunks past a document's end (its text got shorter)
+
+
+def collect_garbage(
+    engine: Engine, keep_models: Sequence[str], chunk_counts: Callable[[], ChunkCounts]
+) -> Garbage:
+    """Delete stored vectors nothing will load again: other models than ``keep_models``, and
+    chunks of documents that ``chunk_counts()`` ((doc_type, doc_id) -> chunk count of every
+    searchable document) does not list, or lists as shorter. Older versions of a chunk are
+    already deleted when its new vector is stored.
+
+    The stored documents are read first and ``chunk_counts()`` after: a document created in
+    between has its vectors stored after that first read, so they are never taken for garbage.
+    """
+    table = ChunkVector.__table__  # type: ignore[attr-defined]
+    stored = stored_documents(engine, keep_models)
+    chunks = chunk_counts()
+    with Session(engine) as session:
+        models = session.execute(delete(table).where(table.c.model.not_in(list(keep_models))))
+        session.commit()
+    gone_docs: dict[str, list[int]] = {}
+    shrunk: list[tuple[str, int, int]] = []
+    for doc_type, doc_id, top in stored:
+        n = chunks.get((doc_type, doc_id))
+        if n is None:
+            gone_docs.setdefault(doc_type, []).append(doc_id)
+        elif top >= n:
+            shrunk.append((doc_type, doc_id, n))
+    deleted_docs = deleted_chunks = 0
+    with Session(engine) as session:
+        for doc_type, ids in gone_docs.items():
+            for start in range(0, len(ids), 500):
+                result = session.execute(
+                    delete(table).where(
+                        table.c.doc_type == doc_type, table.c.doc_id.in_(ids[start : start + 500])
+                    )
+                )
+                deleted_docs += _rowcount(result)
+        for doc_type, doc_id, n in shrunk:
+            result = session.execute(
+                delete(table).where(
+                    table.c.doc_type == doc_type, table.c.doc_id == doc_id, table.c.chunk >= n
+                )
+            )
+            deleted_chunks += _rowcount(result)
+        session.commit()
+    return Garbage(_rowcount(models), deleted_docs, deleted_chunks)
+
+
+ChunkCounts = dict[tuple[str, int], int]
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def stored_documents(engine: Engine, models: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(doc_type, doc_id, highest chunk number) of every document with stored vectors."""
+    table = ChunkVector.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.doc_type, table.c.doc_id, func.max(table.c.chunk))
+            .where(table.c.model.in_(list(models)))
+            .group_by(table.c.doc_type, table.c.doc_id)
+        ).all()
+    return [(str(t), int(i), int(c)) for t, i, c in rows]

@@ -13,7 +13,7 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -42,6 +42,16 @@ def cpu_threads() -> int:
         return int(configured)
     affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
     return (len(affinity(0)) if affinity else os.cpu_count()) or 1
+
+
+class ChunkEncoder(Protocol):
+    """What indexing needs of an encoder: ``Encoder``, or ``index.background.BackgroundEncoder``
+    (the same model in a low-priority process)."""
+
+    identity: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
 
 
 class Encoder:

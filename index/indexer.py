@@ -19,13 +19,15 @@ from sqlmodel import Session, col, select
 
 from index.documents import Document, loaders
 from index.embeddings import SharedVectors
-from index.encoder import Encoder
+from index.encoder import ChunkEncoder
 from index.events import IndexEvent
 from index.store import CorruptIndex, DocKey, IndexState, content_version, key_of
 
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
-DOC_BATCH = 64
+# Documents loaded, embedded and applied at a time by the tailer; between two slices it steps
+# aside for queries in flight (``Tailer.pause``, invariant 7).
+DOC_BATCH = 32
 # A rebuild loads documents (and, mostly, stored vectors) in larger batches: fewer queries.
 REBUILD_BATCH = 512
 # A rebuild saves a resumable checkpoint after at least CHECKPOINT_DOCS documents and
@@ -84,20 +86,29 @@ def load_documents(session: Session, keys: Iterable[DocKey]) -> tuple[list[Docum
     return docs, gone
 
 
-def shared_vectors(session: Session, encoder: Encoder) -> SharedVectors:
+PauseFn = Callable[[], object]
+
+
+def shared_vectors(session: Session, encoder: ChunkEncoder) -> SharedVectors:
     """Vectors through the database: each chunk encoded once per model by one process."""
     return SharedVectors(session.get_bind().engine, encoder)
 
 
-def refresh(session: Session, state: IndexState, encoder: Encoder, keys: Iterable[DocKey]) -> None:
-    """Reload ``keys`` (and documents hanging off them, e.g. a thread's replies) into ``state``."""
+def refresh(
+    session: Session, state: IndexState, encoder: ChunkEncoder, keys: Iterable[DocKey],
+    pause: PauseFn | None = None,
+) -> None:  # fmt: skip
+    """Reload ``keys`` (and documents hanging off them, e.g. a thread's replies) into ``state``;
+    ``pause`` is called between slices (the background thread steps aside for queries there)."""
     keys = list(dict.fromkeys(keys))
     with state.lock.read():
         keys += [k for k in state.children_of(keys) if k not in keys]
     shared = shared_vectors(session, encoder)
     for start in range(0, len(keys), DOC_BATCH):
+        if pause is not None:
+            pause()
         docs, gone = load_documents(session, keys[start : start + DOC_BATCH])
-        state.apply(state.prepare(docs, encoder, shared), gone)
+        state.apply(state.prepare(docs, encoder, shared), gone, pause=pause)
 
 
 def is_postgres(session: Session) -> bool:
@@ -132,7 +143,10 @@ class Tailer:
     again until it is seen committed. No timeout ever gives up on a transaction.
     """
 
-    def step(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+    # Called between slices of work: the server's background thread steps aside for queries.
+    pause: PauseFn | None = None
+
+    def step(self, session: Session, state: IndexState, encoder: ChunkEncoder) -> int:
         """Apply the new events; returns how many were applied."""
         if is_postgres(session) and state.snapshot:
             return self._step_snapshot(session, state, encoder)
@@ -150,12 +164,12 @@ class Tailer:
                 with state.lock.write():
                     state.snapshot = snapshot
             return 0
-        refresh(session, state, encoder, [(e.doc_type, e.doc_id) for e in events])
+        refresh(session, state, encoder, [(e.doc_type, e.doc_id) for e in events], self.pause)
         with state.lock.write():
             state.seq = max(state.seq, *(e.seq or 0 for e in events))
         return len(events)
 
-    def _step_snapshot(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+    def _step_snapshot(self, session: Session, state: IndexState, encoder: ChunkEncoder) -> int:
         prev = _Snapshot.parse(state.snapshot)
         # One repeatable-read transaction: the events read are exactly those its snapshot shows.
         engine = session.get_bind().engine
@@ -175,13 +189,13 @@ class Tailer:
             raise StaleIndex("the index was made against another PostgreSQL cluster")
         for start in range(0, len(rows), EVENT_BATCH):
             batch = rows[start : start + EVENT_BATCH]
-            refresh(session, state, encoder, [(r.doc_type, r.doc_id) for r in batch])
+            refresh(session, state, encoder, [(r.doc_type, r.doc_id) for r in batch], self.pause)
         with state.lock.write():
             state.snapshot = now
             state.seq = max([state.seq, *(r.seq for r in rows)])
         return len(rows)
 
-    def catch_up(self, session: Session, state: IndexState, encoder: Encoder) -> int:
+    def catch_up(self, session: Session, state: IndexState, encoder: ChunkEncoder) -> int:
         """Apply every pending event (for start-up, the CLI and callers without a thread)."""
         total = 0
         while True:
@@ -196,7 +210,7 @@ ProgressFn = Callable[[int, int], None]
 
 def rebuild(
     session: Session,
-    encoder: Encoder,
+    encoder: ChunkEncoder,
     kind: str,
     *,
     checkpoint: Path | None = None,
@@ -238,7 +252,7 @@ def rebuild(
             batch = todo[start : start + REBUILD_BATCH]
             docs, gone = load_documents(session, batch)
             # Nothing searches a rebuild until it is done: compact once at the end.
-            state.apply(state.prepare(docs, encoder, shared), gone, compact=False)
+            state.apply(state.prepare(docs, encoder, shared, lexical=False), gone, compact=False)
             done += len(batch)
             since_checkpoint += len(batch)
             due = since_checkpoint >= CHECKPOINT_DOCS and time.monotonic() >= next_checkpoint
@@ -295,6 +309,6 @@ def check(session: Session, state: IndexState) -> Drift:
     )
 
 
-def repair(session: Session, state: IndexState, encoder: Encoder, drift: Drift) -> None:
+def repair(session: Session, state: IndexState, encoder: ChunkEncoder, drift: Drift) -> None:
     """Reload every drifted document from the database (only changed chunks are encoded)."""
     refresh(session, state, encoder, drift.keys())

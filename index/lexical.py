@@ -33,6 +33,7 @@ K1 = 1.2
 B = 0.75
 COMPACT_MIN = 5000
 COMPACT_RATIO = 0.25
+PAUSE_EVERY = 500
 
 
 @contextmanager
@@ -83,9 +84,11 @@ class LexicalIndex:
 
     # Changes
 
-    def add(self, label: int, text: str) -> None:
+    def add(self, label: int, text: str, tokens: list[str] | None = None) -> None:
+        """Index ``text`` as ``label``; ``tokens`` when the caller already tokenised it."""
         self.remove(label)
-        tokens = tokenize(text)
+        if tokens is None:
+            tokens = tokenize(text)
         counts = Counter(tokens)
         for term, tf in counts.items():
             self.postings.setdefault(term, {})[label] = tf
@@ -112,16 +115,24 @@ class LexicalIndex:
             self.total_length -= int(self.lengths[row])
             self.live -= 1
 
-    def rebuild(self, items: Iterable[tuple[int, str]]) -> None:
-        """Make a new base segment from every live (label, text); the delta becomes empty."""
+    def rebuild(
+        self, items: Iterable[tuple[int, str]], pause: Callable[[], object] | None = None
+    ) -> None:
+        """Make a new base segment from every live (label, text); the delta becomes empty.
+        ``pause`` is called every ``PAUSE_EVERY`` rows (a background compaction steps aside for
+        queries there)."""
         with paused_gc():
-            self._rebuild(items)
+            self._rebuild(items, pause)
 
-    def _rebuild(self, items: Iterable[tuple[int, str]]) -> None:
+    def _rebuild(
+        self, items: Iterable[tuple[int, str]], pause: Callable[[], object] | None = None
+    ) -> None:
         counts_by_row: list[Counter[str]] = []
         labels: list[int] = []
         lengths: list[int] = []
         for label, text in items:
+            if pause is not None and len(labels) % PAUSE_EVERY == 0:
+                pause()
             tokens = tokenize(text)
             counts_by_row.append(Counter(tokens))
             labels.append(label)

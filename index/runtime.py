@@ -13,6 +13,7 @@ answers "no match" (invariant 2, X6).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -20,11 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session
 
 from core.errors import ServiceUnavailable
 from core.settings import Settings, get_settings
-from index.encoder import Encoder, get_encoder
+from index.background import BackgroundEncoder, foreground
+from index.encoder import ChunkEncoder, Encoder, get_encoder
 from index.indexer import StaleIndex, Tailer, check_stamp, event_stamp, rebuild
 from index.shared import LeaderClient, LeaderLock, LeaderServer, query_from_json, socket_path
 from index.store import CorruptIndex, IndexState
@@ -52,7 +55,8 @@ class Runtime:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self._state: IndexState | None = None
-        self._tailer = Tailer()
+        self._background: BackgroundEncoder | None = None
+        self._tailer = self._new_tailer()
         # One applier at a time (the thread, a synchronous catch-up, a rebuild); searches only
         # take the state's read lock.
         self._apply_lock = threading.RLock()
@@ -71,6 +75,9 @@ class Runtime:
         self._client: LeaderClient | None = None
         self._standby: threading.Thread | None = None
         self._encoded_written = -1
+        # A change of model (X2 of #14): the previous model's index keeps serving, with that
+        # model encoding the queries, while the new one is built in the background.
+        self._previous_encoder: Encoder | None = None
 
     @property
     def index_dir(self) -> Path:
@@ -108,7 +115,12 @@ class Runtime:
         client = self.remote
         if client is not None:
             return client.search(query, mode)
-        return search_state(self.ready(), self.encoder(), query, mode=mode)  # type: ignore[arg-type]
+        with foreground.serving():  # the indexer steps aside meanwhile (index.background)
+            state = self.ready()
+            encoder = self._previous_encoder or self.encoder()
+            if state.encoder_name != encoder.identity:  # switched meanwhile: the new model
+                encoder = self.encoder()
+            return search_state(state, encoder, query, mode=mode)  # type: ignore[arg-type]
 
     def first_chunk(self, doc_type: str, doc_id: int) -> tuple[str, int | None]:
         """An indexed document's first chunk and course ("", None when it is not indexed)."""
@@ -124,11 +136,12 @@ class Runtime:
             return entry.chunks[0], entry.doc.course_id
 
     def encoded(self) -> int:
-        """Chunks this process encoded (0 when it never loaded the model)."""
+        """Chunks this process encoded, itself or through its background encoder."""
         from index.encoder import loaded_encoder
 
         encoder = loaded_encoder()
-        return encoder.encoded if encoder is not None else 0
+        background = self._background.encoded if self._background is not None else 0
+        return (encoder.encoded if encoder is not None else 0) + background
 
     def status(self) -> dict[str, Any]:
         """What /readyz shows: readiness, who serves the index and what it encoded."""
@@ -138,8 +151,11 @@ class Runtime:
                 return {**client.call({"op": "status"}), "pid": os.getpid(), "role": self.role}
             except ServiceUnavailable as exc:
                 return {"reason": exc.message, "pid": os.getpid(), "role": self.role}
+        state = self._state
         return {"reason": self.not_ready_reason(), "pid": os.getpid(), "role": self.role,
-                "leader_pid": os.getpid(), "encoded": self.encoded()}  # fmt: skip
+                "leader_pid": os.getpid(), "encoded": self.encoded(),
+                "model": state.encoder_name if state is not None else None,
+                "switching_to": self.encoder_identity() if self.switching else None}  # fmt: skip
 
     def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """A follower's request, answered by the leader (``index.shared.LeaderServer``)."""
@@ -152,11 +168,47 @@ class Runtime:
             return {"text": text, "course_id": course_id}
         if op == "status":
             status = self.status()
-            return {k: status[k] for k in ("reason", "leader_pid", "encoded")}
+            return {k: status[k] for k in ("reason", "leader_pid", "encoded", "model",
+                                           "switching_to")}  # fmt: skip
         raise ValueError(f"unknown request {op!r}")
 
     def encoder(self) -> Encoder:
         return get_encoder(self.settings.embedding_model, self.settings.embedding_backend)
+
+    def encoder_identity(self) -> str:
+        return Encoder.identity_of(self.settings.embedding_model, self.settings.embedding_backend)
+
+    @property
+    def switching(self) -> bool:
+        """Whether the previous model's index serves while the configured model's is built."""
+        return self._previous_encoder is not None
+
+    def indexing_encoder(self) -> ChunkEncoder:
+        """What encodes new chunks: with a background thread (a server), the same model in a
+        niced one-thread child process, so queries keep the cores and the GIL (invariant 7);
+        otherwise (tests, the CLI, and a warming server, which answers no query yet) this
+        process's encoder on every core."""
+        encoder = self.encoder()
+        if not (self.settings.index_background_encoder and self.running and self._ready):
+            return encoder
+        background = self._background
+        if background is None or background.identity != encoder.identity:
+            if background is not None:
+                background.close()
+            background = self._background = BackgroundEncoder(
+                encoder.model_name, encoder.backend, encoder.identity, encoder.dim,
+                self.settings.model_cache_dir,
+            )  # fmt: skip
+        return background
+
+    def _new_tailer(self) -> Tailer:
+        # The server's thread steps aside for queries between slices; a caller's own catch-up
+        # (no thread) must not wait for the query it is part of.
+        return Tailer(pause=self._step_aside)
+
+    def _step_aside(self) -> None:
+        if threading.current_thread().name == THREAD_NAME:
+            foreground.step_aside()
 
     # Opening
 
@@ -181,18 +233,76 @@ class Runtime:
                 state = IndexState.load(self.path, encoder.identity, encoder.dim, kind)
                 check_stamp(session, state)
                 self._phase = "catching up with changes made while it was stopped"
-                self._tailer = Tailer()
-                self._tailer.catch_up(session, state, encoder)
+                self._tailer = self._new_tailer()
+                self._tailer.catch_up(session, state, self.indexing_encoder())
                 log.info("index loaded: %d chunks at event %d", state.chunk_count(), state.seq)
                 self._saved_seq = -1
                 return state
             except FileNotFoundError:
                 log.info("no saved index at %s; building it from the database", self.path)
-            except (CorruptIndex, StaleIndex, OSError) as exc:
+            except CorruptIndex as exc:
+                previous = self._open_previous(session)
+                if previous is not None:
+                    return previous
+                log.warning("saved index unusable (%s); rebuilding from the database", exc)
+            except (StaleIndex, OSError) as exc:
                 # X3: a bad or stale file is a cache miss, never a failed start-up.
                 log.warning("saved index unusable (%s); rebuilding from the database", exc)
-            state = self._rebuild(session, encoder)
+            state = self._rebuild(session)
         return state
+
+    def _open_previous(self, session: Session) -> IndexState | None:
+        """The saved index when it is sound but made with another model: a server (with its
+        background thread) serves it, encoding queries with that model, while the thread
+        builds the configured model's index (``_switch_model``). None: rebuild behind 503."""
+        if not (self.running and self.settings.index_background_encoder):
+            return None
+        try:
+            with np.load(self.path, allow_pickle=False) as z:
+                header = json.loads(z["header"].tobytes())
+            identity, dim = str(header["model"]), int(header["dim"])
+            if identity == self.encoder_identity():
+                return None  # the model is right: the file is damaged
+            name, _, backend = identity.partition("@")
+            self._phase = f"loading the previous model ({identity}) to serve while switching"
+            old = Encoder(name, backend or "torch", self.settings.model_cache_dir)
+            state = IndexState.load(self.path, identity, dim, self.kind)
+            check_stamp(session, state)
+            self._tailer = self._new_tailer()
+            self._tailer.catch_up(session, state, old)
+        except Exception as exc:  # the previous model or its file is not usable: rebuild
+            log.warning("cannot serve the previous model's index meanwhile (%s)", exc)
+            return None
+        log.info("serving the %s index while the %s one is built", identity,
+                 self.encoder_identity())  # fmt: skip
+        self._previous_encoder = old
+        self._saved_seq = state.seq  # never saved over the file under the previous model
+        return state
+
+    def _switch_model(self) -> None:
+        """Build the configured model's index in the background (each chunk encoded once per
+        model, at low priority), keeping the previous one current meanwhile; then swap."""
+        with _session() as session:
+            new = rebuild(
+                session, self.indexing_encoder(), self.kind, checkpoint=self.checkpoint,
+                progress=self._keep_previous_current,
+            )  # fmt: skip
+        with self._apply_lock:
+            with _session() as session:
+                Tailer().catch_up(session, new, self.indexing_encoder())
+            self._state = new
+            self._tailer = self._new_tailer()
+            self._previous_encoder = None
+            new.save(self.path)
+            self.checkpoint.unlink(missing_ok=True)
+            self._saved_seq = new.seq
+        log.info("switched the search index to %s", new.encoder_name)
+
+    def _keep_previous_current(self, done: int, total: int) -> None:
+        # Between slices of the new model's build: the serving index applies new events.
+        if self._stop.is_set():
+            raise RebuildInterrupted(f"model switch stopped at {done} of {total} documents")
+        self.sync()
 
     def _remove_leftovers(self) -> None:
         # A save killed midway leaves its temp file behind (the real file is intact: X3).
@@ -204,13 +314,13 @@ class Runtime:
             except OSError:
                 pass
 
-    def _rebuild(self, session: Session, encoder: Encoder) -> IndexState:
+    def _rebuild(self, session: Session) -> IndexState:
         self._phase = "rebuilding the index from the database"
         state = rebuild(
-            session, encoder, self.kind, checkpoint=self.checkpoint,
+            session, self.indexing_encoder(), self.kind, checkpoint=self.checkpoint,
             progress=self._progress,
         )  # fmt: skip
-        self._tailer = Tailer()
+        self._tailer = self._new_tailer()
         state.save(self.path)
         self.checkpoint.unlink(missing_ok=True)
         self._saved_seq = state.seq
@@ -228,12 +338,13 @@ class Runtime:
         state = self.state()
         with self._apply_lock, _session() as session:
             try:
-                return self._tailer.catch_up(session, state, self.encoder())
+                encoder = self._previous_encoder or self.indexing_encoder()
+                return self._tailer.catch_up(session, state, encoder)
             except StaleIndex as exc:
                 log.warning("%s; rebuilding", exc)
                 self._ready = False  # it holds another database's documents: never search it
                 self._state = None
-                self._state = self._rebuild(session, self.encoder())
+                self._state = self._rebuild(session)
                 return 0
 
     def not_ready_reason(self) -> str:
@@ -264,7 +375,7 @@ class Runtime:
     def save(self) -> None:
         with self._apply_lock:
             state = self._state
-            if state is None or state.seq == self._saved_seq:
+            if state is None or state.seq == self._saved_seq or self.switching:
                 return
             with _session() as session:
                 state.stamp = event_stamp(session, state.seq)
@@ -274,7 +385,7 @@ class Runtime:
     def rebuild_now(self) -> IndexState:
         """Throw the in-memory index away and build it again from the database."""
         with self._apply_lock, _session() as session:
-            self._state = self._rebuild(session, self.encoder())
+            self._state = self._rebuild(session)
             return self._state
 
     def reset(self) -> None:
@@ -282,8 +393,9 @@ class Runtime:
         with self._apply_lock:
             self._state = None
             self._ready = False
-            self._tailer = Tailer()
+            self._tailer = self._new_tailer()
             self._saved_seq = -1
+            self._previous_encoder = None
 
     # The background thread
 
@@ -335,6 +447,9 @@ class Runtime:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        if self._background is not None:
+            self._background.close()
+            self._background = None
         if save and self.role != "follower":
             try:
                 self.save()
@@ -370,6 +485,8 @@ class Runtime:
                 self._ready = True  # loaded (or rebuilt) and caught up at least once
                 self._phase = "ready"
                 self.last_error = None
+                if self.switching:
+                    self._switch_model()
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                     self.save()
                     last_save = time.monotonic()

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 from index.chunking import chunk_text
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
+from index.text import tokenize
 from index.types import Viewer
 from index.vectors import MAX_CHUNKS, VectorStore, make_label, type_code
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from index.embeddings import SharedVectors
-    from index.encoder import Encoder
+    from index.encoder import ChunkEncoder
 
 log = logging.getLogger(__name__)
 FORMAT = 3  # 3: documents carry their content version
@@ -94,6 +95,8 @@ class Prepared:
     doc: Document
     chunks: list[str]
     vectors: NDArray[np.float32] | None  # None: same text as indexed, keep the vectors
+    # Each chunk's lexical tokens, made here so the write lock is not held while tokenising.
+    tokens: list[list[str]] | None = None
 
 
 def _filter_keys(doc: Document) -> list[tuple[str, Any]]:
@@ -279,10 +282,12 @@ class IndexState:
     # Writing
 
     def prepare(
-        self, docs: list[Document], encoder: Encoder, shared: SharedVectors | None = None
-    ) -> list[Prepared]:
-        """Chunk and embed (slow, no lock held); unchanged texts reuse their vectors. With
-        ``shared``, vectors come from the database and each chunk is encoded once overall."""
+        self, docs: list[Document], encoder: ChunkEncoder, shared: SharedVectors | None = None,
+        lexical: bool = True,
+    ) -> list[Prepared]:  # fmt: skip
+        """Chunk, tokenise (unless ``lexical`` is off: a rebuild builds the lexical side in
+        bulk) and embed, holding no lock; unchanged texts reuse their vectors. With ``shared``,
+        vectors come from the database and each chunk is encoded once overall."""
         prepared: list[Prepared] = []
         to_embed: list[str] = []
         keys: list[tuple[str, int, int]] = []
@@ -293,7 +298,9 @@ class IndexState:
             if old is not None and list(old.chunks) == chunks:
                 prepared.append(Prepared(doc, chunks, None))
             else:
-                prepared.append(Prepared(doc, chunks, np.zeros((0, self.dim), np.float32)))
+                tokens = [tokenize(c) for c in chunks] if lexical else None
+                empty = np.zeros((0, self.dim), np.float32)
+                prepared.append(Prepared(doc, chunks, empty, tokens))
                 to_embed.extend(chunks)
                 keys.extend((doc.doc_type, doc.doc_id, i) for i in range(len(chunks)))
         if to_embed:
@@ -307,10 +314,11 @@ class IndexState:
 
     def apply(
         self, put: list[Prepared], remove: list[DocKey], seq: int | None = None,
-        compact: bool = True,
+        compact: bool = True, pause: Callable[[], object] | None = None,
     ) -> None:  # fmt: skip
         """Swap in ``put`` and drop ``remove`` atomically, then record ``seq``; then compact
-        the HNSW graph or the lexical delta if they have grown (unless ``compact`` is off)."""
+        the HNSW graph or the lexical delta if they have grown (unless ``compact`` is off;
+        ``pause`` is called every so often while compacting)."""
         with self.lock.write():
             drop_labels: list[int] = []
             for key in remove:
@@ -343,15 +351,15 @@ class IndexState:
                 assert p.vectors is not None
                 new_labels.extend(labels)
                 new_vectors.append(p.vectors)
-                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical=add_lexical)
+                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical, p.tokens)
             if new_labels:  # one FAISS call per batch, not one per document
                 self.vectors.add(new_labels, np.concatenate(new_vectors).astype(np.float32))
             if seq is not None:
                 self.seq = max(self.seq, seq)
         if compact:
-            self.compact_in_background()
+            self.compact_in_background(pause)
 
-    def compact_in_background(self) -> None:
+    def compact_in_background(self, pause: Callable[[], object] | None = None) -> None:
         """Rebuild an HNSW graph without its dead nodes, or the lexical base with its delta,
         once either has grown enough. Only the applier (the caller of ``apply``, one at a time)
         changes the index, so the new copy is built without the write lock while searches go
@@ -360,7 +368,7 @@ class IndexState:
         lexical = None
         if self.lexical.needs_compaction():
             lexical = LexicalIndex()
-            lexical.rebuild(self._lexical_items())
+            lexical.rebuild(self._lexical_items(), pause)
         if vectors is None and lexical is None:
             return
         with self.lock.write():
@@ -406,8 +414,9 @@ class IndexState:
         return list(entry.labels)
 
     def _remember(
-        self, doc: Document, labels: tuple[int, ...], chunks: tuple[str, ...], add_lexical: bool
-    ) -> None:
+        self, doc: Document, labels: tuple[int, ...], chunks: tuple[str, ...], add_lexical: bool,
+        tokens: list[list[str]] | None = None,
+    ) -> None:  # fmt: skip
         key = key_of(doc)
         old = self.docs.get(key)
         if old is not None:
@@ -420,10 +429,10 @@ class IndexState:
                              doc.assignment_id, doc.metadata)  # fmt: skip
         self.docs[key] = Entry(textless, labels, chunks, version)
         self._index_filters(doc, labels, add=True)
-        for label, text in zip(labels, chunks, strict=True):
+        for i, (label, text) in enumerate(zip(labels, chunks, strict=True)):
             self.owner[label] = key
             if add_lexical:
-                self.lexical.add(label, text)
+                self.lexical.add(label, text, tokens[i] if tokens is not None else None)
         parent = doc.metadata.get("parent")
         if parent:
             self.children.setdefault(str(parent), set()).add(key)
