@@ -147,8 +147,13 @@ def test_wrong_original_number_is_explained_inline_with_the_field_focused(
     assert field.get_attribute("aria-invalid") == "true"
     assert in_viewport(page, field)
     assert _fits_width(page)
+    # Reopening the address the form went to (what a reload or Back ends in) is the erratum's
+    # page again, never a JSON "Method Not Allowed".
+    page.goto(page.url)
+    page.wait_for_url(f"**/errata/{e.id}")
+    assert page.locator("h1").inner_text() == e.title
 
-    # Corrected in place, it goes through.
+    # Corrected, it goes through.
     field.fill(f"#{original.id}")
     page.locator("#moderate").get_by_role("button", name="Mark duplicate").click()
     page.wait_for_selector("#flash")
