@@ -1,7 +1,11 @@
 """What the index sees of the forum: threads (title + question) and replies.
 
 Only searchable rows are returned: a deleted thread, a deleted reply, or a reply in a deleted
-thread is absent, which the indexer takes as "remove".
+thread is absent, which the indexer takes as "remove". So is a thread closed as a duplicate and
+its replies (issue #17): its title and question are searched as part of its canonical thread,
+so a search in the duplicate's words finds the canonical one instead. A private thread and its
+replies carry ``private`` and ``owner`` (the asker) in their metadata: the index filters them
+inside the search for anyone but the owner and the course's staff.
 """
 
 from __future__ import annotations
@@ -32,34 +36,72 @@ def load_threads(session: Session, ids: Sequence[int]) -> list[Document]:
         select(  # type: ignore[call-overload, misc]
             Thread.id, Thread.title, Thread.course_id, Thread.assignment_id,
             Thread.accepted_post_id, Thread.external_id, question.body, question.deleted_at,
+            Thread.is_private, Thread.author_id,
         )
         .outerjoin(
             question,
             (col(question.thread_id) == col(Thread.id)) & col(question.is_question).is_(True),
         )
-        .where(col(Thread.id).in_(list(ids)), col(Thread.deleted_at).is_(None))
+        .where(
+            col(Thread.id).in_(list(ids)),
+            col(Thread.deleted_at).is_(None),
+            col(Thread.duplicate_of_id).is_(None),
+        )
         .order_by(col(Thread.id), col(question.id))
     ).all()  # fmt: skip
+    duplicates = _duplicate_texts(session, [r[0] for r in rows])
     by_id: dict[int, Document] = {}
-    for tid, title, course_id, assignment_id, accepted, external_id, body, q_deleted in rows:
+    for (tid, title, course_id, assignment_id, accepted, external_id, body, q_deleted,
+         private, author_id) in rows:  # fmt: skip
+        text = body if body is not None and q_deleted is None else ""
+        metadata = {"thread_id": tid, "answered": accepted is not None, "external_id": external_id}
+        if private:
+            metadata.update(private=True, owner=author_id)
+        if duplicates.get(tid):
+            # Closed duplicates' words lead here: search ranks the canonical thread for them.
+            text = "\n\n".join([text, *duplicates[tid]])
+            metadata["duplicates"] = len(duplicates[tid])
         by_id[tid] = Document(  # a second question row (never made today) wins, as before
             doc_type="thread",
             doc_id=tid,
             title=title,
-            text=body if body is not None and q_deleted is None else "",
+            text=text,
             url=_thread_url(tid),
             course_id=course_id,
             assignment_id=assignment_id,
-            metadata={"thread_id": tid, "answered": accepted is not None,
-                      "external_id": external_id},
-        )  # fmt: skip
+            metadata=metadata,
+        )
     return list(by_id.values())
+
+
+def _duplicate_texts(session: Session, canonical_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Per canonical thread, the title and question of each live thread closed onto it."""
+    if not canonical_ids:
+        return {}
+    rows = session.execute(
+        select(Thread.duplicate_of_id, Thread.title, Post.body)  # type: ignore[call-overload]
+        .join(Post, (col(Post.thread_id) == col(Thread.id)) & col(Post.is_question).is_(True))
+        .where(
+            col(Thread.duplicate_of_id).in_(list(canonical_ids)),
+            col(Thread.deleted_at).is_(None),
+            col(Post.deleted_at).is_(None),
+        )
+        .order_by(col(Thread.id))
+    ).all()
+    out: dict[int, list[str]] = {}
+    for canonical, title, body in rows:
+        out.setdefault(canonical, []).append(f"{title}\n{body}")
+    return out
 
 
 def list_threads(session: Session) -> list[int]:
     return [
         i
-        for i in session.exec(select(Thread.id).where(col(Thread.deleted_at).is_(None))).all()
+        for i in session.exec(
+            select(Thread.id).where(
+                col(Thread.deleted_at).is_(None), col(Thread.duplicate_of_id).is_(None)
+            )
+        ).all()
         if i is not None
     ]
 
@@ -71,7 +113,8 @@ def load_posts(session: Session, ids: Sequence[int]) -> list[Document]:
     rows = session.execute(
         select(  # type: ignore[call-overload, misc]
             Post.id, Post.body, Post.endorsed_by_id, Post.external_id, Thread.id, Thread.title,
-            Thread.course_id, Thread.assignment_id, Thread.accepted_post_id,
+            Thread.course_id, Thread.assignment_id, Thread.accepted_post_id, Thread.is_private,
+            Thread.author_id,
         )
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
@@ -79,6 +122,7 @@ def load_posts(session: Session, ids: Sequence[int]) -> list[Document]:
             col(Post.is_question).is_(False),
             col(Post.deleted_at).is_(None),
             col(Thread.deleted_at).is_(None),
+            col(Thread.duplicate_of_id).is_(None),
         )
     ).all()  # fmt: skip
     out = []
@@ -92,7 +136,19 @@ def load_posts(session: Session, ids: Sequence[int]) -> list[Document]:
         course_id,
         assignment_id,
         accepted,
+        private,
+        asker,
     ) in rows:
+        metadata = {
+            "thread_id": tid,
+            # Replies follow their thread: deleting or renaming it reloads them.
+            "parent": f"thread:{tid}",
+            "accepted": accepted == post_id,
+            "endorsed": endorsed_by is not None,
+            "external_id": external_id,
+        }
+        if private:  # a private thread's replies are the asker's to see, with its staff
+            metadata.update(private=True, owner=asker)
         out.append(
             Document(
                 doc_type="post",
@@ -102,14 +158,7 @@ def load_posts(session: Session, ids: Sequence[int]) -> list[Document]:
                 url=f"{_thread_url(tid)}#post-{post_id}",
                 course_id=course_id,
                 assignment_id=assignment_id,
-                metadata={
-                    "thread_id": tid,
-                    # Replies follow their thread: deleting or renaming it reloads them.
-                    "parent": f"thread:{tid}",
-                    "accepted": accepted == post_id,
-                    "endorsed": endorsed_by is not None,
-                    "external_id": external_id,
-                },
+                metadata=metadata,
             )
         )
     return out
@@ -125,6 +174,7 @@ def list_posts(session: Session) -> list[int]:
                 col(Post.is_question).is_(False),
                 col(Post.deleted_at).is_(None),
                 col(Thread.deleted_at).is_(None),
+                col(Thread.duplicate_of_id).is_(None),
             )
         ).all()
         if i is not None

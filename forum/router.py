@@ -10,13 +10,16 @@ from core.access import Public
 from core.db import SessionDep
 from core.schemas import Message, Page
 from core.security import client_ip
-from forum import present, service
+from forum import present, privacy, service
 from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.schemas import (
     AcceptBody,
     AssignmentPublic,
     CoursePublic,
+    CourseSettings,
+    DuplicateBody,
     FlagBody,
+    MakePublicBody,
     PostCreate,
     PostPublic,
     PostUpdate,
@@ -35,12 +38,12 @@ router = APIRouter(tags=["forum"])
 # Courses and assignments
 
 
-@router.get("/courses", response_model=Page[CoursePublic], dependencies=[Public])
-def list_courses(session: SessionDep) -> Page[CoursePublic]:
+@router.get("/courses", response_model=Page[CoursePublic])
+def list_courses(session: SessionDep, user: OptionalUser) -> Page[CoursePublic]:
     """Every course with its number of assignments and threads."""
     courses = service.list_courses(session=session)
     counts = service.assignment_counts(session=session)
-    threads = service.thread_counts(session=session)
+    threads = service.thread_counts(session=session, scope=privacy.scope_of(session, user))
     data = [
         CoursePublic(
             **c.model_dump(include={"id", "slug", "title", "description"}),
@@ -52,14 +55,27 @@ def list_courses(session: SessionDep) -> Page[CoursePublic]:
     return Page(data=data, count=len(data))
 
 
-@router.get("/courses/{slug}", response_model=CoursePublic, dependencies=[Public])
-def read_course(slug: str, session: SessionDep) -> CoursePublic:
+@router.get("/courses/{slug}", response_model=CoursePublic)
+def read_course(slug: str, session: SessionDep, user: OptionalUser) -> CoursePublic:
     course = service.get_course(session=session, slug=slug)
+    scope = privacy.scope_of(session, user)
     return CoursePublic(
-        **course.model_dump(include={"id", "slug", "title", "description"}),
+        **course.model_dump(include={"id", "slug", "title", "description", "allow_anonymous"}),
         assignment_count=service.assignment_counts(session=session).get(course.id or 0, 0),
-        thread_count=service.thread_counts(session=session).get(course.id or 0, 0),
+        thread_count=service.thread_counts(session=session, scope=scope).get(course.id or 0, 0),
     )
+
+
+@router.patch("/courses/{slug}", response_model=CoursePublic)
+def update_course(
+    slug: str, body: CourseSettings, user: CurrentUser, session: SessionDep
+) -> CoursePublic:
+    """Course settings (the course's instructors, moderators): ``allow_anonymous`` posts."""
+    course = service.get_course(session=session, slug=slug)
+    service.set_allow_anonymous(
+        session=session, user=user, course=course, value=body.allow_anonymous
+    )
+    return read_course(slug, session, user)
 
 
 @router.get(
@@ -75,10 +91,11 @@ def list_assignments(slug: str, session: SessionDep) -> Page[AssignmentPublic]:
 # Threads
 
 
-@router.get("/courses/{slug}/threads", response_model=Page[ThreadPublic], dependencies=[Public])
+@router.get("/courses/{slug}/threads", response_model=Page[ThreadPublic])
 def list_threads(
     slug: str,
     session: SessionDep,
+    user: OptionalUser,
     assignment: Annotated[str | None, Query(max_length=80)] = None,
     sort: ThreadSort = ThreadSort.activity,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -96,8 +113,10 @@ def list_threads(
         sort=sort,
         limit=limit,
         offset=offset,
+        scope=privacy.scope_of(session, user),
     )
-    return Page(data=present.threads_public(session=session, threads=rows), count=count)
+    data = present.threads_public(session=session, threads=rows, viewer=user)
+    return Page(data=data, count=count)
 
 
 @router.post("/courses/{slug}/threads", response_model=ThreadDetail, status_code=201)
@@ -119,6 +138,8 @@ def create_thread(
         title=body.title,
         body=body.body,
         ip=client_ip(request),
+        anonymous=body.anonymous,
+        private=body.private,
     )
     return present.thread_detail(session=session, thread=thread, viewer=user)
 
@@ -149,8 +170,9 @@ def create_reply(
     body: PostCreate, request: Request, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> PostPublic:
     post = service.create_reply(
-        session=session, user=user, thread=thread, body=body.body, ip=client_ip(request)
-    )
+        session=session, user=user, thread=thread, body=body.body, ip=client_ip(request),
+        anonymous=body.anonymous,
+    )  # fmt: skip
     return present.posts_public(session=session, thread=thread, posts=[post], viewer=user)[0]
 
 
@@ -160,7 +182,7 @@ def accept_answer(
 ) -> ThreadPublic:
     """Accept a reply (the thread's author or the course's instructors); again to take it back."""
     service.accept(session=session, user=user, thread=thread, post_id=body.post_id)
-    return present.threads_public(session=session, threads=[thread])[0]
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
 
 
 @router.post("/threads/{thread_id}/pin", response_model=ThreadPublic)
@@ -170,7 +192,7 @@ def pin_thread(
     """Pin (``{"value": true}``) or unpin a thread: moderators and the course's instructors."""
     value = body.value if body else True
     service.set_pinned(session=session, user=user, thread=thread, value=value)
-    return present.threads_public(session=session, threads=[thread])[0]
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
 
 
 @router.post("/threads/{thread_id}/lock", response_model=ThreadPublic)
@@ -180,7 +202,36 @@ def lock_thread(
     """Lock (``{"value": true}``) or unlock a thread: moderators and the course's instructors."""
     value = body.value if body else True
     service.set_locked(session=session, user=user, thread=thread, value=value)
-    return present.threads_public(session=session, threads=[thread])[0]
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
+
+
+@router.put("/threads/{thread_id}/duplicate", response_model=ThreadPublic)
+def close_duplicate(
+    body: DuplicateBody, user: CurrentUser, session: SessionDep, thread: ThreadDep
+) -> ThreadPublic:
+    """Close as a duplicate of ``duplicate_of`` (moderators and the course's instructors)."""
+    service.close_as_duplicate(
+        session=session, user=user, thread=thread, canonical_id=body.duplicate_of
+    )
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
+
+
+@router.delete("/threads/{thread_id}/duplicate", response_model=ThreadPublic)
+def reopen_duplicate(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> ThreadPublic:
+    """Undo a duplicate close: the thread is listed and searched on its own again."""
+    service.reopen_duplicate(session=session, user=user, thread=thread)
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
+
+
+@router.post("/threads/{thread_id}/publish", response_model=ThreadPublic)
+def make_public(
+    user: CurrentUser, session: SessionDep, thread: ThreadDep, body: MakePublicBody | None = None
+) -> ThreadPublic:
+    """Open an answered private thread to the class (``{"anonymous": true}`` hides the asker)."""
+    service.make_public(
+        session=session, user=user, thread=thread, anonymous=bool(body and body.anonymous)
+    )
+    return present.threads_public(session=session, threads=[thread], viewer=user)[0]
 
 
 @router.post("/threads/{thread_id}/follow", response_model=Message)

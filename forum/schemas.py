@@ -30,6 +30,10 @@ class ThreadCreate(_Input):
     body: str = Field(max_length=1_000_000)
     # The assignment's slug within the course; none for a course-wide question.
     assignment: str | None = Field(default=None, max_length=80)
+    # Shown to classmates as "Anonymous learner" (staff still see who), if the course allows.
+    anonymous: bool = False
+    # Visible only to the asker and the course's staff.
+    private: bool = False
 
 
 # Editing a thread: the title, the question's body, or both.
@@ -40,6 +44,22 @@ class ThreadUpdate(_Input):
 
 class PostCreate(_Input):
     body: str = Field(max_length=1_000_000)
+    anonymous: bool = False
+
+
+# A course's settings, changed by its staff.
+class CourseSettings(_Input):
+    allow_anonymous: bool
+
+
+# Close a thread as a duplicate of the canonical thread ``duplicate_of`` (an id).
+class DuplicateBody(_Input):
+    duplicate_of: int = Field(ge=1, le=2**31 - 1)
+
+
+# Open a private thread to the class, optionally hiding the asker from classmates.
+class MakePublicBody(_Input):
+    anonymous: bool = False
 
 
 class PostUpdate(_Input):
@@ -63,11 +83,15 @@ class FlagBody(_Input):
 
 
 class AuthorPublic(BaseModel):
-    id: int
+    # None (and an empty username) for an anonymous post seen by a classmate (issue #17).
+    id: int | None
     username: str
     display_name: str
     # Site role, shown as a badge that a display name cannot fake.
     role: Role = Role.learner
+    # Posted anonymously to classmates: classmates see only the alias in display_name; staff
+    # and the author see who it is, with this marker.
+    anonymous: bool = False
 
 
 class CoursePublic(BaseModel):
@@ -75,6 +99,8 @@ class CoursePublic(BaseModel):
     slug: str
     title: str
     description: str
+    # Learners may post anonymously to classmates here.
+    allow_anonymous: bool = True
     assignment_count: int = 0
     thread_count: int = 0
 
@@ -125,6 +151,10 @@ class ThreadPublic(BaseModel):
     reply_count: int
     score: int
     url: str
+    # Visible only to the asker and the course's staff.
+    private: bool = False
+    # Closed as a duplicate of this thread (its page points there).
+    duplicate_of_id: int | None = None
 
 
 class ThreadDetail(BaseModel):

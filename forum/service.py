@@ -19,6 +19,7 @@ from core.ids import in_range
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
+from forum import privacy
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
 from index.events import IndexOp, record
@@ -49,6 +50,18 @@ def get_course_by_id(*, session: Session, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None:
         raise NotFound("No such course; pick one from the course list.")
+    return course
+
+
+def set_allow_anonymous(*, session: Session, user: User, course: Course, value: bool) -> Course:
+    """Whether learners may post anonymously to classmates in this course (its staff decide)."""
+    assert course.id is not None
+    if not may_moderate(session, user, course.id):
+        raise PermissionDenied("Only moderators and this course's instructors can change this.")
+    course.allow_anonymous = value
+    session.add(course)
+    session.commit()
+    session.refresh(course)
     return course
 
 
@@ -85,11 +98,15 @@ def assignment_counts(*, session: Session) -> dict[int, int]:
     return {course_id: n for course_id, n in rows}
 
 
-def thread_counts(*, session: Session) -> dict[int, int]:
-    """Number of visible threads per course id."""
+def thread_counts(*, session: Session, scope: privacy.Scope = privacy.PUBLIC) -> dict[int, int]:
+    """Number of threads per course id that ``scope`` may see in the lists (no duplicates)."""
     rows = session.exec(
         select(Thread.course_id, func.count(col(Thread.id)))
-        .where(col(Thread.deleted_at).is_(None))
+        .where(
+            col(Thread.deleted_at).is_(None),
+            col(Thread.duplicate_of_id).is_(None),
+            privacy.visible_clause(scope),
+        )
         .group_by(col(Thread.course_id))
     ).all()
     return {course_id: n for course_id, n in rows}
@@ -121,6 +138,10 @@ def can_endorse(*, session: Session, user: User | None, thread: Thread) -> bool:
 def can_moderate(*, session: Session, user: User | None, thread: Thread) -> bool:
     """Pin and lock: moderators, admins and the course's instructors."""
     return may_moderate(session, user, thread.course_id)
+
+
+def may_moderate_course(*, session: Session, user: User | None, course: Course) -> bool:
+    return course.id is not None and may_moderate(session, user, course.id)
 
 
 def is_staff(*, session: Session, user: User | None, course_id: int) -> bool:
@@ -188,13 +209,18 @@ def _rate_limit_post(*, user: User, ip: str | None) -> None:
 # Threads
 
 
-def visible_thread(*, session: Session, thread_id: int) -> Thread | None:
-    """The thread, or None if there is none or it was deleted (gone for everyone, staff too).
+def visible_thread(
+    *, session: Session, thread_id: int, viewer: User | None = None
+) -> Thread | None:
+    """The thread, or None if there is none, it was deleted (gone for everyone, staff too), or
+    it is private and ``viewer`` is neither its author nor the course's staff (issue #17).
 
     Routes and pages get it through ``forum.dependencies.ThreadDep``, which turns None into 404.
     """
     thread = session.get(Thread, thread_id) if in_range(thread_id) else None
     if thread is None or thread.deleted_at is not None:
+        return None
+    if not privacy.can_see(session, viewer, thread):
         return None
     return thread
 
@@ -228,12 +254,18 @@ def create_thread(
     body: str,
     assignment: Assignment | None = None,
     ip: str | None = None,
+    anonymous: bool = False,
+    private: bool = False,
 ) -> Thread:
-    """A new question: the thread and its first post; the author follows it."""
+    """A new question: the thread and its first post; the author follows it. ``anonymous``
+    hides the author from classmates (if the course allows it), ``private`` shows the thread
+    to its author and the course's staff only."""
     tidy_title = clean_title(title)
     clean_body = _clean_body(body, "question")
     if assignment is not None and assignment.course_id != course.id:
         raise InvalidInput("That assignment belongs to another course; pick one from this course.")
+    if anonymous and not course.allow_anonymous:
+        raise InvalidInput(f"{course.title} does not allow anonymous posts; post with your name.")
     _rate_limit_post(user=user, ip=ip)
     assert course.id is not None and user.id is not None
     now = utcnow()
@@ -244,6 +276,9 @@ def create_thread(
         title=tidy_title,
         created_at=now,
         last_activity_at=now,
+        is_private=private,
+        is_anonymous=anonymous,
+        alias_salt=privacy.new_salt(),
     )
     session.add(thread)
     session.flush()
@@ -255,6 +290,7 @@ def create_thread(
             is_question=True,
             body=clean_body,
             created_at=now,
+            is_anonymous=anonymous,
         )
     )
     session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
@@ -278,9 +314,18 @@ def list_threads(
     sort: ThreadSort = ThreadSort.activity,
     limit: int = 20,
     offset: int = 0,
+    scope: privacy.Scope = privacy.PUBLIC,
 ) -> tuple[list[Thread], int]:
-    """One page of a course's (or an assignment's) visible threads, pinned first, and the count."""
-    where: list[Any] = [col(Thread.course_id) == course_id, col(Thread.deleted_at).is_(None)]
+    """One page of a course's (or an assignment's) visible threads, pinned first, and the count.
+
+    Threads closed as duplicates leave the lists (their canonical thread stays); private
+    threads are listed only to those ``scope`` says may see them."""
+    where: list[Any] = [
+        col(Thread.course_id) == course_id,
+        col(Thread.deleted_at).is_(None),
+        col(Thread.duplicate_of_id).is_(None),
+        privacy.visible_clause(scope),
+    ]
     if assignment_id is not None:
         where.append(col(Thread.assignment_id) == assignment_id)
     if sort == ThreadSort.unanswered:
@@ -304,12 +349,18 @@ def list_threads(
     return list(rows), int(count)
 
 
-def recent_threads(*, session: Session, limit: int = 8) -> list[Thread]:
+def recent_threads(
+    *, session: Session, limit: int = 8, scope: privacy.Scope = privacy.PUBLIC
+) -> list[Thread]:
     """The most recently active threads across all courses (the home page)."""
     return list(
         session.exec(
             select(Thread)
-            .where(col(Thread.deleted_at).is_(None))
+            .where(
+                col(Thread.deleted_at).is_(None),
+                col(Thread.duplicate_of_id).is_(None),
+                privacy.visible_clause(scope),
+            )
             .order_by(col(Thread.last_activity_at).desc(), col(Thread.id).desc())
             .limit(limit)
         ).all()
@@ -386,10 +437,144 @@ def set_locked(*, session: Session, user: User, thread: Thread, value: bool) -> 
     return thread
 
 
+# Duplicates and private threads (issue #17)
+
+
+def _reindex_thread(session: Session, thread: Thread) -> None:
+    """The thread and each of its live replies, reloaded (their visibility changed)."""
+    assert thread.id is not None
+    record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
+    for reply in list_replies(session=session, thread=thread):
+        if reply.deleted_at is None and reply.id is not None:
+            record(session, doc_type="post", doc_id=reply.id, op=IndexOp.upsert)
+
+
+def close_as_duplicate(
+    *, session: Session, user: User, thread: Thread, canonical_id: int
+) -> Thread:
+    """Close ``thread`` as a duplicate of ``canonical_id``: it leaves the lists and search (its
+    words are searched as part of the canonical thread), its page points to the canonical one,
+    and its followers (the asker first) are told."""
+    if not can_moderate(session=session, user=user, thread=thread):
+        raise PermissionDenied(
+            "Only moderators and this course's instructors can close duplicates."
+        )
+    if canonical_id == thread.id:
+        raise InvalidInput("A thread can't be a duplicate of itself; pick the original thread.")
+    canonical = visible_thread(session=session, thread_id=canonical_id, viewer=user)
+    if canonical is None:
+        raise NotFound(f"There is no thread {canonical_id}; it may have been deleted.")
+    if canonical.course_id != thread.course_id:
+        raise InvalidInput("That thread is in another course; pick one from this course.")
+    if canonical.is_private:
+        raise InvalidInput(
+            "That thread is private; a duplicate must point to a thread everyone can read."
+        )
+    if thread.is_private:
+        raise InvalidInput("This thread is private; answer it, or make it public first.")
+    if canonical.duplicate_of_id is not None:
+        raise InvalidInput(
+            f"Thread {canonical_id} is itself closed as a duplicate of thread "
+            f"{canonical.duplicate_of_id}; point to that one."
+        )
+    if thread.duplicate_of_id == canonical_id:
+        return thread
+    old = thread.duplicate_of_id
+    assert thread.id is not None and canonical.id is not None
+    # Threads already closed onto this one move to the new canonical thread with it.
+    for dup in session.exec(select(Thread).where(col(Thread.duplicate_of_id) == thread.id)).all():
+        dup.duplicate_of_id = canonical.id
+        session.add(dup)
+    thread.duplicate_of_id = canonical.id
+    thread.duplicate_by_id = user.id
+    thread.duplicate_at = utcnow()
+    session.add(thread)
+    _reindex_thread(session, thread)
+    record(session, doc_type="thread", doc_id=canonical.id, op=IndexOp.upsert)
+    if old is not None and old != canonical.id:
+        record(session, doc_type="thread", doc_id=old, op=IndexOp.upsert)
+    question = get_question(session=session, thread=thread)
+    _tell_followers(
+        session, thread, "duplicate", "Closed as a duplicate", question, user.id,
+        f"Answers are collected in “{canonical.title}”: /threads/{canonical.id}",
+        url=f"/threads/{canonical.id}",
+    )  # fmt: skip
+    session.commit()
+    session.refresh(thread)
+    return thread
+
+
+def reopen_duplicate(*, session: Session, user: User, thread: Thread) -> Thread:
+    """Undo ``close_as_duplicate``: the thread is back in lists and search on its own."""
+    if not can_moderate(session=session, user=user, thread=thread):
+        raise PermissionDenied(
+            "Only moderators and this course's instructors can reopen duplicates."
+        )
+    old = thread.duplicate_of_id
+    if old is None:
+        return thread
+    thread.duplicate_of_id = None
+    thread.duplicate_by_id = None
+    thread.duplicate_at = None
+    session.add(thread)
+    _reindex_thread(session, thread)
+    record(session, doc_type="thread", doc_id=old, op=IndexOp.upsert)
+    session.commit()
+    session.refresh(thread)
+    return thread
+
+
+def duplicates_of(*, session: Session, thread: Thread) -> list[Thread]:
+    """Live threads closed as duplicates of this one."""
+    return list(
+        session.exec(
+            select(Thread)
+            .where(col(Thread.duplicate_of_id) == thread.id, col(Thread.deleted_at).is_(None))
+            .order_by(col(Thread.id))
+        ).all()
+    )
+
+
+def make_public(*, session: Session, user: User, thread: Thread, anonymous: bool = False) -> Thread:
+    """Staff open a private thread to the class once it is answered; ``anonymous`` hides the
+    asker (and their replies in it) from classmates."""
+    if not can_moderate(session=session, user=user, thread=thread):
+        raise PermissionDenied(
+            "Only moderators and this course's instructors can make a private thread public."
+        )
+    if not thread.is_private:
+        return thread
+    if thread.accepted_post_id is None and not _has_staff_reply(session, thread):
+        raise Conflict("Answer this thread first; a private thread is made public once answered.")
+    thread.is_private = False
+    if anonymous:
+        privacy.ensure_salt(thread)
+        thread.is_anonymous = True
+        for post in session.exec(
+            select(Post).where(Post.thread_id == thread.id, Post.author_id == thread.author_id)
+        ).all():
+            post.is_anonymous = True
+            session.add(post)
+    session.add(thread)
+    _reindex_thread(session, thread)
+    session.commit()
+    session.refresh(thread)
+    return thread
+
+
+def _has_staff_reply(session: Session, thread: Thread) -> bool:
+    for reply in list_replies(session=session, thread=thread):
+        if reply.deleted_at is None and reply.author_id != thread.author_id:
+            author = session.get(User, reply.author_id)
+            if may_moderate(session, author, thread.course_id):
+                return True
+    return False
+
+
 # Posts
 
 
-def visible_post(*, session: Session, post_id: int) -> Post | None:
+def visible_post(*, session: Session, post_id: int, viewer: User | None = None) -> Post | None:
     """The post, or None if there is none, it was deleted, or its thread was (a deleted
     thread's replies keep no ``deleted_at`` of their own but are gone with it).
 
@@ -398,22 +583,40 @@ def visible_post(*, session: Session, post_id: int) -> Post | None:
     post = session.get(Post, post_id) if in_range(post_id) else None
     if post is None or post.deleted_at is not None:
         return None
-    if visible_thread(session=session, thread_id=post.thread_id) is None:
+    if visible_thread(session=session, thread_id=post.thread_id, viewer=viewer) is None:
         return None
     return post
 
 
 def create_reply(
-    *, session: Session, user: User, thread: Thread, body: str, ip: str | None = None
+    *,
+    session: Session,
+    user: User,
+    thread: Thread,
+    body: str,
+    ip: str | None = None,
+    anonymous: bool = False,
 ) -> Post:
-    """A reply; the replier follows the thread."""
+    """A reply; the replier follows the thread. ``anonymous``: shown to classmates under the
+    thread's alias for this user (if the course allows anonymous posts)."""
     if thread.locked:
         raise Conflict("This thread is locked; start a new thread if you still need help.")
     clean = _clean_body(body, "reply")
+    if anonymous:
+        course = get_course_by_id(session=session, course_id=thread.course_id)
+        if not course.allow_anonymous:
+            raise InvalidInput(
+                f"{course.title} does not allow anonymous posts; post with your name."
+            )
+        if not thread.alias_salt:
+            privacy.ensure_salt(thread)
+            session.add(thread)
     _rate_limit_post(user=user, ip=ip)
     assert thread.id is not None and user.id is not None
     now = utcnow()
-    post = Post(thread_id=thread.id, author_id=user.id, body=clean, created_at=now)
+    post = Post(
+        thread_id=thread.id, author_id=user.id, body=clean, created_at=now, is_anonymous=anonymous
+    )
     session.add(post)
     # In SQL, not in Python: concurrent replies must not lose a count.
     session.execute(
@@ -426,7 +629,8 @@ def create_reply(
     session.flush()
     assert post.id is not None
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.upsert)
-    _tell_followers(session, thread, "reply", f"{user.name} replied", post, user.id, clean)
+    name = privacy.public_name(thread, post, user.name)
+    _tell_followers(session, thread, "reply", f"{name} replied", post, user.id, clean)
     session.commit()
     session.refresh(post)
     session.refresh(thread)
@@ -608,7 +812,7 @@ def endorse(*, session: Session, user: User, post: Post, thread: Thread, value: 
 
 def _tell_followers(
     session: Session, thread: Thread, kind: str, what: str, post: Post, actor_id: int | None,
-    body: str = "",
+    body: str = "", url: str | None = None,
 ) -> None:  # fmt: skip
     """Queue a notice to the thread's followers (in-app, and mail by their choice, issue #15)."""
     assert thread.id is not None
@@ -616,7 +820,7 @@ def _tell_followers(
     notify_service.enqueue_event(
         session=session, kind=kind, subject_kind=FollowKind.thread, subject_id=thread.id,
         course_id=thread.course_id, group_title=thread.title, title=f"{what}: “{title}”",
-        message=f"{what} in “{title}”.", url=f"/threads/{thread.id}#post-{post.id}",
+        message=f"{what} in “{title}”.", url=url or f"/threads/{thread.id}#post-{post.id}",
         detail=(body or post.body)[:1500], actor_id=actor_id,
         recipients=followers(session=session, thread_id=thread.id),
     )  # fmt: skip

@@ -69,8 +69,9 @@ def similar_questions(
         for h in retriever.search(session, query)
         if _close(h) and h.metadata.get("status") not in _HIDDEN_STATUSES
     ]
-    # Stable sort: within "settled" and "open" the search's order is kept.
-    hits.sort(key=lambda h: not _settled(h))
+    # Stable sort: canonical threads (others were closed as their duplicates) first, then
+    # settled ones; within each group the search's order is kept.
+    hits.sort(key=lambda h: (not h.metadata.get("duplicates"), not _settled(h)))
     return [
         Suggestion(
             type=h.doc_type,

@@ -16,7 +16,7 @@ from core.security import client_ip
 from core.settings import get_settings
 from core.templating import page
 from core.throttle import throttle
-from forum import present, service, suggest
+from forum import present, privacy, service, suggest
 from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
@@ -43,8 +43,10 @@ def _thread_list_context(
     assignment: Assignment | None,
     sort: ThreadSort,
     page_no: int,
+    user: User | None,
 ) -> dict[str, Any]:
     rows, count = service.list_threads(
+        scope=privacy.scope_of(session, user),
         session=session,
         course_id=course.id or 0,
         assignment_id=assignment.id if assignment else None,
@@ -54,7 +56,7 @@ def _thread_list_context(
     )
     pages = max(1, -(-count // PAGE_SIZE))
     return {
-        "threads": present.threads_public(session=session, threads=rows),
+        "threads": present.threads_public(session=session, threads=rows, viewer=user),
         "count": count,
         "sort": sort,
         "sorts": SORT_LABELS,
@@ -67,14 +69,15 @@ def _thread_list_context(
 def home(request: Request, user: OptionalUser, session: SessionDep) -> Any:
     """Course cards and the latest activity across the programme."""
     courses = service.list_courses(session=session)
-    recent = service.recent_threads(session=session, limit=10)
+    scope = privacy.scope_of(session, user)
+    recent = service.recent_threads(session=session, limit=10, scope=scope)
     return page(
         request,
         "home.html",
         courses=courses,
         assignment_counts=service.assignment_counts(session=session),
-        thread_counts=service.thread_counts(session=session),
-        recent=present.threads_public(session=session, threads=recent),
+        thread_counts=service.thread_counts(session=session, scope=scope),
+        recent=present.threads_public(session=session, threads=recent, viewer=user),
         course_titles={c.id: c.title for c in courses},
     )
 
@@ -140,8 +143,14 @@ def course_page(
         assignments=service.list_assignments(session=session, course_id=course.id or 0),
         following=_following(session, user, FollowKind.course, course.id),
         **_thread_list_context(
-            session=session, course=course, assignment=None, sort=sort, page_no=page_no
-        ),
+            session=session,
+            course=course,
+            assignment=None,
+            sort=sort,
+            page_no=page_no,
+            user=user,
+        ),  # fmt: skip
+        can_moderate=service.may_moderate_course(session=session, user=user, course=course),
     )
 
 
@@ -164,8 +173,13 @@ def assignment_page(
         assignment=assignment,
         following=_following(session, user, FollowKind.assignment, assignment.id),
         **_thread_list_context(
-            session=session, course=course, assignment=assignment, sort=sort, page_no=page_no
-        ),
+            session=session,
+            course=course,
+            assignment=assignment,
+            sort=sort,
+            page_no=page_no,
+            user=user,
+        ),  # fmt: skip
     )
 
 
@@ -236,8 +250,11 @@ def new_thread_submit(
     assignment: Annotated[str, Form(max_length=200)] = "",
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
+    anonymous: Annotated[bool, Form()] = False,
+    private: Annotated[bool, Form()] = False,
 ) -> Any:
-    values = {"course": course, "assignment": assignment, "title": title, "body": body}
+    values = {"course": course, "assignment": assignment, "title": title, "body": body,
+              "anonymous": "1" if anonymous else "", "private": "1" if private else ""}  # fmt: skip
     try:
         # The select sends "course-slug/assignment-slug" or "course-slug" alone.
         course_slug, _, assignment_slug = course.partition("/")
@@ -258,6 +275,8 @@ def new_thread_submit(
             title=title,
             body=body,
             ip=client_ip(request),
+            anonymous=anonymous,
+            private=private,
         )
     except DomainError as exc:
         if exc.status == 429:
@@ -324,9 +343,17 @@ def _thread_page(
     status_code: int = 200,
     error: str | None = None,
     draft: str = "",
+    mod_error: str | None = None,
 ) -> Any:
     detail = present.thread_detail(session=session, thread=thread, viewer=user)
     course = service.get_course_by_id(session=session, course_id=thread.course_id)
+    canonical = None
+    if thread.duplicate_of_id is not None:
+        target = service.visible_thread(
+            session=session, thread_id=thread.duplicate_of_id, viewer=user
+        )
+        if target is not None:
+            canonical = present.threads_public(session=session, threads=[target], viewer=user)[0]
     assignment = (
         session.get(Assignment, thread.assignment_id) if thread.assignment_id is not None else None
     )
@@ -359,8 +386,16 @@ def _thread_page(
         can_endorse=service.can_endorse(session=session, user=user, thread=thread),
         can_moderate=service.can_moderate(session=session, user=user, thread=thread),
         staff_ids=staff_ids,
+        allow_anonymous=course.allow_anonymous,
+        canonical=canonical,
+        duplicates=present.threads_public(
+            session=session,
+            threads=service.duplicates_of(session=session, thread=thread),
+            viewer=user,
+        ),  # fmt: skip
         error=error,
         draft=draft,
+        mod_error=mod_error,
     )
 
 
@@ -378,11 +413,13 @@ def reply_submit(
     session: SessionDep,
     thread: ThreadDep,
     body: Annotated[str, Form()] = "",
+    anonymous: Annotated[bool, Form()] = False,
 ) -> Any:
     try:
         post = service.create_reply(
-            session=session, user=user, thread=thread, body=body, ip=client_ip(request)
-        )
+            session=session, user=user, thread=thread, body=body, ip=client_ip(request),
+            anonymous=anonymous,
+        )  # fmt: skip
     except DomainError as exc:
         if exc.status == 429:
             raise
@@ -549,6 +586,72 @@ def lock_submit(
 ) -> Any:
     service.set_locked(session=session, user=user, thread=thread, value=value)
     return see_other(f"/threads/{thread.id}")
+
+
+@router.post("/threads/{thread_id}/duplicate")
+def duplicate_submit(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    thread: ThreadDep,
+    duplicate_of: Annotated[str, Form(max_length=200)] = "",
+) -> Any:
+    """Close as a duplicate of a thread given by id or URL (``/threads/12``); empty reopens."""
+    try:
+        if not duplicate_of.strip():
+            service.reopen_duplicate(session=session, user=user, thread=thread)
+        else:
+            service.close_as_duplicate(
+                session=session, user=user, thread=thread,
+                canonical_id=_thread_id_of(duplicate_of),
+            )  # fmt: skip
+    except (InvalidInput, NotFound) as exc:
+        session.rollback()
+        return _thread_page(
+            request, session, thread, user, status_code=exc.status, mod_error=exc.message
+        )
+    return see_other(f"/threads/{thread.id}")
+
+
+def _thread_id_of(text: str) -> int:
+    tail = text.strip().rstrip("/").rsplit("/", 1)[-1].split("#")[0].lstrip("#")
+    if not tail.isdigit() or len(tail) > 10:
+        raise InvalidInput("Give the original thread's number or its link, e.g. /threads/12.")
+    return int(tail)
+
+
+@router.post("/threads/{thread_id}/publish")
+def publish_submit(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    thread: ThreadDep,
+    anonymous: Annotated[bool, Form()] = False,
+) -> Any:
+    """Staff make an answered private thread public, optionally hiding the asker."""
+    try:
+        service.make_public(session=session, user=user, thread=thread, anonymous=anonymous)
+    except DomainError as exc:
+        if exc.status in (401, 403, 429):
+            raise
+        session.rollback()
+        return _thread_page(
+            request, session, thread, user, status_code=exc.status, mod_error=exc.message
+        )
+    return see_other(f"/threads/{thread.id}")
+
+
+@router.post("/courses/{slug}/settings")
+def course_settings_submit(
+    slug: str,
+    user: CurrentUser,
+    session: SessionDep,
+    allow_anonymous: Annotated[bool, Form()] = False,
+) -> Any:
+    """The course's staff allow or forbid anonymous posts."""
+    course = service.get_course(session=session, slug=slug)
+    service.set_allow_anonymous(session=session, user=user, course=course, value=allow_anonymous)
+    return see_other(f"/courses/{course.slug}")
 
 
 @router.post("/threads/{thread_id}/follow")
