@@ -31,6 +31,7 @@ from errata.models import (
 )
 from errata.schemas import ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Post, Thread
+from forum.privacy import can_see
 from forum.service import clean_title
 from index import events
 from index import service as index_service
@@ -123,6 +124,7 @@ def report(*, session: Session, user: User, data: ErratumCreate, ip: str | None 
         course_id=course.id,
         thread_id=data.source_thread_id,
         post_id=data.source_post_id,
+        viewer=user,
     )
     values = data.model_dump(exclude={"course", "assignment", "source_thread_id", "source_post_id"})
     values["title"] = clean_title(values["title"], empty=NO_TITLE)
@@ -158,8 +160,9 @@ def report(*, session: Session, user: User, data: ErratumCreate, ip: str | None 
 
 
 def _resolve_source(
-    *, session: Session, course_id: int, thread_id: int | None, post_id: int | None
-) -> tuple[int | None, int | None]:
+    *, session: Session, course_id: int, thread_id: int | None, post_id: int | None,
+    viewer: User | None = None,
+) -> tuple[int | None, int | None]:  # fmt: skip
     """Check the thread or reply a report comes from; a reply implies its thread."""
     if post_id is not None:
         post = session.get(Post, post_id)
@@ -170,7 +173,8 @@ def _resolve_source(
         thread_id = post.thread_id
     if thread_id is not None:
         thread = session.get(Thread, thread_id)
-        if thread is None or thread.deleted_at is not None:
+        # A private thread the reporter may not see is as absent as a deleted one (issue #17).
+        if thread is None or thread.deleted_at is not None or not can_see(session, viewer, thread):
             raise InvalidInput("The thread this report comes from no longer exists.")
         if thread.course_id != course_id:
             raise InvalidInput("The thread belongs to another course; report it in that course.")
@@ -191,8 +195,9 @@ class Prefill:
 
 
 def prefill_from_source(
-    *, session: Session, thread_id: int | None = None, post_id: int | None = None
-) -> Prefill:
+    *, session: Session, thread_id: int | None = None, post_id: int | None = None,
+    viewer: User | None = None,
+) -> Prefill:  # fmt: skip
     """Prefill a report from a thread (its title and question) or from one reply."""
     post: Post | None = None
     if post_id is not None:
@@ -203,7 +208,7 @@ def prefill_from_source(
     if thread_id is None:
         raise InvalidInput("Say which thread or reply to report from.")
     thread = session.get(Thread, thread_id)
-    if thread is None or thread.deleted_at is not None:
+    if thread is None or thread.deleted_at is not None or not can_see(session, viewer, thread):
         raise NotFound("That thread no longer exists.")
     if post is None:
         post = session.exec(
@@ -566,7 +571,12 @@ def linked_threads(*, session: Session, erratum: Erratum) -> list[Thread]:
     if not ids:
         return []
     rows = session.exec(
-        select(Thread).where(col(Thread.id).in_(ids), col(Thread.deleted_at).is_(None))
+        select(Thread).where(
+            col(Thread.id).in_(ids),
+            col(Thread.deleted_at).is_(None),
+            # An erratum's page is public: a private thread is never listed on it (issue #17).
+            col(Thread.is_private).is_(False),
+        )
     ).all()
     by_id = {t.id: t for t in rows}
     return [by_id[i] for i in ids if i in by_id]

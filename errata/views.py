@@ -250,6 +250,8 @@ def _report_page(
         else []
     )
     source = session.get(Thread, thread_id) if thread_id else None
+    if source is not None and source.is_private:
+        source = None  # never named on a form that may be re-shown to anyone (issue #17)
     return page(
         request,
         "errata/report.html",
@@ -281,7 +283,7 @@ def report_form(
     """The report form, prefilled when it comes from a thread or a reply."""
     if thread is not None or post is not None:
         prefill = errata_service.prefill_from_source(
-            session=session, thread_id=thread, post_id=post
+            session=session, thread_id=thread, post_id=post, viewer=user
         )
         return _report_page(
             request,

@@ -131,7 +131,8 @@ class Runtime:
         state = self.ready()
         with state.lock.read():
             entry = state.docs.get((doc_type, doc_id))
-            if entry is None or not entry.chunks:
+            # A private document (issue #17) has no related list: it would tell what it is about.
+            if entry is None or not entry.chunks or entry.doc.metadata.get("private"):
                 return "", None
             return entry.chunks[0], entry.doc.course_id
 
