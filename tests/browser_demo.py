@@ -85,7 +85,8 @@ def within_width(page: Any, locator: Any) -> bool:
 
 
 def in_viewport(page: Any, locator: Any) -> bool:
-    """The element is on screen as the page stands: inside the width and not below the fold."""
+    """The element is on screen as the page stands: inside the width, not below the fold, and
+    not hidden under anything (a sticky header)."""
     box = locator.bounding_box()
     size = page.viewport_size
     return (
@@ -93,4 +94,12 @@ def in_viewport(page: Any, locator: Any) -> bool:
         and box is not None
         and box["y"] >= 0
         and box["y"] + box["height"] <= size["height"]
+        and bool(locator.evaluate(_UNCOVERED))
     )
+
+
+# Each line box of the element (a link may wrap onto two lines), probed at its centre.
+_UNCOVERED = """el => [...el.getClientRects()].some(r => {
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !!hit && (hit === el || el.contains(hit));
+})"""
