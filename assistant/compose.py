@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
-from assistant.markdown_text import code_fence, code_span, escape_markdown
+from assistant.markdown_text import code_fence, code_span, escape_markdown, markdown_to_text
 from assistant.retrieval import Candidate, Scope
 from assistant.schemas import AskRequest, Source, Verdict
 from assistant.verdicts import POSSIBLY_RELATED, Decision
@@ -118,7 +118,8 @@ class Answer:
 
 
 def _first_sentences(text: str, limit: int = 320) -> str:
-    flat = " ".join(text.replace("`", "").split())
+    """The opening of a Markdown text as plain text (escape it before it joins an answer)."""
+    flat = markdown_to_text(text)
     if len(flat) <= limit:
         return flat
     cut = flat[:limit]

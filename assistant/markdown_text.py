@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+
 # What can start inline markup: links and images ([ ] !), autolinks and HTML (<), entities (&),
 # emphasis and strike-through (* _ ~), code (`), tables (|), and the escape character itself.
 _INLINE = re.compile(r"([\\`*_\[\]<>!&|~])")
 # What makes a line a heading, quote, list item or setext underline when the text starts it.
 _LINE_START = re.compile(r"^([#>+=-]|\d{1,9}(?=[.)]))")
 _BACKTICKS = re.compile(r"`+")
+# Raw HTML off, as in core.markdown: a tag in a post is text there, so it is text here too.
+_PARSER = MarkdownIt("js-default")
 
 
 def escape_markdown(text: str) -> str:
@@ -55,3 +59,26 @@ def code_fence(text: str) -> str:
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}\n{text.strip()}\n{fence}"
+
+
+def markdown_to_text(text: str) -> str:
+    """What a reader of rendered Markdown sees, as one line of plain text: emphasis markers,
+    link targets, heading and list markers gone; a link keeps its words, code its content.
+
+    Excerpts quoted in an answer are made from this and then escaped: escaping the Markdown
+    itself showed a reply's ``**3a**`` as literal asterisks in the answer.
+    """
+    parts: list[str] = []
+    for token in _PARSER.parse(str(text or "")):
+        if token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline", "html_inline"):
+                    parts.append(child.content)
+                elif child.type == "image":
+                    parts.append(child.content)  # its alt text
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+            parts.append(" ")
+        elif token.type in ("fence", "code_block", "html_block"):
+            parts.append(f" {token.content} ")
+    return " ".join("".join(parts).split())

@@ -119,6 +119,12 @@ _NAME_LINE = Pattern(
     r"\A\s*(?:[*\-]\s*)?([A-Za-z_][\w.]*(?:\[[^\]\n]{0,20}\])*(?:\.shape)?)"
     r"\s*(?:=|:)((?:[^=\n][^\n]*)?)\n?\z"
 )
+# Words just before a number that make it the notebook's number, not the learner's own
+# ("expected 0.41 but mine is 0.28", "the notebook shows 0.41 instead of 0.28").
+_THEIRS = Pattern(
+    r"(?i)(?:expect\w*|should(?:\s+be)?|printed|prints|says|shows|instead\s+of|not|vs\.?|versus)"
+    r"[\s:=]*(?:\w+\s+)?\z"
+)
 _FRAME_CELL = Pattern(
     r"(?:Cell In\s*\[\d*\]|<ipython-input-[\w-]+>),?\s*(?:line \d+,?\s*)?in\s+([A-Za-z_]\w*)"
 )
@@ -156,6 +162,8 @@ class Parsed:
     numbers: list[float] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
     prose: str = ""
+    # Numbers the learner quotes in their words as their own ("I get 2.0424567983978403").
+    quoted: list[Value] = field(default_factory=list)
 
     def terms(self, limit: int = 24) -> tuple[str, ...]:
         """Identifiers and error strings for the lexical side, most telling first, no repeats."""
@@ -207,7 +215,25 @@ def parse(
     result.values = [v for v in all_values if v.numbers]
     result.numbers = [n for v in result.values for n in v.numbers]
     result.prose = prose(question)
+    result.quoted = quoted_numbers(result.prose)
     return result
+
+
+def quoted_numbers(text: str) -> list[Value]:
+    """The numbers in the learner's words that they give as their own: not the ones they
+    introduce as the notebook's ("expected 0.41", "the notebook shows 0.41")."""
+    out: list[Value] = []
+    for m in NUMBER.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _THEIRS.search(before.rstrip()):
+            continue
+        token = m.group(1)
+        try:
+            value = float(token)
+        except ValueError:
+            continue
+        out.append(Value(name=None, numbers=(value,), ulps=(number_ulp(token),), text=token))
+    return out
 
 
 def _parse_exception(text: str, result: Parsed) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from assistant.matching import MatchKind, compare, match_erratum
+from assistant.matching import MatchKind, compare, match_erratum, match_quoted
 from assistant.parsing import Parsed
 from assistant.schemas import AskRequest
+from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
 from index.types import Hit, Query
@@ -227,12 +228,17 @@ def output_candidates(
     session: Session, request: AskRequest, parsed: Parsed, scope: Scope, cands: list[Candidate]
 ) -> list[Candidate]:
     """Compare the learner's output with every erratum's outputs in scope, not only the hits:
-    an output match is decisive evidence even when the words of the question are vague."""
+    an output match is decisive evidence even when the words of the question are vague.
+    Without a pasted output, precise numbers the learner quotes as theirs ("I get
+    2.0424567983978403") count when only the corrected output has them, unless the learner's
+    notebook version already prints the correction."""
     actual = request.output or ""
     if not actual.strip() and parsed.values:
         actual = "\n".join(v.text if not v.name else f"{v.name} = {v.text}" for v in parsed.values)
+    quoted = parsed.quoted if not actual.strip() else []
+    version = (request.notebook_version or "").strip()
     expected = request.expected or ""
-    if not actual.strip() and not expected.strip():
+    if not actual.strip() and not expected.strip() and not quoted:
         return cands
     stmt = select(Erratum).where(
         (col(Erratum.corrected_output) != "") | (col(Erratum.published_output) != "")
@@ -249,6 +255,14 @@ def output_candidates(
             kind = match_erratum(
                 actual, corrected_output=e.corrected_output, published_output=e.published_output
             )
+        elif (
+            quoted
+            and not (version and e.fixed_in and at_or_after(version, e.fixed_in))
+            and match_quoted(
+                quoted, corrected_output=e.corrected_output, published_output=e.published_output
+            )
+        ):
+            kind = MatchKind.corrected
         exp_match = bool(expected.strip() and e.published_output.strip()) and (
             compare(expected, e.published_output).matched
         )
