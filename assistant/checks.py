@@ -392,7 +392,6 @@ def purge(session: Session, *, now: datetime | None = None) -> int:
         delete(CheckCluster).where(
             col(CheckCluster.id).not_in(used),
             col(CheckCluster.id).not_in(kept),
-            col(CheckCluster.created_at) < cutoff,
         )
     )
     session.commit()

@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,7 +44,7 @@ from core.errors import DomainError
 from core.markdown import render
 from core.settings import get_settings
 from errata.models import Erratum, ErratumHistory, ErratumKind, ErratumStatus
-from errata.suspects import SuspectedErratum, consensus_user, set_learners
+from errata.suspects import SuspectedErratum, add_learner, consensus_user, set_learners
 from forum.models import Assignment, Course
 from index import events
 from users.models import User
@@ -149,40 +150,66 @@ def _covered(session: Session, assignment_id: int, proposed: list[Value]) -> boo
 
 
 def _refresh(
-    session: Session, suspect: SuspectedErratum, group: Group | None, total: float
+    session: Session,
+    suspect: SuspectedErratum,
+    group: Group | None,
+    total: float,
+    *,
+    new_reporter: int | None = None,
 ) -> None:
-    """Counts, time span, samples and who to tell, from the group's checks as they are now."""
-    rows = session.exec(
-        select(FailingCheck)
+    """Counts, time span and samples from the group's checks as they are now; who to tell grows
+    by ``new_reporter``, or (None) is rebuilt from every check of the group."""
+    reports, first, last = session.exec(
+        select(
+            func.count(col(FailingCheck.id)),
+            func.min(FailingCheck.created_at),
+            func.max(FailingCheck.created_at),
+        ).where(FailingCheck.cluster_id == suspect.cluster_id)
+    ).one()
+    recent = session.exec(
+        select(
+            FailingCheck.learner_key,
+            FailingCheck.notebook_version,
+            FailingCheck.created_at,
+            FailingCheck.actual_output,
+        )
         .where(FailingCheck.cluster_id == suspect.cluster_id)
-        .order_by(col(FailingCheck.created_at).desc(), col(FailingCheck.id).desc())
+        .order_by(col(FailingCheck.id).desc())
+        .limit(10 * SAMPLES)
     ).all()
     samples: list[dict[str, str]] = []
     seen: set[str] = set()
-    for r in rows:
-        if r.learner_key in seen or len(samples) >= SAMPLES:
+    for key, version, at, output in recent:
+        if key in seen or len(samples) >= SAMPLES:
             continue
-        seen.add(r.learner_key)
+        seen.add(key)
         samples.append(
             {
-                "learner": f"learner-{r.learner_key[:8]}",
-                "version": r.notebook_version,
-                "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
-                "output": r.actual_output[:SAMPLE_CHARS],
+                "learner": f"learner-{key[:8]}",
+                "version": version,
+                "at": at.strftime("%Y-%m-%d %H:%M"),
+                "output": output[:SAMPLE_CHARS],
             }
         )
     suspect.learners = len(group.learners) if group else 0
     suspect.weight = round(group.weight, 3) if group else 0.0
     suspect.share = round(group.weight / total, 3) if group and total else 0.0
-    suspect.reports = len(rows)
-    if rows:
-        suspect.first_seen = min(r.created_at for r in rows)
-        suspect.last_seen = max(r.created_at for r in rows)
+    suspect.reports = int(reports)
+    if first is not None and last is not None:
+        suspect.first_seen, suspect.last_seen = first, last
     suspect.samples = json.dumps(samples)
     suspect.updated_at = utcnow()
     session.add(suspect)
     assert suspect.id is not None
-    set_learners(session=session, suspect_id=suspect.id, user_ids=sorted({r.user_id for r in rows}))
+    if new_reporter is not None:
+        add_learner(session=session, suspect_id=suspect.id, user_id=new_reporter)
+    else:
+        reporters = session.exec(
+            select(FailingCheck.user_id)
+            .where(FailingCheck.cluster_id == suspect.cluster_id)
+            .distinct()
+        ).all()
+        set_learners(session=session, suspect_id=suspect.id, user_ids=list(reporters))
 
 
 def _title(location: str, assignment: Assignment, version: str) -> str:
@@ -252,9 +279,14 @@ def _file(
     return suspect
 
 
-def evaluate(session: Session, *, location_id: int) -> SuspectedErratum | None:
+def evaluate(
+    session: Session, *, location_id: int, check: FailingCheck | None = None
+) -> SuspectedErratum | None:
     """Update the location's suspected errata and file one when a consensus appears (in the
-    caller's transaction); returns the suspect of the location's largest group, if any."""
+    caller's transaction); returns the suspect of the location's largest group, if any.
+
+    ``check``: the check just kept (its learner joins its group's suspect); None after checks
+    were deleted (every suspect's learners are rebuilt)."""
     settings = get_settings()
     t = tally(session, location_id)
     cluster_ids = select(CheckCluster.id).where(CheckCluster.location_id == location_id)
@@ -265,7 +297,12 @@ def evaluate(session: Session, *, location_id: int) -> SuspectedErratum | None:
         ).all()
     }
     for cluster_id, suspect in existing.items():
-        _refresh(session, suspect, t.groups.get(cluster_id), t.total)
+        if check is None:
+            _refresh(session, suspect, t.groups.get(cluster_id), t.total)
+        else:
+            joined = check.user_id if check.cluster_id == cluster_id else None
+            if joined is not None or cluster_id in t.groups:
+                _refresh(session, suspect, t.groups.get(cluster_id), t.total, new_reporter=joined)
     best = t.best()
     if best is None:
         return None
@@ -319,7 +356,7 @@ def after_ask(
         session.rollback()
         check = None
     if check is not None and check.cluster_id is not None:
-        evaluate(session, location_id=check.location_id)
+        evaluate(session, location_id=check.location_id, check=check)
     session.commit()
     _maybe_purge(session)
     return explain_rejection(session, request=request, response=response)

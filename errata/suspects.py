@@ -152,6 +152,12 @@ def set_learners(*, session: Session, suspect_id: int, user_ids: Sequence[int]) 
         session.add(SuspectLearner(suspect_id=suspect_id, user_id=uid))
 
 
+def add_learner(*, session: Session, suspect_id: int, user_id: int) -> None:
+    """One more learner to tell (in the caller's transaction); known ones are left alone."""
+    if session.get(SuspectLearner, (suspect_id, user_id)) is None:
+        session.add(SuspectLearner(suspect_id=suspect_id, user_id=user_id))
+
+
 def learner_ids(*, session: Session, suspect_id: int) -> list[int]:
     return list(
         session.exec(

@@ -21,6 +21,7 @@ from errata.suspects import SuspectedErratum
 from notify.fanout import fan_out_pending
 from notify.models import MailOutbox
 from tests.assistant.conftest import World
+from tests.conftest import login_browser
 from users.models import User
 
 pytestmark = pytest.mark.model
@@ -115,6 +116,15 @@ def test_eight_agreeing_learners_file_one_suspected_erratum_and_verification_clo
     assert not any(x["learner"] in names for x in queue[0]["samples"])
     # Learners never see the queue.
     assert eight[1][1].get("/api/v1/moderation/suspected-errata").status_code == 403
+    login_browser(client, "staff_member")
+    html = client.get("/moderation").text
+    section = html.split('id="suspected"', 1)[1].split("</section>", 1)[0]
+    assert f"#{s.erratum_id}" in section and "8 learners" in section
+    assert "lstm_cell_forward_test" in section and "73% of this check" in section
+    assert "0.63267805" in section and "<mark>" in section  # published vs proposed, marked
+    assert not any(u.username in section for u, _ in learners.made)
+    pending = html.split("Pending reports", 1)[1]
+    assert f"#{s.erratum_id} " not in pending  # listed once, in its own section
 
     r = client.post(f"/api/v1/errata/{s.erratum_id}/verify", headers=staff_headers, json={})
     assert r.status_code == 200, r.text
@@ -267,3 +277,52 @@ def test_opted_out_learners_are_not_kept(
     report(c, CONSENSUS)
     assert session.exec(select(FailingCheck)).all() == []
     assert c.get("/api/v1/me/output-sharing").json()["keep"] is False
+
+
+def test_ask_page_chat_and_anonymous_asks(
+    client: TestClient, world: World, session: Session, learners: Learners
+) -> None:
+    """The Ask page's "Compare outputs" posts to /api/v1/chat: kept in the conversation's
+    context. Anonymous asks are answered and never kept (nothing says who they are)."""
+    _, c = learners.new()
+    r = c.post("/api/v1/chat", json={"question": QUESTION, "course": COURSE,
+               "assignment": ASSIGNMENT, "output": CONSENSUS, "expected": PUBLISHED})  # fmt: skip
+    assert r.status_code == 200, r.text
+    (row,) = session.exec(select(FailingCheck)).all()
+    assert (row.notebook_version, row.location) == ("4", "lstm_cell_forward_test")
+    assert row.expected_output == PUBLISHED and row.parseable and not row.matches_expected
+    assert len(row.learner_key) == 16 and row.ip_key is not None and "10.1." not in row.ip_key
+    assert report(client, CONSENSUS)["verdict"]  # the shared client is signed out
+    assert len(session.exec(select(FailingCheck)).all()) == 1
+
+
+def test_retention_purge_deletes_old_checks(
+    client: TestClient, world: World, session: Session, learners: Learners
+) -> None:
+    from assistant.checks import CheckCluster, purge
+
+    for _ in range(6):
+        report(learners.new()[1], CONSENSUS)
+    report(learners.new()[1], scattered(1))
+    (s,) = suspects(session)
+    for row in session.exec(select(FailingCheck)).all():
+        row.created_at = utcnow() - timedelta(days=181)
+        session.add(row)
+    session.commit()
+    assert purge(session) == 7
+    assert session.exec(select(FailingCheck)).all() == []
+    # The suspected erratum keeps its evidence; the scattered group is gone.
+    clusters = session.exec(select(CheckCluster.id)).all()
+    assert clusters == [s.cluster_id] and suspects(session)[0].learners == 6
+
+
+def test_opt_out_page(client: TestClient, world: World, session: Session, make_user: Any) -> None:
+    user = make_user("page_learner")
+    token = login_browser(client, "page_learner")
+    page = client.get("/profile/output-sharing")
+    assert "deleted after 180 days" in page.text and "checked" in page.text
+    r = client.post("/profile/output-sharing", data={"csrf_token": token})
+    assert r.status_code == 200 and "Saved." in r.text
+    from assistant.checks import opted_out
+
+    assert opted_out(session, user.id)
