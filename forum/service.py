@@ -395,6 +395,7 @@ def edit_thread(
     session.add(question)
     assert thread.id is not None
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
+    _reindex_canonical(session, thread)
     session.commit()
     return thread
 
@@ -413,6 +414,7 @@ def delete_thread(*, session: Session, user: User, thread: Thread) -> None:
     session.add(question)
     assert thread.id is not None
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.delete)
+    _reindex_canonical(session, thread)
     for reply in list_replies(session=session, thread=thread):
         if reply.deleted_at is None and reply.id is not None:
             record(session, doc_type="post", doc_id=reply.id, op=IndexOp.delete)
@@ -438,6 +440,12 @@ def set_locked(*, session: Session, user: User, thread: Thread, value: bool) -> 
 
 
 # Duplicates and private threads (issue #17)
+
+
+def _reindex_canonical(session: Session, thread: Thread) -> None:
+    """A duplicate's title and question are searched as part of its canonical thread."""
+    if thread.duplicate_of_id is not None:
+        record(session, doc_type="thread", doc_id=thread.duplicate_of_id, op=IndexOp.upsert)
 
 
 def _reindex_thread(session: Session, thread: Thread) -> None:
@@ -651,6 +659,8 @@ def edit_post(*, session: Session, user: User, post: Post, thread: Thread, body:
     doc_type, doc_id = ("thread", thread.id) if post.is_question else ("post", post.id)
     assert doc_id is not None
     record(session, doc_type=doc_type, doc_id=doc_id, op=IndexOp.upsert)
+    if post.is_question:
+        _reindex_canonical(session, thread)
     session.commit()
     return post
 
