@@ -6,7 +6,7 @@ errata and its links lead to them. One browser and one server for the module."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,14 +14,49 @@ from sqlmodel import Session
 
 from errata import service
 from errata.models import ErratumStatus
+from forum.models import Assignment, Course
 from tests.browser_demo import WIDTHS, chromium, in_viewport, sign_in, within_width
 from tests.conftest import LiveServer
 from tests.errata.conftest import World
+from users.models import CourseRole
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse 1"  # tests/conftest.make_user's
 S = ErratumStatus
+
+
+@pytest.fixture()
+def world(session: Session, make_user: Callable[..., Any]) -> World:
+    """tests/errata/conftest.py's world with only the four accounts these journeys use: each
+    account costs an Argon2 hash, and this runs twenty times a suite."""
+    course = Course(slug="sequence-models", title="Sequence Models")
+    other = Course(slug="convolutional-neural-networks", title="Convolutional Neural Networks")
+    session.add_all([course, other])
+    session.commit()
+    assert course.id is not None
+    assignment = Assignment(
+        course_id=course.id,
+        slug="building-rnn-step-by-step",
+        title="Building your RNN step by step",
+        notebook_version="3a",
+    )
+    session.add(assignment)
+    instructor = make_user("ins_here")
+    session.add(CourseRole(user_id=instructor.id, course_id=course.id, role="instructor"))
+    session.commit()
+    moderator = make_user("mod", "moderator")
+    return World(
+        course=course,
+        other_course=other,
+        assignment=assignment,
+        learner=make_user("learner_a"),
+        other_learner=make_user("learner_b"),
+        instructor=instructor,
+        other_instructor=instructor,  # unused here
+        moderator=moderator,
+        admin=moderator,  # unused here
+    )
 
 
 @pytest.fixture(scope="module")
