@@ -231,6 +231,11 @@ DESCRIPTION = (
 )
 
 
+def _fenced(output: str) -> str:
+    fence = "````" if "```" in output else "```"
+    return f"\n\nThe learners' output:\n\n{fence}\n{output[:2000]}\n{fence}"
+
+
 def _file(
     session: Session, loc: CheckLocation, cluster: CheckCluster, published: str, reporter: User
 ) -> SuspectedErratum:
@@ -242,7 +247,7 @@ def _file(
         course_id=loc.course_id,
         assignment_id=loc.assignment_id,
         title=_title(loc.location, assignment, loc.notebook_version),
-        description=DESCRIPTION.format(where=where),
+        description=DESCRIPTION.format(where=where) + _fenced(cluster.representative),
         location=loc.location,
         kind=ErratumKind.wrong_expected_output,
         affected_versions=loc.notebook_version,

@@ -152,34 +152,32 @@ def test_eight_agreeing_learners_file_one_suspected_erratum_and_verification_clo
     assert len(suspects(session)) == 1
 
 
-def test_four_agreeing_learners_are_no_consensus(
+def at(test: str) -> dict[str, str]:
+    """Another location of the same notebook (another test's failure)."""
+    return {"question": QUESTION.replace("lstm_cell_forward_test", test)}
+
+
+def test_four_agreeing_twenty_runs_of_one_and_scattered_outputs_are_no_consensus(
     client: TestClient, world: World, session: Session, learners: Learners
 ) -> None:
     for _ in range(4):
         report(learners.new()[1], CONSENSUS)
-    assert suspects(session) == []
-    assert len(session.exec(select(FailingCheck)).all()) == 4
-
-
-def test_one_learner_reporting_twenty_times_counts_once(
-    client: TestClient, world: World, session: Session, learners: Learners
-) -> None:
     _, c = learners.new()
     for _ in range(20):
-        report(c, CONSENSUS)
-    assert suspects(session) == []
-    assert len(session.exec(select(FailingCheck)).all()) == 20
-
-
-def test_scattered_outputs_never_form_a_consensus(
-    client: TestClient, world: World, session: Session, learners: Learners
-) -> None:
+        report(c, CONSENSUS, **at("lstm_forward_test"))
     for i in range(12):
-        report(learners.new()[1], scattered(i))
+        report(learners.new()[1], scattered(i), **at("rnn_backward_test"))
     assert suspects(session) == []
+    checks = session.exec(select(FailingCheck.location)).all()
+    assert sorted(set(checks)) == [
+        "lstm_cell_forward_test",
+        "lstm_forward_test",
+        "rnn_backward_test",
+    ]
+    assert len(checks) == 4 + 20 + 12
 
 
-def test_brand_new_accounts_count_half(
+def test_brand_new_accounts_and_accounts_behind_one_address_count_less(
     client: TestClient, world: World, session: Session, learners: Learners
 ) -> None:
     for _ in range(8):  # eight accounts made today weigh four learners
@@ -189,18 +187,14 @@ def test_brand_new_accounts_count_half(
     (s,) = suspects(session)
     assert s.learners == 9 and s.weight == pytest.approx(5.0)
 
-
-def test_many_accounts_behind_one_address_count_as_two(
-    client: TestClient, world: World, session: Session, learners: Learners
-) -> None:
-    for _ in range(8):
-        report(learners.new(ip="192.0.2.7")[1], CONSENSUS)
-    assert suspects(session) == []
+    elsewhere, other = at("lstm_forward_test"), CONSENSUS.replace("0.85487948", "0.5")
+    for _ in range(8):  # eight accounts behind one address count as two
+        report(learners.new(ip="192.0.2.7")[1], other, **elsewhere)
     for _ in range(2):
-        report(learners.new()[1], CONSENSUS)
-    assert suspects(session) == []  # 2 + 2
-    report(learners.new()[1], CONSENSUS)
-    (s,) = suspects(session)
+        report(learners.new()[1], other, **elsewhere)
+    assert len(suspects(session)) == 1  # 2 + 2
+    report(learners.new()[1], other, **elsewhere)
+    s = next(x for x in suspects(session) if x.location == "lstm_forward_test")
     assert s.learners == 11 and s.weight == pytest.approx(5.0)
 
 
