@@ -99,6 +99,27 @@ def test_wrong_original_number_is_explained_beside_the_form(
     assert 'id="moderate-error"' in r.text and "<h1>Not found" not in r.text
 
 
+def test_refused_form_keeps_what_was_typed_and_focuses_the_field(
+    client: TestClient, session: Session, world: World, report: Any
+) -> None:
+    e = report()
+    token = login_browser(client, "mod")
+    r = _post(
+        client, token, f"/errata/{e.id}/transition", action="duplicate", duplicate_of="#9999",
+        reason="Same as the LSTM one",
+    )  # fmt: skip
+    assert r.status_code == 422 and r.text.count('id="moderate-error"') == 1
+    form = r.text.split('value="duplicate">', 1)[1].split("</form>", 1)[0]
+    assert "There is no erratum #9999" in form  # inside the form it concerns
+    assert 'value="#9999" autofocus aria-invalid="true"' in form
+    assert 'value="Same as the LSTM one"' in form
+    # An action whose form is not on the page (the erratum moved on meanwhile): still said.
+    service.transition(session=session, user=world.moderator, erratum_id=e.id, to_status=S.verified)
+    r = _post(client, token, f"/errata/{e.id}/transition", action="duplicate", duplicate_of="x")
+    assert r.status_code == 422 and r.text.count('id="moderate-error"') == 1
+    assert "Give the number of the original erratum, e.g. 12." in r.text
+
+
 def test_fixed_in_a_version_newer_than_the_notebook_is_refused(
     client: TestClient, session: Session, world: World, report: Any
 ) -> None:
