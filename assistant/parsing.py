@@ -295,6 +295,12 @@ def _identifiers(text: str) -> list[str]:
     return [name for _, name in found if not name.lower().startswith(("http", "www"))]
 
 
+def identifiers_in(text: str) -> list[str]:
+    """The code-looking names of a text (snake_case, dotted calls, short parameter names such
+    as ``dW1``, dict keys, calls), each once."""
+    return _unique(_identifiers(cap(text)))
+
+
 def shapes(text: str) -> list[tuple[int, ...]]:
     """Tuples of integers such as ``(5, 10)`` or ``(4,)``."""
     out: list[tuple[int, ...]] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant import llm, ranking, retrieval, verdicts
+from assistant import links, llm, ranking, retrieval, verdicts
 from assistant.asklog import log_ask
 from assistant.compose import compose, no_match_answer
 from assistant.intake import validate
@@ -26,6 +26,7 @@ from assistant.schemas import AskRequest, AskResponse, Verdict
 from core.markdown import render
 from core.security import new_token
 from forum.models import Assignment, Course
+from index.text import token_set
 from notify import service as notify_service
 from notify.models import FollowKind
 from users.models import User
@@ -101,7 +102,9 @@ def candidates(
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
-    evidence = ranking.QueryEvidence.of(parsed, scope, request.notebook_version)
+    course_id = scope.course.id if scope.course else None
+    linked = links.linked(session, course_id, token_set(parsed.prose))
+    evidence = ranking.QueryEvidence.of(parsed, scope, request.notebook_version, linked)
     return ranking.rank(cands, evidence), evidence, parsed, scope
 
 

@@ -1,0 +1,163 @@
+"""Words -> identifiers, learned from the course's own content (issue #13).
+
+A learner who writes "the first-layer weight gradient is slightly off" means ``dW1``; the forum
+threads and errata of the course use those words near that name. No list is written by hand:
+for each course, every thread (title, question and replies) and erratum (title, description,
+location, workaround) is one document; a word *links* to an identifier when they appear in the
+same documents more often than chance (lift = P(both) / P(word) P(identifier) > 1, seen together
+in at least ``MIN_TOGETHER`` documents). A question's links are the identifiers with the largest
+sum of log-lifts over its words (``TOP``, each above ``MIN_SCORE``).
+
+The re-ranker's ``linked_overlap`` feature is the share of those identifiers a candidate's text
+uses (``assistant.ranking``). Statistics are built once per course and process (about a second
+for 3,000 threads), and rebuilt when the course has new posts or errata, at most every
+``REFRESH_SECONDS`` for a large course (a rebuild costs about a second per 3,000 threads):
+links are soft evidence, a few minutes stale is fine.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from assistant.parsing import identifiers_in
+from errata.models import Erratum
+from forum.models import Post, Thread
+from index.text import token_set
+
+MIN_TOGETHER = 2
+# A word in more than this share of the documents says nothing about any one name (judged
+# once there are enough documents to tell).
+MAX_WORD_SHARE = 0.2
+MIN_DOCUMENTS = 50
+TOP = 3
+MIN_SCORE = 1.0
+REFRESH_SECONDS = 300.0
+# Below this many documents a rebuild is cheap: always current.
+SMALL = 500
+
+
+@dataclass
+class LinkStats:
+    """Document counts of words, identifiers and the two together."""
+
+    documents: int = 0
+    words: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)
+    together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, text: str) -> None:
+        names = {n.lower() for n in identifiers_in(text)}
+        words = {w for w in token_set(text) if len(w) > 2 and w.isalpha()} - names
+        self.documents += 1
+        self.words.update(words)
+        self.names.update(names)
+        for w in words:
+            self.together[w].update(names)
+
+    def link(self, words: Iterable[str], top: int = TOP) -> set[str]:
+        """The identifiers these words point to most, by summed log-lift."""
+        n = self.documents
+        scores: dict[str, float] = defaultdict(float)
+        for w in set(words):
+            seen = self.words.get(w, 0)
+            if not seen or (n >= MIN_DOCUMENTS and seen > MAX_WORD_SHARE * n):
+                continue
+            for name, both in self.together[w].items():
+                if both < MIN_TOGETHER:
+                    continue
+                lift = both * n / (seen * self.names[name])
+                if lift > 1.0:
+                    scores[name] += math.log(lift)
+        best = sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:top]
+        return {name for name, s in best if s >= MIN_SCORE}
+
+
+def learn(texts: Iterable[str]) -> LinkStats:
+    stats = LinkStats()
+    for text in texts:
+        stats.add(text)
+    return stats
+
+
+def course_texts(session: Session, course_id: int | None) -> list[str]:
+    """One text per public thread (title, question, replies) and per erratum of the course
+    (every course when ``course_id`` is None)."""
+    threads = select(Thread.id, Thread.title).where(
+        col(Thread.deleted_at).is_(None), col(Thread.is_private).is_(False)
+    )
+    posts = (
+        select(Post.thread_id, Post.body)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            col(Post.deleted_at).is_(None),
+            col(Thread.deleted_at).is_(None),
+            col(Thread.is_private).is_(False),
+        )
+    )
+    errata = select(Erratum.title, Erratum.description, Erratum.location, Erratum.workaround)
+    if course_id is not None:
+        threads = threads.where(Thread.course_id == course_id)
+        posts = posts.where(Thread.course_id == course_id)
+        errata = errata.where(Erratum.course_id == course_id)
+    bodies: dict[int | None, list[str]] = defaultdict(list)
+    for thread_id, title in session.exec(threads).all():
+        bodies[thread_id].append(title)
+    for thread_id, body in session.exec(posts).all():
+        if thread_id in bodies:
+            bodies[thread_id].append(body)
+    texts = ["\n".join(parts) for parts in bodies.values()]
+    texts += ["\n".join(row) for row in session.exec(errata).all()]
+    return texts
+
+
+def _signature(session: Session) -> tuple[object, ...]:
+    """Changes when posts or errata are added or errata edited (index lookups, no scan)."""
+    return (
+        session.exec(select(func.max(Post.id))).one(),
+        session.exec(select(func.max(Post.created_at))).one(),
+        session.exec(select(func.max(Erratum.id))).one(),
+        session.exec(select(func.max(Erratum.updated_at))).one(),
+    )
+
+
+_lock = threading.Lock()
+# (database, course) -> (signature, built at, statistics)
+_cache: dict[tuple[str, int | None], tuple[tuple[object, ...], float, LinkStats]] = {}
+
+
+def stats_for(session: Session, course_id: int | None) -> LinkStats:
+    """The course's link statistics, rebuilt when its content changed (a large course at most
+    every ``REFRESH_SECONDS``)."""
+    key = (str(getattr(session.get_bind(), "url", "")), course_id)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[2].documents >= SMALL and now - hit[1] < REFRESH_SECONDS:
+        return hit[2]
+    signature = _signature(session)
+    if hit is not None and hit[0] == signature:
+        return hit[2]
+    stats = learn(course_texts(session, course_id))
+    with _lock:
+        _cache[key] = (signature, now, stats)
+    return stats
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def linked(session: Session, course_id: int | None, words: Iterable[str]) -> set[str]:
+    """The identifiers the course's content links to the learner's words."""
+    words = [w for w in words if len(w) > 2 and w.isalpha()]
+    if not words:
+        return set()
+    return stats_for(session, course_id).link(words)
