@@ -206,10 +206,10 @@ def main() -> None:
           f"missing {len(missing)} {missing[:10]}; unexpected {len(extra)} {extra[:10]}; "
           f"wrong values {len(wrong_values)}; duplicates {len(duplicates)}")  # fmt: skip
     if queue:
-        learners = [x.suspect.learners for x in queue]
+        counts = [x.suspect.learners for x in queue]
         shares = [x.suspect.share for x in queue]
-        print(f"learners per suspect: min {min(learners)}, median {statistics.median(learners)},"
-              f" max {max(learners)}; share of their location: min {min(shares):.2f},"
+        print(f"learners per suspect: min {min(counts)}, median {statistics.median(counts)},"
+              f" max {max(counts)}; share of their location: min {min(shares):.2f},"
               f" max {max(shares):.2f}")  # fmt: skip
     ok = not missing and not extra and not wrong_values and not duplicates
     print("queue shows exactly the right suspects:", "yes" if ok else "NO")
