@@ -49,16 +49,17 @@ def _child(conn: Connection, model_name: str, backend: str, cache_dir: str | Non
         torch.set_num_threads(1)
     encoder = Encoder(model_name, backend, Path(cache_dir) if cache_dir else None)
     conn.send(("ready", os.getpid(), encoder.dim))
-    while conn.poll(IDLE_SECONDS):
-        try:
+    try:
+        while conn.poll(IDLE_SECONDS):
             texts = conn.recv()
-        except EOFError:  # the server is gone
-            return
-        try:
-            conn.send(("ok", encoder.encode(texts)))
-        except Exception as exc:  # report it: the indexer retries the batch
-            conn.send(("error", repr(exc)))
-    conn.send(("idle", None, None))
+            try:
+                answer: tuple[Any, ...] = ("ok", encoder.encode(texts))
+            except Exception as exc:  # report it: the indexer retries the batch
+                answer = ("error", repr(exc))
+            conn.send(answer)
+        conn.send(("idle", None, None))
+    except (EOFError, OSError):  # the server is gone (or stopping): nothing to answer
+        return
 
 
 class BackgroundEncoder:
