@@ -16,6 +16,7 @@ import dataclasses
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ from index.types import Hit, Query
 log = logging.getLogger(__name__)
 SAVE_EVERY_SECONDS = 30.0
 THREAD_NAME = "checkfirst-indexer"
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def _session() -> Session:
@@ -420,6 +422,10 @@ class Runtime:
         self._standby.start()
 
     def _start_thread(self) -> None:
+        # A request thread coming back from I/O waits for the GIL up to the switch interval
+        # (5 ms by default) while the indexing thread runs Python; an ask does that dozens of
+        # times, which added up to a good part of its latency during an import.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
