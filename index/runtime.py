@@ -80,6 +80,7 @@ class Runtime:
         # A change of model (X2 of #14): the previous model's index keeps serving, with that
         # model encoding the queries, while the new one is built in the background.
         self._previous_encoder: Encoder | None = None
+        self._switch_interval: float | None = None  # the process's own, while the thread runs
 
     @property
     def index_dir(self) -> Path:
@@ -425,7 +426,9 @@ class Runtime:
         # A request thread coming back from I/O waits for the GIL up to the switch interval
         # (5 ms by default) while the indexing thread runs Python; an ask does that dozens of
         # times, which added up to a good part of its latency during an import.
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+        if self._switch_interval is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_SECONDS))
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
@@ -457,6 +460,9 @@ class Runtime:
         if self._background is not None:
             self._background.close()
             self._background = None
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         if save and self.role != "follower":
             try:
                 self.save()

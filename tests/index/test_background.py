@@ -4,6 +4,7 @@ its own, and its thread gives way to queries between small slices of work."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -37,7 +38,10 @@ def test_serving_index_encodes_new_posts_in_a_low_priority_process(
     forum: Forum, index_runtime: Runtime, encoder: Any
 ) -> None:
     forum.thread("Padding in conv_forward", "How much zero padding for a 3x3 filter?")
+    default_switch = sys.getswitchinterval()
     index_runtime.start()
+    # Request threads wait at most 1 ms for the GIL while the indexer runs Python.
+    assert sys.getswitchinterval() <= 0.001
     _wait(lambda: not index_runtime.not_ready_reason(), "the index never became ready")
     here = encoder.encoded
     thread = forum.thread("Adam bias correction", "update_parameters_with_adam explodes at t=0")
@@ -50,6 +54,8 @@ def test_serving_index_encodes_new_posts_in_a_low_priority_process(
     assert index_runtime.encoded() == here + background.encoded  # still counted (X4)
     # The kernel runs the queries first: the encoding process is niced.
     assert os.getpriority(os.PRIO_PROCESS, background.pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 5
+    index_runtime.stop(save=False)
+    assert sys.getswitchinterval() == default_switch  # the process's own again
 
 
 def test_catch_up_gives_way_between_slices_with_no_lock_held(forum: Forum, encoder: Any) -> None:
