@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from assistant.parsing import identifiers_in
@@ -127,27 +128,48 @@ def _signature(session: Session) -> tuple[object, ...]:
     )
 
 
+Key = tuple[str, int | None]  # (database, course)
+Signature = tuple[object, ...]
 _lock = threading.Lock()
-# (database, course) -> (signature, built at, statistics)
-_cache: dict[tuple[str, int | None], tuple[tuple[object, ...], float, LinkStats]] = {}
+_cache: dict[Key, tuple[Signature, float, LinkStats]] = {}  # -> (signature, built at, stats)
 
 
 def stats_for(session: Session, course_id: int | None) -> LinkStats:
-    """The course's link statistics, rebuilt when its content changed (a large course at most
-    every ``REFRESH_SECONDS``)."""
-    key = (str(getattr(session.get_bind(), "url", "")), course_id)
+    """The course's link statistics, rebuilt when its content changed. A large course is
+    checked at most every ``REFRESH_SECONDS`` and rebuilt in a background thread while asks use
+    the previous statistics (a rebuild of a big course takes seconds: never on an ask's path
+    once there is something to answer with)."""
+    bind = session.get_bind()
+    key = (str(getattr(bind, "url", "")), course_id)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
-    if hit is not None and hit[2].documents >= SMALL and now - hit[1] < REFRESH_SECONDS:
+    large = hit is not None and hit[2].documents >= SMALL
+    if hit is not None and large and now - hit[1] < REFRESH_SECONDS:
         return hit[2]
     signature = _signature(session)
     if hit is not None and hit[0] == signature:
+        with _lock:
+            _cache[key] = (signature, now, hit[2])
+        return hit[2]
+    if hit is not None and large and isinstance(bind, Engine):
+        with _lock:
+            _cache[key] = (hit[0], now, hit[2])  # one rebuild at a time
+        threading.Thread(
+            target=_rebuild, args=(bind, key, course_id, signature), daemon=True
+        ).start()
         return hit[2]
     stats = learn(course_texts(session, course_id))
     with _lock:
         _cache[key] = (signature, now, stats)
     return stats
+
+
+def _rebuild(engine: Engine, key: Key, course_id: int | None, signature: Signature) -> None:
+    with Session(engine) as session:
+        stats = learn(course_texts(session, course_id))
+    with _lock:
+        _cache[key] = (signature, time.monotonic(), stats)
 
 
 def clear() -> None:

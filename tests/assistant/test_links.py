@@ -3,11 +3,13 @@ question reaches the name its words go with, without any hand-written list."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlmodel import Session
 
+from assistant import links
 from assistant.links import learn
-
-pytestmark = pytest.mark.nodb
 
 COURSE = [
     "dW1 is slightly off: the first layer weight gradient differs from the expected output",
@@ -21,6 +23,7 @@ COURSE = [
 ]
 
 
+@pytest.mark.nodb
 def test_described_words_link_to_the_name_they_go_with() -> None:
     stats = learn(COURSE)
     assert "dw1" in stats.link(["first", "layer", "weight", "gradient"])
@@ -28,8 +31,37 @@ def test_described_words_link_to_the_name_they_go_with() -> None:
     assert "dw1" not in stats.link(["output", "layer", "bias", "gradient"])
 
 
+@pytest.mark.nodb
 def test_words_seen_once_together_or_everywhere_link_nothing() -> None:
     stats = learn(COURSE)
     assert stats.link(["export", "pdf"]) == set()  # no identifier in that thread
     assert stats.link(["unheard", "words"]) == set()
     assert learn([]).link(["first", "layer"]) == set()
+
+
+def test_links_come_from_the_courses_threads_and_follow_new_posts(
+    session: Session, make_user: Any
+) -> None:
+    from forum.models import Course, Post, Thread
+
+    author = make_user("links_author", "learner")
+    course = Course(slug="links-course", title="Links")
+    session.add(course)
+    session.commit()
+    assert course.id is not None
+
+    def thread(text: str) -> None:
+        t = Thread(course_id=course.id, author_id=author.id, title=text[:60])
+        session.add(t)
+        session.flush()
+        assert t.id is not None
+        session.add(Post(thread_id=t.id, author_id=author.id, is_question=True, body=text))
+        session.commit()
+
+    links.clear()
+    words = ["output", "layer", "bias", "gradient"]
+    assert links.linked(session, course.id, words) == set()
+    for text in COURSE:
+        thread(text)
+    assert "db2" in links.linked(session, course.id, words)
+    assert links.linked(session, course.id + 1, words) == set()  # another course's content
