@@ -71,8 +71,16 @@ class _WriterGate:
                 time.sleep(GATE_POLL_SECONDS)
 
     @staticmethod
-    def release(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
-        _WriterGate._release(record.info if record is not None else None)
+    def release(dbapi_connection: Any, connection_record: Any) -> None:
+        _WriterGate._release(connection_record.info if connection_record is not None else None)
+
+    @staticmethod
+    def reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        _WriterGate.release(dbapi_connection, connection_record)
+
+    @staticmethod
+    def invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        _WriterGate.release(dbapi_connection, connection_record)
 
     @staticmethod
     def end_transaction(conn: Any) -> None:
@@ -86,8 +94,9 @@ class _WriterGate:
             fcntl.flock(info["writer_gate_fd"], fcntl.LOCK_UN)
 
     @staticmethod
-    def close(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
-        _WriterGate.release(_dbapi_conn, record)
+    def close(dbapi_connection: Any, connection_record: Any) -> None:
+        _WriterGate.release(dbapi_connection, connection_record)
+        record = connection_record
         fd = record.info.pop("writer_gate_fd", None) if record is not None else None
         if fd is not None:
             os.close(fd)
@@ -102,9 +111,9 @@ def _writer_gate(engine: Engine) -> None:
     event.listen(engine, "commit", gate.end_transaction)
     event.listen(engine, "rollback", gate.end_transaction)
     event.listen(engine.pool, "checkin", gate.release)
-    event.listen(engine.pool, "reset", gate.release)
+    event.listen(engine.pool, "reset", gate.reset)
     event.listen(engine.pool, "close", gate.close)
-    event.listen(engine.pool, "invalidate", gate.release)
+    event.listen(engine.pool, "invalidate", gate.invalidate)
 
 
 def _clean(value: Any) -> Any:
