@@ -212,6 +212,11 @@ class Runtime:
 
     def _step_aside(self) -> None:
         if threading.current_thread().name == THREAD_NAME:
+            if self._stop.is_set():
+                # Shutting down: leave the rest of the backlog to the next start (applying an
+                # event again is harmless, and the position only moves once a batch is done),
+                # rather than hold the server's exit for the whole catch-up.
+                raise RebuildInterrupted("index catch-up stopped for shutdown")
             foreground.step_aside()
 
     # Opening

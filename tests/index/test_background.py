@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from core.db import get_engine
 from index.indexer import DOC_BATCH, Tailer
-from index.runtime import Runtime
+from index.runtime import THREAD_NAME, Runtime
 from index.search import search_state
 from index.store import IndexState
 from index.types import Query
@@ -78,3 +79,30 @@ def test_catch_up_gives_way_between_slices_with_no_lock_held(forum: Forum, encod
     assert len(state.docs) >= 2 * DOC_BATCH + 1
     hits = search_state(state, encoder, Query(text="lstm forget gate saturates", limit=1))
     assert hits[0].doc_id == first.id
+
+
+def test_a_stopping_server_leaves_the_backlog_to_the_next_start(
+    forum: Forum, index_runtime: Runtime, encoder: Any
+) -> None:
+    # The indexing thread stops at its next slice when the server shuts down (it used to apply
+    # the whole backlog first, holding the exit); what it skipped is applied on the next start.
+    threads = [forum.thread(f"Question {i} about pooling", f"pool_backward {i}") for i in range(3)]
+    state = IndexState(encoder.identity, encoder.dim)
+    index_runtime._stop.set()
+    caught: list[BaseException] = []
+
+    def indexer() -> None:
+        try:
+            with Session(get_engine()) as session:
+                index_runtime._new_tailer().catch_up(session, state, encoder)
+        except BaseException as exc:  # reported below
+            caught.append(exc)
+
+    worker = threading.Thread(target=indexer, name=THREAD_NAME)
+    worker.start()
+    worker.join(GUARD)
+    assert caught and "stopped for shutdown" in str(caught[0])
+    assert state.seq == 0  # its position did not move: nothing is skipped for good
+    with Session(get_engine()) as session:  # the next start applies everything
+        Tailer().catch_up(session, state, encoder)
+    assert {("thread", t.id) for t in threads} <= state.doc_keys()
