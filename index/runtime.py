@@ -299,12 +299,13 @@ class Runtime:
         with self._apply_lock:
             with _session() as session:
                 Tailer().catch_up(session, new, self.indexing_encoder())
+                new.stamp = event_stamp(session, new.seq)
+            new.save(self.path)  # first: a restart from here on loads the new model's index
+            self.checkpoint.unlink(missing_ok=True)
+            self._saved_seq = new.seq
             self._state = new
             self._tailer = self._new_tailer()
             self._previous_encoder = None
-            new.save(self.path)
-            self.checkpoint.unlink(missing_ok=True)
-            self._saved_seq = new.seq
         log.info("switched the search index to %s", new.encoder_name)
 
     def _keep_previous_current(self, done: int, total: int) -> None:

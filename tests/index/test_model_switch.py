@@ -16,7 +16,7 @@ from sqlmodel import Session
 from core.db import get_engine
 from index import runtime as runtime_module
 from index.encoder import DEFAULT_MODEL, Encoder, resolve_model
-from index.indexer import Tailer, event_stamp
+from index.indexer import Tailer, check_stamp, event_stamp
 from index.runtime import Runtime
 from index.store import IndexState
 from index.types import Query
@@ -85,3 +85,8 @@ def test_new_model_is_built_in_the_background_while_the_old_index_serves(
     assert _finds(index_runtime, "adam bias correction", second.id)
     with np.load(index_runtime.path) as z:  # saved under the new model for the next start
         assert json.loads(z["header"].tobytes())["model"] == encoder.identity
+    kind = index_runtime.kind
+    reloaded = IndexState.load(index_runtime.path, encoder.identity, encoder.dim, kind)
+    with Session(get_engine()) as session:
+        check_stamp(session, reloaded)  # current: a restart loads it rather than rebuild
+    assert {("thread", first.id), ("thread", second.id)} <= reloaded.doc_keys()
