@@ -105,7 +105,11 @@ def main() -> int:
             took = time.perf_counter() - started
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     print(f"import of {args.threads} threads took {took:.0f} s; load average "
           f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     for kind in KINDS:
