@@ -176,6 +176,11 @@ def register_routers(app: FastAPI) -> None:
 
     app.include_router(index_router.router, prefix=API_PREFIX)
     app.include_router(index_views.router)
+    # Search shows private threads to those who may see them (the forum's rule, issue #17).
+    from forum.privacy import search_viewer
+    from index import viewers
+
+    viewers.register(search_viewer)
     from notify import router as notify_router
     from notify import views as notify_views
 

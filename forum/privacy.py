@@ -17,13 +17,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import false, or_, true
 from sqlmodel import Session, col
 
 from forum.models import Post, Thread
 from index.types import Viewer
 from users.models import User
-from users.policy import moderated_course_ids
+from users.policy import moderated_course_ids, optional_user
 
 ANONYMOUS = "Anonymous learner"
 _ANIMALS = (
@@ -61,6 +62,13 @@ def scope_of(session: Session, user: User | None) -> Scope:
         return PUBLIC
     courses = moderated_course_ids(session, user)
     return Scope(user_id=user.id, staff_courses=None if courses is None else frozenset(courses))
+
+
+def search_viewer(request: Request, session: Session) -> Viewer | None:
+    """Who a search request comes from, as the index's visibility filter takes it (registered
+    with ``index.viewers`` by the app); signed out or a widget token: public documents only."""
+    user = optional_user(request, session)
+    return None if user is None else scope_of(session, user).index_viewer()
 
 
 def may_see(scope: Scope, thread: Thread) -> bool:

@@ -14,6 +14,7 @@ from core.settings import get_settings
 from core.throttle import throttle
 from index import service
 from index.schemas import SearchHit
+from index.viewers import ViewerDep
 
 router = APIRouter(tags=["search"])
 DocType = Literal["thread", "post", "erratum"]
@@ -31,6 +32,7 @@ def throttle_search(request: Request) -> None:
 def search(
     request: Request,
     session: SessionDep,
+    viewer: ViewerDep,
     q: Annotated[str, Query(max_length=500)] = "",
     course: Annotated[int | None, Query(ge=1, le=2**46)] = None,
     assignment: Annotated[int | None, Query(ge=1, le=2**46)] = None,
@@ -42,7 +44,7 @@ def search(
     throttle_search(request)
     hits = service.search(
         session=session, q=q, course_id=course, assignment_id=assignment,
-        doc_type=type, status=status, limit=limit,
+        doc_type=type, status=status, limit=limit, viewer=viewer,
     )  # fmt: skip
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))
 
@@ -51,6 +53,7 @@ def search(
 def similar(
     request: Request,
     session: SessionDep,
+    viewer: ViewerDep,
     title: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=5000)] = "",
     course: Annotated[int | None, Query(ge=1, le=2**46)] = None,
@@ -58,7 +61,9 @@ def similar(
 ) -> Page[SearchHit]:
     """Threads and errata like a question being written, to check before posting it."""
     throttle_search(request)
-    hits = service.similar(session=session, title=title, body=body, course_id=course, limit=limit)
+    hits = service.similar(
+        session=session, title=title, body=body, course_id=course, limit=limit, viewer=viewer
+    )
     return Page(data=[SearchHit.from_hit(h) for h in hits], count=len(hits))
 
 

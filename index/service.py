@@ -9,7 +9,7 @@ from core.errors import InvalidInput
 from index import search as retriever
 from index.fusion import rrf_score
 from index.runtime import get_runtime
-from index.types import Hit, Query
+from index.types import Hit, Query, Viewer
 
 DOC_TYPES = ("thread", "post", "erratum")
 STATUSES = ("reported", "verified", "rejected", "duplicate", "fixed")
@@ -34,8 +34,10 @@ def search(
     doc_type: str | None = None,
     status: str | None = None,
     limit: int = 10,
+    viewer: Viewer | None = None,
 ) -> list[Hit]:
-    """Hybrid search with filters; empty text finds nothing."""
+    """Hybrid search with filters; empty text finds nothing. ``viewer``: who may see private
+    documents (None: public ones only)."""
     text = _clean(q)
     if doc_type and doc_type not in DOC_TYPES:
         raise InvalidInput(f"Type must be one of: {', '.join(DOC_TYPES)}.")
@@ -50,18 +52,28 @@ def search(
         doc_types=(doc_type,) if doc_type else (),
         statuses=(status,) if status else (),
         limit=limit,
+        viewer=viewer,
     )
     return retriever.search(session, query)
 
 
 def similar(
-    *, session: Session, title: str, body: str = "", course_id: int | None = None, limit: int = 5
+    *,
+    session: Session,
+    title: str,
+    body: str = "",
+    course_id: int | None = None,
+    limit: int = 5,
+    viewer: Viewer | None = None,
 ) -> list[Hit]:
     """Threads and errata close to a question being written (shown before it is posted)."""
     text = _clean(f"{title} {body[:1500]}"[:MAX_QUERY_CHARS], "Question")
     if len(text) < 8:
         return []
-    query = Query(text=text, course_id=course_id, doc_types=("thread", "erratum"), limit=limit * 2)
+    query = Query(
+        text=text, course_id=course_id, doc_types=("thread", "erratum"), limit=limit * 2,
+        viewer=viewer,
+    )  # fmt: skip
     hits = retriever.search(session, query)
     return [h for h in hits if (h.dense_score or 0.0) >= SIMILAR_MIN_SCORE][:limit]
 

@@ -18,6 +18,7 @@ from index import service
 from index.router import throttle_search
 from index.schemas import SearchHit
 from index.text import tokenize
+from index.viewers import ViewerDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -72,6 +73,7 @@ def _courses(session: Session) -> list[dict[str, str]]:
 def search_page(
     request: Request,
     session: SessionDep,
+    viewer: ViewerDep,
     q: str = "",
     course: str | None = None,
     assignment: str | None = None,
@@ -87,7 +89,7 @@ def search_page(
         found = service.search(
             session=session, q=q[:500], course_id=_int_or_none(course),
             assignment_id=_int_or_none(assignment), doc_type=type or None,
-            status=status or None, limit=PAGE_SIZE,
+            status=status or None, limit=PAGE_SIZE, viewer=viewer,
         )  # fmt: skip
         words = query_words(q[:500])
         for h in service.relevant(found):
