@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from assistant.intake import strip_ansi
+from assistant.linear_regex import Pattern
 from assistant.matching import compare
 from assistant.parsing import Value, normalize_name, parse, parse_values
 from assistant.schemas import AskRequest
@@ -124,6 +125,68 @@ class Target:
 
 def _is_report(request: AskRequest) -> bool:
     return bool((request.output or "").strip() and (request.expected or "").strip())
+
+
+# A test's message that states both values: "Expected 3 but got 4", "Wrong output for x.
+# Expected: [1 2]. Got: [1 3]" (the notebook client reads the same shapes).
+_STATED_EXPECTED = Pattern(
+    r"(?i)\bexpected(?: (?:output|value|result|values))?(?: for [\w.\[\]]+)?"
+    r" ?(?:is|was|to be|:|=)? ?"
+)
+_STATED_GOT = Pattern(
+    r"(?i)(?:[,;.] ?| )(?:but )?(?:got|received|instead got|actual(?: output)?|your output)"
+    r"(?: ?[:=])? ?"
+)
+_STATED_GOT_LINE = Pattern(
+    r"(?i)\A\s*(?:but )?(?:got|received|actual(?: output)?|your output|output)\s*[:=]\s*"
+)
+# Lines longer than this are not read for a stated value.
+MAX_STATED_LINE_CHARS = 4_000
+
+
+def _a_value(text: str) -> bool:
+    """Numbers, a list, a quoted string or True/False/None; not words ("does not match")."""
+    text = text.strip()
+    if not text:
+        return False
+    if any(c.isdigit() for c in text) or text[0] in "[({'\"":
+        return True
+    return text in ("True", "False", "None")
+
+
+def stated_values(text: str) -> tuple[str, str] | None:
+    """(expected, actual) from the first line of ``text`` that states both, the actual one on
+    that line or a "Got: …" line right after it; None when no line does."""
+    lines = strip_ansi(text).splitlines()
+    for i, line in enumerate(lines):
+        if len(line) > MAX_STATED_LINE_CHARS:
+            continue
+        found = _STATED_EXPECTED.search(line)
+        if found is None:
+            continue
+        rest = line[found.end() :]
+        got = _STATED_GOT.search(rest)
+        expected = (rest[: got.start()] if got else rest).strip().rstrip(".,;").strip()
+        actual = rest[got.end() :].strip().rstrip(".,;").strip() if got else ""
+        if not actual and i + 1 < len(lines) and len(lines[i + 1]) <= MAX_STATED_LINE_CHARS:
+            label = _STATED_GOT_LINE.match(lines[i + 1])
+            if label is not None:
+                actual = lines[i + 1][label.end() :].strip().rstrip(".,;").strip()
+        if _a_value(expected) and _a_value(actual):
+            return expected, actual
+    return None
+
+
+def with_stated_values(request: AskRequest) -> AskRequest:
+    """An ask with an output but no expected output whose output states both values ("Expected
+    3 but got 4"): the same ask with those two as its output and expected output, so it is kept
+    as a failing check; any other ask unchanged."""
+    if (request.expected or "").strip() or not (request.output or "").strip():
+        return request
+    stated = stated_values(request.output or "")
+    if stated is None:
+        return request
+    return request.model_copy(update={"expected": stated[0], "output": stated[1]})
 
 
 def resolve_target(
@@ -330,11 +393,13 @@ def record(
     now: datetime | None = None,
 ) -> FailingCheck | None:
     """Keep one failing check, in the caller's transaction; None when it is not kept (no
-    output and expected output, no course or assignment, anonymous, system account, opted out).
+    output and expected output, nor an output stating both (``with_stated_values``), no course
+    or assignment, anonymous, system account, opted out).
 
     Raises:
         NotFound, InvalidInput: an unknown course, assignment or version (``resolve_target``).
     """
+    request = with_stated_values(request)
     if user is None or user.id is None or user.is_system or not _is_report(request):
         return None
     target = resolve_target(

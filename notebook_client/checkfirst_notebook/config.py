@@ -118,8 +118,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 def notebook_path(user_ns: dict[str, Any] | None = None) -> Path | None:
     """The notebook file this kernel runs, when the front end tells the kernel (often it can't)."""
     candidates = []
-    if user_ns and isinstance(user_ns.get("__vsc_ipynb_file__"), str):
-        candidates.append(user_ns["__vsc_ipynb_file__"])
+    # VS Code names the file; recent ipykernels set ``__session__`` (JPY_SESSION_NAME) too.
+    for name in ("__vsc_ipynb_file__", "__session__"):
+        if user_ns and isinstance(user_ns.get(name), str):
+            candidates.append(user_ns[name])
     session_name = os.environ.get("JPY_SESSION_NAME", "")
     if session_name:
         candidates.append(session_name)

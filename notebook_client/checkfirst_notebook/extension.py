@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import sys
@@ -9,7 +10,15 @@ import traceback as tb_module
 from typing import Any, TextIO
 
 from checkfirst_notebook import banner, transport
-from checkfirst_notebook.config import ALIASES, SOURCE_MAGIC, Config, load_config, sendable_token
+from checkfirst_notebook.config import (
+    ALIASES,
+    SOURCE_MAGIC,
+    Config,
+    load_config,
+    notebook_path,
+    sendable_token,
+)
+from checkfirst_notebook.expected import expected_in_notebook, from_message
 from checkfirst_notebook.panel import render_panel, render_text
 from checkfirst_notebook.transport import LookupFailed, ask, notice
 
@@ -94,6 +103,36 @@ class Checkfirst:
         self.overrides: dict[str, Any] = {}
         # While a %%checkfirst cell runs: what it has printed so far.
         self._capture: tuple[_Tee, _Tee] | None = None
+        # The code of the cell running now (IPython's pre_run_cell), to find it in the notebook.
+        self._running = ""
+
+    def _pre_run_cell(self, info: Any) -> None:
+        self._running = str(getattr(info, "raw_cell", "") or "")
+
+    def add_expected(self, payload: dict[str, Any], running: str, message: str) -> None:
+        """Add the notebook's expected output to a failure's ask, so the server can keep the
+        failing check (issue #18); never raises, never slows the cell by more than a file read.
+
+        First the "Expected output" cell after the running cell in the saved notebook, else the
+        value the test's own message states. A message that states both values ("Expected 3 but
+        got 4") alongside printed output is left to the server, which reads it the same way.
+        """
+        try:
+            user_ns = getattr(self.shell, "user_ns", None)
+            expected = expected_in_notebook(notebook_path(user_ns), running)
+            stated = from_message(message) if message else None
+            output = str(payload.get("output") or "").strip()
+            if expected:
+                payload["expected"] = expected
+                if not output and stated is not None and stated.got:
+                    payload["output"] = stated.got
+            elif stated is not None:
+                if not output and stated.got:
+                    payload["output"], payload["expected"] = stated.got, stated.expected
+                elif output and not stated.got:
+                    payload["expected"] = stated.expected
+        except Exception:  # the expected output is a nicety; the ask goes on without it
+            payload.pop("expected", None)
 
     def config(self) -> Config:
         config = load_config(user_ns=getattr(self.shell, "user_ns", None))
@@ -185,6 +224,10 @@ class Checkfirst:
         }
         if self._capture is not None:
             payload["output"] = "".join(self._capture[0].parts + self._capture[1].parts)
+        message = str(value)
+        if payload.get("output"):
+            message = payload["output"] + "\n" + message
+        self.add_expected(payload, self._running, message)
         self.lookup(payload)
         return None
 
@@ -201,6 +244,9 @@ class Checkfirst:
             return self.on_exception(shell, etype, value, tb, tb_offset)
 
         shell.set_custom_exc((Exception,), handler)
+        events = getattr(shell, "events", None)
+        if events is not None:
+            events.register("pre_run_cell", self._pre_run_cell)
         magics = CheckfirstMagics(shell, self)
         shell.register_magics(magics)
         cleanup = getattr(shell, "input_transformers_cleanup", None)
@@ -209,6 +255,10 @@ class Checkfirst:
 
     def uninstall(self) -> None:
         self.shell.set_custom_exc((), None)
+        events = getattr(self.shell, "events", None)
+        if events is not None:
+            with contextlib.suppress(ValueError):
+                events.unregister("pre_run_cell", self._pre_run_cell)
         cleanup = getattr(self.shell, "input_transformers_cleanup", None)
         if isinstance(cleanup, list) and keep_question_marks in cleanup:
             cleanup.remove(keep_question_marks)
@@ -261,7 +311,9 @@ class Checkfirst:
         if not failures and not always:
             return
         question = failures[0] if failures else (output.strip().splitlines() or ["(no output)"])[0]
-        self.lookup({"question": question, "output": output})
+        payload: dict[str, Any] = {"question": question, "output": output}
+        self.add_expected(payload, cell, output)
+        self.lookup(payload)
 
     def ask_free(self, line: str) -> None:
         question = line.strip()
