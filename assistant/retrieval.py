@@ -20,7 +20,9 @@ from assistant.schemas import AskRequest
 from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
 from forum.models import Assignment, Course, Post, Thread
-from index.types import Hit, Query
+from forum.privacy import scope_of
+from index.types import Hit, Query, Viewer
+from users.models import User
 
 S = ErratumStatus
 # How many documents the index returns for the re-ranker to order (issue #13: ~50).
@@ -97,13 +99,25 @@ def resolve_scope(session: Session, request: AskRequest) -> Scope:
     return scope
 
 
-def build_query(parsed: Parsed, request: AskRequest, scope: Scope) -> Query:
+def viewer_of(session: Session, user: User | None) -> Viewer | None:
+    """Whose private documents a signed-in asker may have cited (issue #17): their own threads
+    and those of the courses they are staff of. Anonymous askers (and widget tokens, whose
+    caller passes no user here) search public documents only."""
+    if user is None or user.id is None:
+        return None
+    return scope_of(session, user).index_viewer()
+
+
+def build_query(
+    parsed: Parsed, request: AskRequest, scope: Scope, viewer: Viewer | None = None
+) -> Query:
     text = parsed.dense_text() or " ".join(request.question.split())[:1000]
     return Query(
         text=text,
         terms=parsed.terms(),
         course_id=scope.course.id if scope.course else None,
         limit=RETRIEVE,
+        viewer=viewer,
     )
 
 

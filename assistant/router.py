@@ -43,7 +43,7 @@ def ask(body: AskRequest, request: Request, user: OptionalUser, session: Session
     widget = getattr(request.state, "token_scope", None) == TokenScope.widget
     intake.check_access(user=user, client_key=client_ip(request), widget=widget)
     checks.refuse_unknown_target(session, body)  # issue #18: a report names a real notebook
-    response = service.ask(session, request=body, user=user)
+    response = service.ask(session, request=body, user=user, private=not widget)
     # A widget's token speaks for a page, not a learner: only a signed-in asker follows.
     if user is not None and not widget:
         service.follow_asked_assignment(session, request=body, user=user)

@@ -27,6 +27,7 @@ from core.markdown import render
 from core.security import new_token
 from forum.models import Assignment, Course
 from index.text import token_set
+from index.types import Viewer
 from notify import service as notify_service
 from notify.models import FollowKind
 from users.models import User
@@ -43,10 +44,16 @@ def ask(
     mode: Mode = "hybrid",
     use_llm: bool = True,
     log: bool = True,
+    private: bool = True,
 ) -> AskResponse:
-    """Answer one question. Raises InvalidInput for empty, oversized or binary input."""
+    """Answer one question. Raises InvalidInput for empty, oversized or binary input.
+
+    ``private``: the asker's private threads and their courses' staff-only threads may be cited
+    (issue #17); False for a caller that speaks for a page rather than a person (widget tokens).
+    """
     request = validate(request)
-    decision, parsed, scope = decide(session, request, mode=mode)
+    viewer = retrieval.viewer_of(session, user) if private else None
+    decision, parsed, scope = decide(session, request, mode=mode, viewer=viewer)
     built = compose(session, decision)
     new_thread_url: str | None = None
     if decision.verdict == Verdict.no_match:
@@ -93,12 +100,16 @@ def follow_asked_assignment(session: Session, *, request: AskRequest, user: User
 
 
 def candidates(
-    session: Session, request: AskRequest, *, mode: Mode = "hybrid"
+    session: Session,
+    request: AskRequest,
+    *,
+    mode: Mode = "hybrid",
+    viewer: Viewer | None = None,
 ) -> tuple[list[retrieval.Candidate], ranking.QueryEvidence, Parsed, retrieval.Scope]:
     """Steps 2-4: the ranked candidates (with their features) for a validated request."""
     scope = retrieval.resolve_scope(session, request)
     parsed = parse(request.question, traceback=request.traceback, output=request.output)
-    query = retrieval.build_query(parsed, request, scope)
+    query = retrieval.build_query(parsed, request, scope, viewer)
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
@@ -109,7 +120,11 @@ def candidates(
 
 
 def decide(
-    session: Session, request: AskRequest, *, mode: Mode = "hybrid"
+    session: Session,
+    request: AskRequest,
+    *,
+    mode: Mode = "hybrid",
+    viewer: Viewer | None = None,
 ) -> tuple[verdicts.Decision, Parsed, retrieval.Scope]:
-    cands, evidence, parsed, scope = candidates(session, request, mode=mode)
+    cands, evidence, parsed, scope = candidates(session, request, mode=mode, viewer=viewer)
     return verdicts.decide(cands, evidence), parsed, scope
