@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -82,3 +82,16 @@ def reply(
     r = client.post(f"/api/v1/threads/{thread_id}/replies", json={"body": body}, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture()
+def indexed(session: Session) -> Iterator[Any]:
+    """The real search index, rebuilt from this test's database (call ``sync()`` after writes)."""
+    from app.indexing import register_loaders
+    from index.runtime import get_runtime
+
+    register_loaders()
+    runtime = get_runtime()
+    runtime.rebuild_now()
+    yield runtime
+    runtime.reset()

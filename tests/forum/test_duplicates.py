@@ -7,7 +7,6 @@ reopening undoes all of it. Bad targets are refused with a clear message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,18 +23,6 @@ def _thread(client: TestClient, headers: dict[str, str], course: str = "dl", **b
     r = client.post(f"{API}/courses/{course}/threads", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return int(r.json()["thread"]["id"])
-
-
-@pytest.fixture()
-def indexed(session: Session) -> Iterator[Any]:
-    from app.indexing import register_loaders
-    from index.runtime import get_runtime
-
-    register_loaders()
-    runtime = get_runtime()
-    runtime.rebuild_now()
-    yield runtime
-    runtime.reset()
 
 
 @pytest.fixture()

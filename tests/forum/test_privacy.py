@@ -3,10 +3,8 @@ test_privacy_walk.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -19,18 +17,6 @@ def _thread(client: TestClient, headers: dict[str, str], course: str = "dl", **b
     r = client.post(f"{API}/courses/{course}/threads", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return r.json()
-
-
-@pytest.fixture()
-def indexed(session: Session) -> Iterator[Any]:
-    from app.indexing import register_loaders
-    from index.runtime import get_runtime
-
-    register_loaders()
-    runtime = get_runtime()
-    runtime.rebuild_now()
-    yield runtime
-    runtime.reset()
 
 
 def test_alias_is_stable_in_a_thread_and_differs_across_threads(

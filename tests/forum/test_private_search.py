@@ -4,30 +4,15 @@ inside the search")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from tests.conftest import login_browser
 from tests.forum.conftest import World
 
 API = "/api/v1"
 WORD = "lstm_pangolin_backward"
-
-
-@pytest.fixture()
-def indexed(session: Session) -> Iterator[Any]:
-    from app.indexing import register_loaders
-    from index.runtime import get_runtime
-
-    register_loaders()
-    runtime = get_runtime()
-    runtime.rebuild_now()
-    yield runtime
-    runtime.reset()
 
 
 def test_private_thread_is_found_by_its_author_and_staff_only(
