@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.migrate import upgrade
 from core.settings import Settings
-from tests.core.test_migrations import FIRST, ROWS, _at, fresh_settings  # noqa: F401
+from tests.core.test_migrations import FIRST, _at, fill, fresh_settings  # noqa: F401
 
 PREVIOUS = "0007_forum_privacy"
 
@@ -27,11 +27,7 @@ def test_consensus_revision_keeps_every_row(fresh_settings: Settings) -> None:  
     upgrade(fresh_settings, revision=FIRST)
     engine = sa.create_engine(fresh_settings.sqlalchemy_url)
     try:
-        with engine.begin() as conn:
-            for table, row in ROWS:
-                cols = ", ".join(f'"{c}"' for c in row)
-                params = ", ".join(f":{c}" for c in row)
-                conn.execute(sa.text(f'INSERT INTO "{table}" ({cols}) VALUES ({params})'), row)
+        fill(engine)
         upgrade(fresh_settings, revision=PREVIOUS)
         tables = sorted(set(sa.inspect(engine).get_table_names()) - {"alembic_version"})
         with engine.connect() as conn:

@@ -126,17 +126,39 @@ def _key(table: str, row: dict[str, Any]) -> tuple[str, Any]:
     return ("seq", row["seq"]) if table == "index_event" else ("id", row["id"])
 
 
+def fill(engine: sa.Engine) -> None:
+    """One row of every table the first revision made (``ROWS``)."""
+    with engine.begin() as conn:
+        for table, row in ROWS:
+            cols = ", ".join(f'"{c}"' for c in row)
+            params = ", ".join(f":{c}" for c in row)
+            conn.execute(sa.text(f'INSERT INTO "{table}" ({cols}) VALUES ({params})'), row)
+
+
+def assert_rows_kept(conn: sa.Connection) -> None:
+    """Every row ``fill`` wrote is still there, value for value, and nothing was added."""
+    for table, row in ROWS:
+        name, value = _key(table, row)
+        cols = ", ".join(f'"{c}"' for c in row)
+        stored = (
+            conn.execute(sa.text(f'SELECT {cols} FROM "{table}" WHERE "{name}" = :v'), {"v": value})
+            .mappings()
+            .one_or_none()
+        )
+        assert stored is not None, f"{table} {name}={value} was lost"
+        changed = {c: (stored[c], v) for c, v in row.items() if not _same(stored[c], v)}
+        assert changed == {}, f"{table} {name}={value} changed: {changed}"
+        count = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+        assert count == sum(1 for t, _ in ROWS if t == table), table
+
+
 def test_upgrade_from_first_revision_keeps_every_row(fresh_settings: Settings) -> None:
     from alembic.script import ScriptDirectory
 
     upgrade(fresh_settings, revision=FIRST)
     engine = sa.create_engine(fresh_settings.sqlalchemy_url)
     try:
-        with engine.begin() as conn:
-            for table, row in ROWS:
-                cols = ", ".join(f'"{c}"' for c in row)
-                params = ", ".join(f":{c}" for c in row)
-                conn.execute(sa.text(f'INSERT INTO "{table}" ({cols}) VALUES ({params})'), row)
+        fill(engine)
         tables_at_first = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
         assert tables_at_first == {t for t, _ in ROWS}, "a table of 0001 has no row above"
 
@@ -146,21 +168,7 @@ def test_upgrade_from_first_revision_keeps_every_row(fresh_settings: Settings) -
         with engine.connect() as conn:
             at = {r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
             assert at == heads
-            for table, row in ROWS:
-                name, value = _key(table, row)
-                cols = ", ".join(f'"{c}"' for c in row)
-                stored = (
-                    conn.execute(
-                        sa.text(f'SELECT {cols} FROM "{table}" WHERE "{name}" = :v'), {"v": value}
-                    )
-                    .mappings()
-                    .one_or_none()
-                )
-                assert stored is not None, f"{table} {name}={value} was lost"
-                changed = {c: (stored[c], v) for c, v in row.items() if not _same(stored[c], v)}
-                assert changed == {}, f"{table} {name}={value} changed: {changed}"
-                count = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar_one()
-                assert count == sum(1 for t, _ in ROWS if t == table), table
+            assert_rows_kept(conn)
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.migrate import upgrade
 from core.settings import Settings
-from tests.core.test_migrations import ROWS, _key, _same, fresh_settings  # noqa: F401
+from tests.core.test_migrations import assert_rows_kept, fill, fresh_settings  # noqa: F401
 
 BEFORE = "0006_lti"
 
@@ -23,30 +23,12 @@ def test_upgrade_from_lti_keeps_every_row_and_defaults_the_new_columns(
     upgrade(fresh_settings, revision=BEFORE)
     engine = sa.create_engine(fresh_settings.sqlalchemy_url)
     try:
-        with engine.begin() as conn:
-            for table, row in ROWS:
-                cols = ", ".join(f'"{c}"' for c in row)
-                params = ", ".join(f":{c}" for c in row)
-                conn.execute(sa.text(f'INSERT INTO "{table}" ({cols}) VALUES ({params})'), row)
+        fill(engine)
 
         upgrade(fresh_settings, revision="heads")
 
         with engine.connect() as conn:
-            for table, row in ROWS:
-                name, value = _key(table, row)
-                cols = ", ".join(f'"{c}"' for c in row)
-                stored = (
-                    conn.execute(
-                        sa.text(f'SELECT {cols} FROM "{table}" WHERE "{name}" = :v'), {"v": value}
-                    )
-                    .mappings()
-                    .one_or_none()
-                )
-                assert stored is not None, f"{table} {name}={value} was lost"
-                changed = {c: (stored[c], v) for c, v in row.items() if not _same(stored[c], v)}
-                assert changed == {}, f"{table} {name}={value} changed: {changed}"
-                count = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar_one()
-                assert count == sum(1 for t, _ in ROWS if t == table), table
+            assert_rows_kept(conn)
             thread = conn.execute(sa.text(
                 "SELECT is_private, is_anonymous, alias_salt, duplicate_of_id, duplicate_by_id, "
                 "duplicate_at FROM thread WHERE id = 1"
