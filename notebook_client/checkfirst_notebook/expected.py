@@ -28,6 +28,8 @@ _ROW = re.compile(r"<tr\b[^<>]{0,500}>(.*?)</tr\s*>", re.IGNORECASE | re.DOTALL)
 _CELL = re.compile(r"<t[dh]\b[^<>]{0,500}>(.*?)</t[dh]\s*>", re.IGNORECASE | re.DOTALL)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _CELL_MAGIC = re.compile(r"^\s*%%\S+[^\n]*\n")
+# Test helpers colour their messages ("\x1b[91mExpected 3 but got 4\x1b[0m").
+_ANSI = re.compile(r"\x1b\[[0-9;]{0,20}[A-Za-z]")
 
 # "Expected 3 but got 4", "expected output: [1 2], got: [1 3]", "Expected: True. Got: False".
 _EXPECTED = re.compile(
@@ -205,7 +207,7 @@ def from_message(text: str) -> FromMessage | None:
     """The expected value (and the actual one, if given) a test's failure message states:
     "Expected 3 but got 4", "Wrong output for x. Expected: [1 2]. Got: [1 3]", or "Expected:"
     and "Got:" on consecutive lines; None when no line states an expected value."""
-    lines = text.splitlines()
+    lines = _ANSI.sub("", text).splitlines()
     for i, line in enumerate(lines):
         if len(line) > MAX_LINE_CHARS:
             continue

@@ -130,6 +130,7 @@ def test_test_messages_give_expected_and_actual_values() -> None:
         "[0.5, 0.2]", "[0.1, 0.3]"
     )
     assert from_message("Wrong output. expected: (5, 10)") == FromMessage("(5, 10)", "")
+    assert from_message("\x1b[91mExpected 3 but got 4\x1b[0m") == FromMessage("3", "4")
     # Words are not a value.
     assert from_message("Error: Wrong values in a_next. Expected output does not match.") is None
 
