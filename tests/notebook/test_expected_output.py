@@ -193,6 +193,9 @@ def test_notebook_failure_is_kept_with_the_notebooks_expected_output(
         # No "Expected output" cell: the test's message states both values.
         code('r = lstm_c_next([0.5])\nassert r == [0.3], f"Expected [0.3] but got {r}"'),
         code("%%checkfirst\nprint('Wrong output for cost. Expected 0.693 but got 0.7')"),
+        # A checked cell whose test raises: its printed output and the code block after it.
+        code('%%checkfirst\nprint("cost =", 0.7)\nassert False, "Wrong output for cost"'),
+        md(CODE_BLOCK),
     ]
     env = {
         "CHECKFIRST_URL": live_server.url,
@@ -210,8 +213,8 @@ def test_notebook_failure_is_kept_with_the_notebooks_expected_output(
 
     session.expire_all()
     kept = list(session.exec(select(FailingCheck).order_by(col(FailingCheck.id))).all())
-    assert len(kept) == 3, [(c.actual_output, c.expected_output) for c in kept]
-    from_cell, from_exception, from_output = kept
+    assert len(kept) == 4, [(c.actual_output, c.expected_output) for c in kept]
+    from_cell, from_exception, from_output, raised_in_checked_cell = kept
     assert from_cell.user_id == learner.id
     assert from_cell.notebook_version == "4"
     assert from_cell.location == "c_next"
@@ -228,3 +231,7 @@ def test_notebook_failure_is_kept_with_the_notebooks_expected_output(
     )
     # Printed output stating both values: the server reads them.
     assert (from_output.expected_output, from_output.actual_output) == ("0.693", "0.7")
+    assert raised_in_checked_cell.expected_output == (
+        "cost = 0.6931471805599453\ndW = [[ 0.01  -0.02]]"
+    )
+    assert raised_in_checked_cell.actual_output == "cost = 0.7\n"
