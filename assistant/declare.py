@@ -23,6 +23,11 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
 - ``echo``: how much of the erratum's description a thread ranked above it also says. The thread
   that reported an erratum often outranks it (it is worded like a learner); a learner's own bug
   outranks a same-function erratum with a thread about a *different* problem.
+- ``carried``: the share of the re-ranker's probability mass of the thread ranked above the
+  erratum, times how much of the erratum that thread says (``echo``): a near-duplicate of the
+  erratum that matches the question is evidence for the erratum, not against it.
+- ``version_listed``: the learner gave a version and the erratum names it as affected (listed in
+  ``affected_versions``, or older than ``fixed_in``), rather than "no version known".
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
   the erratum's published one (their code reproduces the notebook's printed values).
 """
@@ -33,6 +38,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
 from index.text import token_set
 
@@ -45,8 +51,8 @@ S = ErratumStatus
 CONFIRMED = (S.verified, S.fixed, S.duplicate)
 FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
-    "located", "location_match", "same_assignment", "lead", "share", "echo",
-    "output_published", "expected_published",
+    "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
+    "version_listed", "output_published", "expected_published",
 )  # fmt: skip
 
 
@@ -90,6 +96,16 @@ def eligible(c: Candidate, q: QueryEvidence) -> bool:
     if e is None or e.status not in CONFIRMED or c.fixed_for_learner:
         return False
     return affects(e, q.version)
+
+
+def version_listed(e: Erratum, version: str) -> bool:
+    """The learner's version is named as affected: listed, or older than the fix."""
+    if not version:
+        return False
+    listed = [v.strip() for v in (e.affected_versions or "").split(",") if v.strip()]
+    if version in listed:
+        return True
+    return bool(e.fixed_in) and not at_or_after(version, e.fixed_in or "")
 
 
 def _described(e: Erratum) -> set[str]:
@@ -152,16 +168,28 @@ def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:
         "located": float(located(c, q)),
         "location_match": f.get("location_match", 0.0),
         "same_assignment": f.get("same_assignment", 0.0),
+        "version_listed": float(c.erratum is not None and version_listed(c.erratum, q.version)),
         "output_published": f.get("output_published", 0.0),
         "expected_published": f.get("expected_published", 0.0),
     }
 
 
 def vector(
-    base_features: dict[str, float], *, position: int, share: float, echoed: float
+    base_features: dict[str, float],
+    *,
+    position: int,
+    share: float,
+    echoed: float,
+    carried: float = 0.0,
 ) -> dict[str, float]:
     """All features, given the candidate's place in the ranking (0 = lead)."""
-    return {**base_features, "lead": float(position == 0), "share": share, "echo": echoed}
+    return {
+        **base_features,
+        "lead": float(position == 0),
+        "share": share,
+        "echo": echoed,
+        "carried": carried,
+    }
 
 
 def choose(ranked: list[Candidate], q: QueryEvidence, model: Model) -> Candidate | None:
@@ -170,12 +198,13 @@ def choose(ranked: list[Candidate], q: QueryEvidence, model: Model) -> Candidate
     for position, c in enumerate(ranked[: model.within]):
         if not eligible(c, q):
             continue
-        above = [t for t in ranked[:position] if t.erratum is None]
+        above = [(echo(c, t), t.probability) for t in ranked[:position] if t.erratum is None]
         x = vector(
             base(c, q),
             position=position,
             share=c.probability,
-            echoed=max((echo(c, t) for t in above), default=0.0),
+            echoed=max((e for e, _ in above), default=0.0),
+            carried=max((e * p for e, p in above), default=0.0),
         )
         p = model.probability(x)
         if p >= model.threshold and (best is None or p > best[0]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import shutil
 import sys
 import tempfile
@@ -145,11 +146,17 @@ def declare_rows(it: Item, scores: np.ndarray, within: int) -> list[tuple[int, d
         c = it.cands[i]
         if not c.get("eligible"):
             continue
-        above = [it.cands[j]["ext"] for j in order[:position] if "status" not in it.cands[j]]
-        echoed = max((c["echo"].get(ext, 0.0) for ext in above), default=0.0)
-        out.append(
-            (i, vector(c["declare"], position=position, share=float(share[i]), echoed=echoed))
+        above = [
+            (c["echo"].get(it.cands[j]["ext"], 0.0), float(share[j]))
+            for j in order[:position]
+            if "status" not in it.cands[j]
+        ]
+        echoed = max((e for e, _ in above), default=0.0)
+        carried = max((e * p for e, p in above), default=0.0)
+        x = vector(
+            c["declare"], position=position, share=float(share[i]), echoed=echoed, carried=carried
         )
+        out.append((i, x))
     return out
 
 
@@ -266,19 +273,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--reuse-latest", action="store_true")
+    parser.add_argument(
+        "--candidates",
+        type=Path,
+        help="pickle of the dev candidates: read if present, else written",
+    )
     args = parser.parse_args()
     names = _features()
     corpus = load_corpus()
     dev = [q for q in load_questions() if q.split == "dev"]
     records = corpus + generate(corpus, DEFAULT_COUNT, DEFAULT_SEED)
-    data_dir = Path(tempfile.mkdtemp(prefix="checkfirst-fit-"))
-    try:
-        product = open_product(data_dir)
-        key = cache_key(DEFAULT_COUNT, DEFAULT_SEED, product.model)
-        prepare(product, data_dir, records, key, False, args.reuse_latest)
-        items = [Item(q, product.candidates(q.raw), names) for q in dev]
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    if args.candidates and args.candidates.exists():
+        rows = pickle.loads(args.candidates.read_bytes())
+        sys.path.insert(0, str(ROOT))
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="checkfirst-fit-"))
+        try:
+            product = open_product(data_dir)
+            key = cache_key(DEFAULT_COUNT, DEFAULT_SEED, product.model)
+            prepare(product, data_dir, records, key, False, args.reuse_latest)
+            rows = {q.id: product.candidates(q.raw) for q in dev}
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if args.candidates:
+            args.candidates.write_bytes(pickle.dumps(rows))
+    items = [Item(q, rows[q.id], names) for q in dev]
     reach = sum(1 for it in items if it.q.expect and it.y.any())
     print(f"{len(items)} dev questions; right item among candidates for {reach}")
     best: tuple[float, float, float] | None = None
