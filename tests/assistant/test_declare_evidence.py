@@ -1,0 +1,54 @@
+"""Declare evidence (issue #13): the learner's version named as affected, and a near-duplicate
+thread ranked above a confirmed erratum counting for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import declare
+from assistant.retrieval import Candidate, fill_erratum_text
+from errata.models import Erratum, ErratumStatus
+
+pytestmark = pytest.mark.nodb
+
+
+def _erratum(**fields: object) -> Erratum:
+    fields.setdefault("title", "t")
+    return Erratum(course_id=1, reporter_id=1, status=ErratumStatus.verified, **fields)
+
+
+def test_version_listed_only_when_the_learners_version_is_named_as_affected() -> None:
+    listed = _erratum(affected_versions="2, 3")
+    assert declare.version_listed(listed, "3")
+    assert not declare.version_listed(listed, "4")
+    assert not declare.version_listed(listed, "")  # unknown version: eligible, not evidence
+    fixed = _erratum(fixed_in="3a")
+    assert declare.version_listed(fixed, "2")
+    assert not declare.version_listed(fixed, "3a")
+    assert not declare.version_listed(_erratum(), "3")
+
+
+def _thread(text: str) -> Candidate:
+    c = Candidate(kind="thread", item_id=1)
+    c.text = text
+    return c
+
+
+def test_a_thread_reporting_the_same_problem_echoes_the_erratum_and_another_does_not() -> None:
+    c = Candidate(kind="erratum", item_id=2)
+    c.erratum = _erratum(
+        title="pool_backward: expected dA_prev printed with the max mask transposed",
+        description="The printed mean of dA_prev uses a transposed mask; the grader is right.",
+        location="pool_backward",
+    )
+    fill_erratum_text(c)
+    twin = _thread(
+        "pool_backward mean of dA_prev differs from the printed one\n"
+        "My grader passes but the printed mean of dA_prev is different. Is the mask transposed?"
+    )
+    other = _thread(
+        "pool_backward KeyError 'mode'\nI get KeyError: 'mode' when I call pool_backward."
+    )
+    assert declare.echo(c, twin) > 0.5 > declare.echo(c, other)
+    x = declare.vector({}, position=1, share=0.1, echoed=0.8, carried=0.8 * 0.6)
+    assert x["carried"] == pytest.approx(0.48) and x["lead"] == 0.0
