@@ -22,6 +22,10 @@ index_app = typer.Typer(
 app.add_typer(index_app, name="index")
 mail_app = typer.Typer(help="E-mail: the outbox and its delivery.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
+checks_app = typer.Typer(
+    help="Failing checks learners' notebooks report (suspected errata).", no_args_is_help=True
+)
+app.add_typer(checks_app, name="checks")
 console = Console(stderr=True)
 
 
@@ -102,6 +106,21 @@ def mail_run_once(
     )
     where = settings.smtp_url.split("@")[-1] if settings.smtp_url else settings.data_dir / "mail"
     console.print(f"Mail goes to {where}", highlight=False)
+
+
+@checks_app.command("purge")
+def checks_purge() -> None:
+    """Delete failing checks older than CHECKFIRST_CHECK_RETENTION_DAYS now (the ask path also
+    does it, at most hourly, but only when reports arrive); safe beside running servers."""
+    from sqlmodel import Session
+
+    from assistant.checks import purge
+    from core.db import get_engine
+
+    with Session(get_engine()) as session:
+        deleted = purge(session)
+    days = get_settings().check_retention_days
+    console.print(f"{deleted} failing checks older than {days} days deleted")
 
 
 @mail_app.command("status")
