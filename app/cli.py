@@ -152,8 +152,18 @@ def demo(
 def import_(
     file: Annotated[str, typer.Argument(help="A JSON Lines file of errata and threads")],
     show_rejected: Annotated[int, typer.Option(help="How many rejected lines to list")] = 50,
+    nice: Annotated[
+        int, typer.Option(help="Lower this import's CPU priority by this much (0: as is)")
+    ] = 10,
 ) -> None:
-    """Import errata and threads from JSON Lines; idempotent by external_id."""
+    """Import errata and threads from JSON Lines; idempotent by external_id.
+
+    A bulk import is background work: by default it yields the CPU to the servers answering
+    learners beside it (``--nice 0`` to run it at full priority, e.g. before opening)."""
+    import os
+
+    if nice > 0:
+        os.nice(nice)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from app.importer import count_lines, import_file
