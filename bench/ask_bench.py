@@ -48,6 +48,20 @@ REPLIES = [
 ]
 
 
+def wait_ready(client: httpx.Client, server: subprocess.Popen[bytes], *, seconds: float) -> None:
+    """Until the server's /readyz says 200 (index loaded and caught up), or give up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise SystemExit("server did not start")
+        time.sleep(0.3)
+
+
 def synthetic_threads(n: int, seed: int = 7, prefix: str = "bench-t") -> list[str]:
     rng = random.Random(seed)
     lines = []
@@ -122,16 +136,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{args.port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("server did not start")
-                time.sleep(0.3)
+            wait_ready(client, proc, seconds=120)
             questions = [
                 json.loads(line)
                 for p in sorted((EVAL / "data" / "questions").glob("*.jsonl"))

@@ -31,7 +31,7 @@ KINDS = ("health", "search", "ask")
 
 
 def main() -> int:
-    from bench.ask_bench import EVAL, synthetic_threads
+    from bench.ask_bench import EVAL, synthetic_threads, wait_ready
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", required=True)
@@ -58,16 +58,7 @@ def main() -> int:
     ]
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60) as client:
-            deadline = time.monotonic() + 300
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start")
-                time.sleep(0.3)
+            wait_ready(client, server, seconds=300)
             for q in questions[:10]:  # warm-up
                 client.post("/api/v1/ask", json={"question": q})
 
