@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
@@ -49,11 +49,18 @@ def recipients(*, session: Session, erratum: Erratum) -> set[int]:
     return ids - set(system)
 
 
-def notify_transition(*, session: Session, erratum: Erratum, actor_id: int) -> int:
-    """Queue notices for a status change, in the caller's transaction; returns how many."""
+def notify_transition(
+    *, session: Session, erratum: Erratum, actor_id: int, exclude: Iterable[int] = ()
+) -> int:
+    """Queue notices for a status change, in the caller's transaction; returns how many.
+
+    ``exclude``: users told of this change by a more specific notice (a suspected erratum's
+    reporters, ``errata.suspects``); they get neither the in-app notice nor the mail here.
+    """
     if erratum.status not in NOTIFIED or erratum.id is None:
         return 0
-    users = recipients(session=session, erratum=erratum) - {actor_id}
+    excluded = set(exclude)
+    users = recipients(session=session, erratum=erratum) - {actor_id} - excluded
     message = _message(erratum)
     kind = f"erratum_{erratum.status.value}"
     for user_id in sorted(users):
@@ -67,13 +74,21 @@ def notify_transition(*, session: Session, erratum: Erratum, actor_id: int) -> i
             )
         )
     _enqueue_for_followers(
-        session=session, erratum=erratum, kind=kind, message=message, actor_id=actor_id, told=users
-    )
+        session=session, erratum=erratum, kind=kind, message=message, actor_id=actor_id,
+        told=users, exclude=excluded,
+    )  # fmt: skip
     return len(users)
 
 
 def _enqueue_for_followers(
-    *, session: Session, erratum: Erratum, kind: str, message: str, actor_id: int, told: set[int]
+    *,
+    session: Session,
+    erratum: Erratum,
+    kind: str,
+    message: str,
+    actor_id: int,
+    told: set[int],
+    exclude: set[int],
 ) -> None:
     # Followers of the assignment (and course) hear by their chosen delivery; one queued row
     # here, fanned out by the mail worker, so the moderator's request never waits on them.
@@ -92,6 +107,7 @@ def _enqueue_for_followers(
         detail=(erratum.resolution_note or erratum.workaround or erratum.corrected_output)[:2000],
         actor_id=actor_id,
         skip_in_app=told,
+        exclude=exclude,
     )
 
 

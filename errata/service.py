@@ -354,7 +354,11 @@ def transition(
     )
     events.record(session, doc_type="erratum", doc_id=erratum_id)
     session.refresh(erratum)
-    notifications.notify_transition(session=session, erratum=erratum, actor_id=user.id)
+    # A suspected erratum's reporters get their own notice ("your code was right"), not both.
+    specific = suspects.reporters_to_tell(session=session, erratum=erratum, actor_id=user.id)
+    notifications.notify_transition(
+        session=session, erratum=erratum, actor_id=user.id, exclude=specific
+    )
     suspects.after_transition(session=session, erratum=erratum, actor_id=user.id)
     session.commit()
     session.refresh(erratum)

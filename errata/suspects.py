@@ -190,17 +190,34 @@ def _where(suspect: SuspectedErratum) -> str:
     return f"`{suspect.location}`" if suspect.location else "this cell"
 
 
-def after_transition(*, session: Session, erratum: Erratum, actor_id: int) -> int:
-    """Tell every learner who reported the consensus output how it was decided: in-app at once,
-    by mail through the notify outbox. Returns how many learners; once per suspected erratum."""
+def _to_tell(session: Session, erratum: Erratum) -> SuspectedErratum | None:
+    """The suspect row whose reporters hear of this status move, if they have not yet."""
     if erratum.id is None or erratum.status not in (S.verified, S.rejected):
-        return 0
+        return None
     suspect = session.exec(
         select(SuspectedErratum).where(SuspectedErratum.erratum_id == erratum.id)
     ).first()
     if suspect is None or suspect.id is None or suspect.notified_at is not None:
+        return None
+    return suspect
+
+
+def reporters_to_tell(*, session: Session, erratum: Erratum, actor_id: int) -> set[int]:
+    """Who ``after_transition`` will tell of this move: the ordinary notices leave them out,
+    so a reporter who also follows the assignment hears once, not twice."""
+    suspect = _to_tell(session, erratum)
+    if suspect is None or suspect.id is None:
+        return set()
+    return set(learner_ids(session=session, suspect_id=suspect.id)) - {actor_id}
+
+
+def after_transition(*, session: Session, erratum: Erratum, actor_id: int) -> int:
+    """Tell every learner who reported the consensus output how it was decided: in-app at once,
+    by mail through the notify outbox. Returns how many learners; once per suspected erratum."""
+    suspect = _to_tell(session, erratum)
+    if suspect is None:
         return 0
-    users = set(learner_ids(session=session, suspect_id=suspect.id)) - {actor_id}
+    users = reporters_to_tell(session=session, erratum=erratum, actor_id=actor_id)
     url = f"/errata/{erratum.id}"
     if erratum.status == S.verified:
         kind = "consensus_verified"

@@ -86,7 +86,8 @@ def fan_out(session: Session, event: NotifyEvent, now: datetime) -> int | None:
         session.rollback()
         return None
     reached = _recipients(session, event)
-    reached.pop(event.actor_id or -1, None)
+    for uid in {event.actor_id or -1} | parse_ids(event.exclude):
+        reached.pop(uid, None)
     users = _users(session, sorted(reached))
     choices = _choices(session, [u.id for u in users if u.id is not None])
     skip = parse_ids(event.skip_in_app)
@@ -131,7 +132,7 @@ def _event_mail(event: NotifyEvent, user: User, kind: FollowKind) -> dict[str, A
         link=context["base_url"] + event.url,
         **context,
     )
-    return mailtext.outbox_row(
+    row = mailtext.outbox_row(
         user_id=user.id,
         to_addr=user.email,
         subject=event.title,
@@ -140,6 +141,8 @@ def _event_mail(event: NotifyEvent, user: User, kind: FollowKind) -> dict[str, A
         unsubscribe_url=context["unsubscribe_url"],
         kind=event.kind,
     )
+    row["event_id"] = event.id
+    return row
 
 
 def fan_out_pending(session: Session, *, limit: int = 20, now: datetime | None = None) -> int:

@@ -82,6 +82,11 @@ class NotifyEvent(SQLModel, table=True):
     recipients: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Comma-separated user ids already told in-app by the domain itself.
     skip_in_app: str = Field(default="", sa_column=_text())
+    # Comma-separated user ids who hear of the same change by a more specific event (a suspected
+    # erratum's reporters): this one gives them nothing, neither in-app nor mail.
+    exclude: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default="", server_default="")
+    )
     created_at: datetime = Field(default_factory=utcnow)
     fanned_out_at: datetime | None = Field(default=None, index=True)
 
@@ -112,6 +117,9 @@ class MailOutbox(SQLModel, table=True):
     # JSON object of extra headers (List-Unsubscribe, List-Unsubscribe-Post).
     headers: str = Field(default="{}", sa_column=_text())
     kind: str = Field(default="", max_length=40)
+    # The event this message tells of (none for digests and account mail), so that undoing the
+    # change can withdraw what is not sent yet. No foreign key: events are kept, not deleted.
+    event_id: int | None = Field(default=None, index=True)
     status: MailStatus = MailStatus.pending
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -195,12 +195,14 @@ def enqueue_event(
     actor_id: int | None = None,
     recipients: Iterable[int] | None = None,
     skip_in_app: Iterable[int] = (),
+    exclude: Iterable[int] = (),
 ) -> NotifyEvent:
     """Queue one event in the caller's transaction (committed with the change it reports).
 
     Followers of ``subject_kind``/``subject_id`` (and of ``course_id``) hear of it, or exactly
     ``recipients`` when given (thread followers); the actor never hears of their own act.
     ``skip_in_app``: users the domain already told in-app (they still get mail).
+    ``exclude``: users told of the same change by a more specific event; none of this one.
     """
     event = NotifyEvent(
         kind=kind,
@@ -215,6 +217,7 @@ def enqueue_event(
         actor_id=actor_id,
         recipients=None if recipients is None else _ids(recipients),
         skip_in_app=_ids(skip_in_app),
+        exclude=_ids(exclude),
     )
     session.add(event)
     return event
