@@ -108,16 +108,34 @@ def version_listed(e: Erratum, version: str) -> bool:
     return bool(e.fixed_in) and not at_or_after(version, e.fixed_in or "")
 
 
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A word without its inflection ("touching", "touches" -> "touch"; "boxes" -> "box"), so
+    a learner's wording meets the erratum's. Code names and numbers are kept whole."""
+    if not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def stems(words: set[str]) -> set[str]:
+    return {stem(w) for w in words}
+
+
 def _described(e: Erratum) -> set[str]:
-    """The erratum's own words about the problem (not its location's names)."""
-    return token_set(f"{e.title}\n{e.description}") - token_set(e.location)
+    """The erratum's own words about the problem (not its location's names), as stems."""
+    return stems(token_set(f"{e.title}\n{e.description}") - token_set(e.location))
 
 
 def symptom(c: Candidate, q: QueryEvidence) -> float:
     """How much of what the learner says (error line and prose, not the names they share with
     the erratum's location) the erratum's title and description also say."""
     assert c.erratum is not None
-    said = (q.error | q.prose) - q.identifiers
+    said = stems((q.error | q.prose) - q.identifiers)
     if not said:
         return 0.0
     return len(said & _described(c.erratum)) / len(said)
@@ -126,10 +144,10 @@ def symptom(c: Candidate, q: QueryEvidence) -> float:
 def said(c: Candidate, q: QueryEvidence) -> float:
     """Share of the learner's own words (error line and prose, not code names) anywhere in the
     erratum's text. A bare traceback has no prose; its error line still speaks."""
-    words = (q.error | q.prose) - q.identifiers
+    words = stems((q.error | q.prose) - q.identifiers)
     if not words:
         return 0.0
-    return len(words & token_set(c.text)) / len(words)
+    return len(words & stems(token_set(c.text))) / len(words)
 
 
 def located(c: Candidate, q: QueryEvidence) -> bool:
@@ -150,7 +168,7 @@ def echo(c: Candidate, thread: Candidate) -> float:
     words = {w for w in _described(c.erratum) if len(w) > 2}
     if not words:
         return 0.0
-    return len(words & token_set(thread.text)) / len(words)
+    return len(words & stems(token_set(thread.text))) / len(words)
 
 
 def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:

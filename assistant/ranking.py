@@ -21,6 +21,11 @@ The features, all computed from what retrieval already holds (no model call per 
 - ``prose_overlap``: share of the learner's own words (not code, not numbers) in the text.
 - ``linked_overlap``: share of the identifiers the course's content links to the learner's words
   (``assistant.links``) that appear in the text: "first-layer weight gradient" -> ``dW1``.
+- ``bm25_text``, ``bm25_head``, ``bm25_error``, ``bm25_prose`` (``assistant.fields``): BM25 with
+  document frequencies over this question's candidates, divided by the best candidate's: all
+  the question's words over the whole candidate and over its head (title and question post, or
+  an erratum's title and description), the error line's words and the learner's prose words
+  over the whole candidate.
 - ``same_assignment``: the learner named an assignment and the candidate belongs to it.
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
@@ -39,6 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.declare import Model, load_model
+from assistant.fields import Field
 from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
@@ -54,7 +60,8 @@ FEATURES = (
     "error_exact", "identifier_overlap", "no_identifiers", "location_match", "prose_overlap",
     "linked_overlap", "same_assignment", "erratum", "staff_reviewed", "rejected", "unconfirmed",
     "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
-    "expected_published",
+    "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
+    "bm25_prose_head", "bm25_linked",
 )  # fmt: skip
 
 
@@ -182,11 +189,26 @@ def features(c: Candidate, q: QueryEvidence) -> dict[str, float]:
     }
 
 
+def field_features(cands: list[Candidate], q: QueryEvidence) -> list[dict[str, float]]:
+    """The BM25 features of every candidate (they depend on the other candidates)."""
+    text = Field([c.text for c in cands])
+    head = Field([c.head for c in cands])
+    columns = {
+        "bm25_text": text.scores(q.words),
+        "bm25_head": head.scores(q.words),
+        "bm25_error": text.scores(q.error),
+        "bm25_prose": text.scores(q.prose),
+        "bm25_prose_head": head.scores(q.prose),
+        "bm25_linked": text.scores(q.linked),
+    }
+    return [{name: col[i] for name, col in columns.items()} for i in range(len(cands))]
+
+
 def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:
     """Score every candidate and return them best first (ties: the index's order)."""
     w = w or weights()
-    for c in cands:
-        c.features = features(c, q)
+    for c, extra in zip(cands, field_features(cands, q), strict=True):
+        c.features = features(c, q) | extra
         c.score = round(w.score(c.features), 6)
     # A rule, not a weight: an erratum already fixed in the learner's version is shown below
     # the errata that still apply to them, however well its words match.

@@ -47,6 +47,8 @@ class Candidate:
     hit_rank: int | None = None  # position in the index's fused list
     text: str = ""  # title, question, replies / erratum fields, for the lexical features
     title: str = ""
+    # What the problem is: a thread's title and question post, an erratum's title and description.
+    head: str = ""
     accepted: bool = False
     endorsed: bool = False
     match: MatchKind | None = None
@@ -197,15 +199,19 @@ def _fill_thread_text(session: Session, cands: list[Candidate]) -> None:
         .order_by(col(Post.id))
     ).all()
     bodies: dict[int, list[str]] = {}
+    questions: dict[int, str] = {}
     endorsed: set[int] = set()
     for p in rows:
         bodies.setdefault(p.thread_id, []).append(p.body)
+        if p.is_question and p.thread_id not in questions:
+            questions[p.thread_id] = p.body
         if p.endorsed_by_id is not None:
             endorsed.add(p.thread_id)
     for c in cands:
         assert c.thread is not None
         c.title = c.thread.title
         c.text = "\n".join([c.thread.title, *bodies.get(c.item_id, [])])
+        c.head = f"{c.thread.title}\n{questions.get(c.item_id, '')}"
         c.accepted = c.thread.accepted_post_id is not None
         c.endorsed = c.item_id in endorsed
 
@@ -214,6 +220,7 @@ def fill_erratum_text(c: Candidate) -> None:
     e = c.erratum
     assert e is not None
     c.title = e.title
+    c.head = f"{e.title}\n{e.description}"
     c.text = "\n".join(
         (e.title, e.location, e.description, e.workaround, e.resolution_note,
          e.published_output, e.corrected_output)

@@ -1,0 +1,62 @@
+"""Field-aware lexical evidence (issue #13): BM25 over one question's candidates, and the
+declare model meeting the learner's wording of a symptom whatever its inflection."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import declare
+from assistant.fields import Field
+from assistant.parsing import parse
+from assistant.ranking import QueryEvidence, field_features
+from assistant.retrieval import Candidate, Scope, fill_erratum_text
+from errata.models import Erratum, ErratumStatus
+
+pytestmark = pytest.mark.nodb
+
+
+def _thread(title: str, question: str, *replies: str) -> Candidate:
+    c = Candidate(kind="thread", item_id=len(title))
+    c.title = title
+    c.head = f"{title}\n{question}"
+    c.text = "\n".join((title, question, *replies))
+    return c
+
+
+def test_a_word_every_candidate_shares_weighs_little_and_the_symptom_decides() -> None:
+    field = Field(
+        [
+            "rnn_forward wrong values, restart the kernel",
+            "rnn_forward wrong values because a_next uses the old weights",
+            "rnn_forward wrong values, same here",
+        ]
+    )
+    scores = field.scores({"rnn_forward", "weights"})
+    assert scores[1] == 1.0 and max(scores[0], scores[2]) < 0.2
+
+
+def test_the_head_field_tells_the_thread_about_the_problem_from_a_reply_that_guesses() -> None:
+    about = _thread("conv_forward output one pixel smaller", "My output height is one too small.")
+    guess = _thread("conv_forward shapes", "It fails.", "Maybe the output height is too small?")
+    q = QueryEvidence.of(
+        parse("in conv_forward the output height is one too small"), Scope(), version=None
+    )
+    about_f, guess_f = field_features([about, guess], q)
+    assert about_f["bm25_head"] == 1.0 > guess_f["bm25_head"]
+    assert about_f["bm25_text"] > 0 and guess_f["bm25_text"] > 0
+
+
+def test_the_symptom_meets_the_erratum_in_another_inflection() -> None:
+    c = Candidate(kind="erratum", item_id=1)
+    c.erratum = Erratum(
+        course_id=1, reporter_id=1, status=ErratumStatus.verified, location="iou",
+        title="iou test case 4 (boxes touching at a vertex) expects 0",
+        description="Touching boxes have zero intersection.",
+    )  # fmt: skip
+    fill_erratum_text(c)
+    q = QueryEvidence.of(
+        parse("iou should be zero when boxes only touch at a corner"), Scope(), version=None
+    )
+    # "touch" meets "touching", "boxes" meets "boxes": three of the learner's seven words.
+    assert declare.symptom(c, q) == pytest.approx(3 / 7)
+    assert declare.stem("boxes") == "box" and declare.stem("rnn_forward") == "rnn_forward"
