@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120.0
 POLL_SECONDS = 0.05
 ChunkKey = tuple[str, int, int]  # (doc_type, doc_id, chunk number)
+# Stored vectors by (chunk, chunk_version of its text).
+StoredVectors = dict[tuple[ChunkKey, str], "NDArray[np.float32]"]
 
 
 class ChunkVector(SQLModel, table=True):
@@ -69,12 +71,27 @@ class SharedVectors:
         self.engine = engine
         self.encoder = encoder
         self.model = encoder.identity
+        self._offered: StoredVectors = {}
+
+    def stored(self, keys: Sequence[ChunkKey], texts: Sequence[str]) -> StoredVectors:
+        """The stored vectors of these chunks' current texts (no claiming, no encoding): a
+        rebuild reads them ahead of ``vectors`` on another thread and ``offer``s them."""
+        if not keys:
+            return {}
+        return self._load([_Want(k, chunk_version(t), t) for k, t in zip(keys, texts, strict=True)])
+
+    def offer(self, stored: StoredVectors) -> None:
+        """Vectors ``vectors`` uses before asking the database (replaces the last offer)."""
+        self._offered = stored
 
     def vectors(self, keys: Sequence[ChunkKey], texts: Sequence[str]) -> NDArray[np.float32]:
         """An (n, dim) array: the vector of each ``texts[i]`` as chunk ``keys[i]``."""
         wants = [_Want(k, chunk_version(t), t) for k, t in zip(keys, texts, strict=True)]
-        found: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {}
-        pending = wants
+        offered = self._offered
+        found: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {
+            pair: offered[pair] for w in wants if (pair := (w.key, w.version)) in offered
+        }
+        pending = [w for w in wants if (w.key, w.version) not in found]
         deadline = time.monotonic() + CLAIM_SECONDS * 2
         while pending:
             found.update(self._load(pending))
@@ -94,7 +111,7 @@ class SharedVectors:
             out[i] = found[(w.key, w.version)]
         return out
 
-    def _load(self, wants: list[_Want]) -> dict[tuple[ChunkKey, str], NDArray[np.float32]]:
+    def _load(self, wants: list[_Want]) -> StoredVectors:
         by_type: dict[str, set[int]] = {}
         for w in wants:
             by_type.setdefault(w.key[0], set()).add(w.key[1])
@@ -104,12 +121,11 @@ class SharedVectors:
         size = 4 * self.encoder.dim
         with self.engine.connect() as conn:  # plain rows, not ORM objects: a cold start reads 100k
             for doc_type, ids in by_type.items():
-                # Equality on the key's leading columns and IN on the next: an index range scan.
                 rows = conn.execute(
                     select(table.c.doc_id, table.c.chunk, table.c.version, table.c.vector).where(
                         table.c.model == self.model,
                         table.c.doc_type == doc_type,
-                        table.c.doc_id.in_(sorted(ids)),
+                        _doc_ids(table.c.doc_id, ids),
                         table.c.vector.is_not(None),
                     )
                 )
@@ -196,6 +212,18 @@ class SharedVectors:
                 )
             session.commit()
         return {(w.key, w.version): v for w, v in zip(wants, vectors, strict=True)}
+
+
+def _doc_ids(column: Any, ids: set[int]) -> Any:
+    """``column`` among ``ids``: a range when they are dense (a rebuild's batch of consecutive
+    documents), else an IN list. The range is always an index range scan on the key; PostgreSQL
+    planned the 512-id IN list of a cold start as a scan of the model's every row per batch
+    when its statistics were missing (361 ms instead of 0.9 ms a batch at 100k chunks). Rows
+    of documents in the range but not asked for are dropped by the caller."""
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        return column.between(low, high)
+    return column.in_(sorted(ids))
 
 
 def _pk(w: _Want) -> tuple[str, int, int, str]:

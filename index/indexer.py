@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,10 @@ from sqlalchemy import String, func
 from sqlmodel import Session, col, select
 
 from index.documents import Document, loaders
-from index.embeddings import SharedVectors
+from index.embeddings import SharedVectors, StoredVectors
 from index.encoder import ChunkEncoder
 from index.events import IndexEvent
-from index.store import CorruptIndex, DocKey, IndexState, content_version, key_of
+from index.store import CorruptIndex, DocKey, IndexState, content_version, doc_chunks, key_of
 
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
@@ -206,6 +207,37 @@ class Tailer:
 
 
 ProgressFn = Callable[[int, int], None]
+_Batch = tuple[list[DocKey], list[Document], list[DocKey], StoredVectors]
+
+
+def _read_ahead(session: Session, todo: list[DocKey], shared: SharedVectors) -> Iterator[_Batch]:
+    """``todo`` in batches of REBUILD_BATCH: each batch's documents, the keys no longer
+    searchable and the batch's stored vectors, read one batch ahead on a second connection, so
+    the database works (and psycopg waits, without the GIL) while this thread builds the last
+    batch. A cold start from PostgreSQL was mostly waiting on these reads."""
+    engine = session.get_bind().engine
+
+    def read(keys: list[DocKey]) -> _Batch:
+        with Session(engine) as own:
+            docs, gone = load_documents(own, keys)
+        chunks = [((d.doc_type, d.doc_id, i), c) for d in docs for i, c in enumerate(doc_chunks(d))]
+        stored = shared.stored([k for k, _ in chunks], [c for _, c in chunks])
+        return keys, docs, gone, stored
+
+    starts = range(0, len(todo), REBUILD_BATCH)
+    with ThreadPoolExecutor(1, thread_name_prefix="index-read-ahead") as pool:
+        ahead: Future[_Batch] | None = None
+        try:
+            for start in starts:
+                current = ahead or pool.submit(read, todo[start : start + REBUILD_BATCH])
+                following = start + REBUILD_BATCH
+                ahead = None
+                if following < len(todo):
+                    ahead = pool.submit(read, todo[following : following + REBUILD_BATCH])
+                yield current.result()
+        finally:
+            if ahead is not None:
+                ahead.cancel()
 
 
 def rebuild(
@@ -248,9 +280,8 @@ def rebuild(
     since_checkpoint = 0
     next_checkpoint = time.monotonic() + CHECKPOINT_SECONDS
     try:
-        for start in range(0, len(todo), REBUILD_BATCH):
-            batch = todo[start : start + REBUILD_BATCH]
-            docs, gone = load_documents(session, batch)
+        for batch, docs, gone, stored in _read_ahead(session, todo, shared):
+            shared.offer(stored)
             # Nothing searches a rebuild until it is done: compact once at the end.
             state.apply(state.prepare(docs, encoder, shared, lexical=False), gone, compact=False)
             done += len(batch)

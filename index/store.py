@@ -293,13 +293,13 @@ class IndexState:
         keys: list[tuple[str, int, int]] = []
         with self.lock.read():  # once per batch: only the applier changes ``docs``
             olds = [self.docs.get(key_of(doc)) for doc in docs]
+        empty = np.zeros((0, self.dim), np.float32)  # until filled in below; one per batch
         for doc, old in zip(docs, olds, strict=True):
             chunks = doc_chunks(doc)
             if old is not None and list(old.chunks) == chunks:
                 prepared.append(Prepared(doc, chunks, None))
             else:
                 tokens = [tokenize(c) for c in chunks] if lexical else None
-                empty = np.zeros((0, self.dim), np.float32)
                 prepared.append(Prepared(doc, chunks, empty, tokens))
                 to_embed.extend(chunks)
                 keys.extend((doc.doc_type, doc.doc_id, i) for i in range(len(chunks)))
