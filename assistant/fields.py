@@ -5,7 +5,9 @@ each of its fields, matches each part of the question. Here the ~50 candidates o
 are a small collection of their own: BM25 (``index.lexical``'s K1 and B) with document
 frequencies taken over these candidates, so a word every candidate shares (the function name
 all the filler threads repeat) weighs nothing, and the word only the answer shares (the symptom)
-weighs most. Scores are divided by the question's best, so they read the same across questions.
+weighs most. A score is divided by the most the question's terms could score (every term present
+and frequent), so it reads the same across questions and stays low when nothing matches: an
+unrelated question must not look like a match because some candidate is its best one.
 
 Fields of a candidate: ``text`` (everything), ``head`` (a thread's title and question post; an
 erratum's title and description: what the problem *is*, without the replies' guesses).
@@ -38,8 +40,11 @@ class Field:
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: Iterable[str]) -> list[float]:
-        """BM25 of the (distinct) query terms for each candidate, divided by the best."""
-        terms = [(t, self.idf(t)) for t in set(query) if t in self.df]
+        """BM25 of the (distinct) query terms for each candidate, as a share of the most the
+        terms could score (a term no candidate has counts at its largest weight)."""
+        query = set(query)
+        ceiling = sum(self.idf(t) for t in query) * (K1 + 1.0)
+        terms = [(t, self.idf(t)) for t in query if t in self.df]
         out = []
         for counts, length in zip(self.counts, self.lengths, strict=True):
             norm = K1 * (1.0 - B + B * length / (self.average or 1.0))
@@ -49,5 +54,4 @@ class Field:
                 if tf:
                     s += idf * tf * (K1 + 1.0) / (tf + norm)
             out.append(s)
-        top = max(out, default=0.0)
-        return [s / top if top > 0 else 0.0 for s in out]
+        return [s / ceiling if ceiling > 0 else 0.0 for s in out]

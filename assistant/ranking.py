@@ -21,11 +21,12 @@ The features, all computed from what retrieval already holds (no model call per 
 - ``prose_overlap``: share of the learner's own words (not code, not numbers) in the text.
 - ``linked_overlap``: share of the identifiers the course's content links to the learner's words
   (``assistant.links``) that appear in the text: "first-layer weight gradient" -> ``dW1``.
-- ``bm25_text``, ``bm25_head``, ``bm25_error``, ``bm25_prose`` (``assistant.fields``): BM25 with
-  document frequencies over this question's candidates, divided by the best candidate's: all
-  the question's words over the whole candidate and over its head (title and question post, or
-  an erratum's title and description), the error line's words and the learner's prose words
-  over the whole candidate.
+- ``bm25_text``, ``bm25_head``, ``bm25_error``, ``bm25_prose``, ``bm25_prose_head``,
+  ``bm25_linked`` (``assistant.fields``): BM25 with document frequencies over this question's
+  candidates, as a share of the most the question's terms could score: all the question's words
+  over the whole candidate and over its head (title and question post, or an erratum's title
+  and description), the error line's words and the learner's prose words over the whole
+  candidate, the prose over the head, the linked identifiers over the whole candidate.
 - ``same_assignment``: the learner named an assignment and the candidate belongs to it.
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
