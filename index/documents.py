@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: an index holds one per document (1M at scale)
 class Document:
     """One searchable item. ``text`` is what gets embedded and matched lexically."""
 

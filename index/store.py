@@ -78,7 +78,7 @@ class RWLock:
                 self._cond.notify_all()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: ~100 bytes less per document than a __dict__
 class Entry:
     """One indexed document: the document (without its text) and its chunks' labels and text."""
 
@@ -589,10 +589,5 @@ def _document(
     doc_type: str, doc_id: int, title: str, url: str, course_id: int | None,
     assignment_id: int | None, metadata: dict[str, Any],
 ) -> Document:  # fmt: skip
-    # Loading builds 100k of these: fill the frozen dataclass directly, skipping its __init__.
-    doc = object.__new__(Document)
-    doc.__dict__.update(
-        doc_type=doc_type, doc_id=doc_id, title=title, text="", url=url, course_id=course_id,
-        assignment_id=assignment_id, metadata=metadata,
-    )  # fmt: skip
-    return doc
+    # With slots the plain constructor is the quickest way to build the 100k a load makes.
+    return Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
