@@ -27,6 +27,9 @@ The features, all computed from what retrieval already holds (no model call per 
   over the whole candidate and over its head (title and question post, or an erratum's title
   and description), the error line's words and the learner's prose words over the whole
   candidate, the prose over the head, the linked identifiers over the whole candidate.
+- ``boilerplate_replies``: share of a thread's replies found word for word under at least two
+  other candidates ("restart the kernel", "same here", "check the pinned FAQ"): they explain
+  nothing; ``specific_answer``: an accepted or endorsed reply that is not such a reply.
 - ``same_assignment``: the learner named an assignment and the candidate belongs to it.
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -52,7 +56,7 @@ from assistant.retrieval import Candidate, Scope, assignment_id
 from assistant.versions import at_or_after
 from errata.models import ErratumStatus
 from index.fusion import K as RRF_K
-from index.text import token_set
+from index.text import token_set, tokenize
 
 S = ErratumStatus
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
@@ -62,7 +66,7 @@ FEATURES = (
     "linked_overlap", "same_assignment", "erratum", "staff_reviewed", "rejected", "unconfirmed",
     "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
     "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
-    "bm25_prose_head", "bm25_linked",
+    "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies",
 )  # fmt: skip
 
 
@@ -190,8 +194,34 @@ def features(c: Candidate, q: QueryEvidence) -> dict[str, float]:
     }
 
 
+def _reply_key(text: str) -> str:
+    return " ".join(tokenize(text))
+
+
+def shared_replies(cands: list[Candidate]) -> Counter[str]:
+    """How many candidates carry each reply text: a reply found word for word under several
+    threads ("restart the kernel", "same here") explains none of them."""
+    seen: Counter[str] = Counter()
+    for c in cands:
+        seen.update({_reply_key(body) for body, _ in c.replies})
+    return seen
+
+
+def reply_features(c: Candidate, shared: Counter[str]) -> dict[str, float]:
+    if not c.replies:
+        return {"specific_answer": 0.0, "boilerplate_replies": 0.0}
+    boiler = [shared[_reply_key(body)] > 2 for body, _ in c.replies]
+    return {
+        "specific_answer": float(
+            any(marked and not b for (_, marked), b in zip(c.replies, boiler, strict=True))
+        ),
+        "boilerplate_replies": sum(boiler) / len(boiler),
+    }
+
+
 def field_features(cands: list[Candidate], q: QueryEvidence) -> list[dict[str, float]]:
-    """The BM25 features of every candidate (they depend on the other candidates)."""
+    """The BM25 and reply features of every candidate (they depend on the other candidates)."""
+    shared = shared_replies(cands)
     text = Field([c.text for c in cands])
     head = Field([c.head for c in cands])
     columns = {
@@ -202,7 +232,10 @@ def field_features(cands: list[Candidate], q: QueryEvidence) -> list[dict[str, f
         "bm25_prose_head": head.scores(q.prose),
         "bm25_linked": text.scores(q.linked),
     }
-    return [{name: col[i] for name, col in columns.items()} for i in range(len(cands))]
+    out = [{name: col[i] for name, col in columns.items()} for i in range(len(cands))]
+    for c, f in zip(cands, out, strict=True):
+        f.update(reply_features(c, shared))
+    return out
 
 
 def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:

@@ -49,6 +49,8 @@ class Candidate:
     title: str = ""
     # What the problem is: a thread's title and question post, an erratum's title and description.
     head: str = ""
+    # A thread's replies: (text, accepted or endorsed).
+    replies: list[tuple[str, bool]] = field(default_factory=list)
     accepted: bool = False
     endorsed: bool = False
     match: MatchKind | None = None
@@ -200,11 +202,14 @@ def _fill_thread_text(session: Session, cands: list[Candidate]) -> None:
     ).all()
     bodies: dict[int, list[str]] = {}
     questions: dict[int, str] = {}
+    replies: dict[int, list[Post]] = {}
     endorsed: set[int] = set()
     for p in rows:
         bodies.setdefault(p.thread_id, []).append(p.body)
         if p.is_question and p.thread_id not in questions:
             questions[p.thread_id] = p.body
+        elif not p.is_question:
+            replies.setdefault(p.thread_id, []).append(p)
         if p.endorsed_by_id is not None:
             endorsed.add(p.thread_id)
     for c in cands:
@@ -212,6 +217,10 @@ def _fill_thread_text(session: Session, cands: list[Candidate]) -> None:
         c.title = c.thread.title
         c.text = "\n".join([c.thread.title, *bodies.get(c.item_id, [])])
         c.head = f"{c.thread.title}\n{questions.get(c.item_id, '')}"
+        c.replies = [
+            (p.body, p.id == c.thread.accepted_post_id or p.endorsed_by_id is not None)
+            for p in replies.get(c.item_id, [])
+        ]
         c.accepted = c.thread.accepted_post_id is not None
         c.endorsed = c.item_id in endorsed
 

@@ -66,3 +66,23 @@ def test_the_symptom_meets_the_erratum_in_another_inflection() -> None:
     # "touch" meets "touching", "boxes" meets "boxes": three of the learner's seven words.
     assert declare.symptom(c, q) == pytest.approx(3 / 7)
     assert declare.stem("boxes") == "box" and declare.stem("rnn_forward") == "rnn_forward"
+
+
+def test_a_reply_found_word_for_word_under_many_threads_is_no_answer() -> None:
+    boiler = "Did you restart the kernel and run all the cells from the top?"
+    real = _thread("cost twice too big", "My cost is double.", "Divide by 2 * m, not m.")
+    real.replies = [("Divide by 2 * m, not m.", True)]
+    fillers = []
+    for i in range(3):
+        t = _thread(f"compute_cost fails {i}", "Any idea?", boiler)
+        t.replies = [(boiler, True)]
+        fillers.append(t)
+    q = QueryEvidence.of(parse("my cost comes out exactly double"), Scope(), version=None)
+    features = field_features([real, *fillers], q)
+    assert features[0]["specific_answer"] == 1.0 and features[0]["boilerplate_replies"] == 0.0
+    for f in features[1:]:
+        assert f["specific_answer"] == 0.0 and f["boilerplate_replies"] == 1.0
+    # Two threads sharing a staff answer (a reporter and its near-duplicate) keep it.
+    twin = _thread("cost double again", "Same as above?", "Divide by 2 * m, not m.")
+    twin.replies = [("Divide by 2 * m, not m.", True)]
+    assert field_features([real, twin], q)[1]["specific_answer"] == 1.0
