@@ -10,7 +10,7 @@ from core.access import Public
 from core.db import SessionDep
 from core.schemas import Message, Page
 from core.security import client_ip
-from forum import present, privacy, service
+from forum import duplicates, present, privacy, privacy_service, service
 from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.schemas import (
     AcceptBody,
@@ -72,7 +72,7 @@ def update_course(
 ) -> CoursePublic:
     """Course settings (the course's instructors, moderators): ``allow_anonymous`` posts."""
     course = service.get_course(session=session, slug=slug)
-    service.set_allow_anonymous(
+    privacy_service.set_allow_anonymous(
         session=session, user=user, course=course, value=body.allow_anonymous
     )
     return read_course(slug, session, user)
@@ -210,7 +210,7 @@ def close_duplicate(
     body: DuplicateBody, user: CurrentUser, session: SessionDep, thread: ThreadDep
 ) -> ThreadPublic:
     """Close as a duplicate of ``duplicate_of`` (moderators and the course's instructors)."""
-    service.close_as_duplicate(
+    duplicates.close_as_duplicate(
         session=session, user=user, thread=thread, canonical_id=body.duplicate_of
     )
     return present.threads_public(session=session, threads=[thread], viewer=user)[0]
@@ -219,7 +219,7 @@ def close_duplicate(
 @router.delete("/threads/{thread_id}/duplicate", response_model=ThreadPublic)
 def reopen_duplicate(user: CurrentUser, session: SessionDep, thread: ThreadDep) -> ThreadPublic:
     """Undo a duplicate close: the thread is listed and searched on its own again."""
-    service.reopen_duplicate(session=session, user=user, thread=thread)
+    duplicates.reopen_duplicate(session=session, user=user, thread=thread)
     return present.threads_public(session=session, threads=[thread], viewer=user)[0]
 
 
@@ -228,7 +228,7 @@ def make_public(
     user: CurrentUser, session: SessionDep, thread: ThreadDep, body: MakePublicBody | None = None
 ) -> ThreadPublic:
     """Open an answered private thread to the class (``{"anonymous": true}`` hides the asker)."""
-    service.make_public(
+    privacy_service.make_public(
         session=session, user=user, thread=thread, anonymous=bool(body and body.anonymous)
     )
     return present.threads_public(session=session, threads=[thread], viewer=user)[0]

@@ -53,18 +53,6 @@ def get_course_by_id(*, session: Session, course_id: int) -> Course:
     return course
 
 
-def set_allow_anonymous(*, session: Session, user: User, course: Course, value: bool) -> Course:
-    """Whether learners may post anonymously to classmates in this course (its staff decide)."""
-    assert course.id is not None
-    if not may_moderate(session, user, course.id):
-        raise PermissionDenied("Only moderators and this course's instructors can change this.")
-    course.allow_anonymous = value
-    session.add(course)
-    session.commit()
-    session.refresh(course)
-    return course
-
-
 def list_assignments(*, session: Session, course_id: int) -> list[Assignment]:
     """A course's assignments in teaching order."""
     return list(
@@ -439,7 +427,7 @@ def set_locked(*, session: Session, user: User, thread: Thread, value: bool) -> 
     return thread
 
 
-# Duplicates and private threads (issue #17)
+# Reindexing when what a thread shows changed (issue #17: duplicates, private threads)
 
 
 def _reindex_canonical(session: Session, thread: Thread) -> None:
@@ -448,135 +436,13 @@ def _reindex_canonical(session: Session, thread: Thread) -> None:
         record(session, doc_type="thread", doc_id=thread.duplicate_of_id, op=IndexOp.upsert)
 
 
-def _reindex_thread(session: Session, thread: Thread) -> None:
+def reindex_thread(session: Session, thread: Thread) -> None:
     """The thread and each of its live replies, reloaded (their visibility changed)."""
     assert thread.id is not None
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
     for reply in list_replies(session=session, thread=thread):
         if reply.deleted_at is None and reply.id is not None:
             record(session, doc_type="post", doc_id=reply.id, op=IndexOp.upsert)
-
-
-def close_as_duplicate(
-    *, session: Session, user: User, thread: Thread, canonical_id: int
-) -> Thread:
-    """Close ``thread`` as a duplicate of ``canonical_id``: it leaves the lists and search (its
-    words are searched as part of the canonical thread), its page points to the canonical one,
-    and its followers (the asker first) are told."""
-    if not can_moderate(session=session, user=user, thread=thread):
-        raise PermissionDenied(
-            "Only moderators and this course's instructors can close duplicates."
-        )
-    if canonical_id == thread.id:
-        raise InvalidInput("A thread can't be a duplicate of itself; pick the original thread.")
-    canonical = visible_thread(session=session, thread_id=canonical_id, viewer=user)
-    if canonical is None:
-        raise NotFound(f"There is no thread {canonical_id}; it may have been deleted.")
-    if canonical.course_id != thread.course_id:
-        raise InvalidInput("That thread is in another course; pick one from this course.")
-    if canonical.is_private:
-        raise InvalidInput(
-            "That thread is private; a duplicate must point to a thread everyone can read."
-        )
-    if thread.is_private:
-        raise InvalidInput("This thread is private; answer it, or make it public first.")
-    if canonical.duplicate_of_id is not None:
-        raise InvalidInput(
-            f"Thread {canonical_id} is itself closed as a duplicate of thread "
-            f"{canonical.duplicate_of_id}; point to that one."
-        )
-    if thread.duplicate_of_id == canonical_id:
-        return thread
-    old = thread.duplicate_of_id
-    assert thread.id is not None and canonical.id is not None
-    # Threads already closed onto this one move to the new canonical thread with it.
-    for dup in session.exec(select(Thread).where(col(Thread.duplicate_of_id) == thread.id)).all():
-        dup.duplicate_of_id = canonical.id
-        session.add(dup)
-    thread.duplicate_of_id = canonical.id
-    thread.duplicate_by_id = user.id
-    thread.duplicate_at = utcnow()
-    session.add(thread)
-    _reindex_thread(session, thread)
-    record(session, doc_type="thread", doc_id=canonical.id, op=IndexOp.upsert)
-    if old is not None and old != canonical.id:
-        record(session, doc_type="thread", doc_id=old, op=IndexOp.upsert)
-    question = get_question(session=session, thread=thread)
-    _tell_followers(
-        session, thread, "duplicate", "Closed as a duplicate", question, user.id,
-        f"Answers are collected in “{canonical.title}”: /threads/{canonical.id}",
-        url=f"/threads/{canonical.id}",
-    )  # fmt: skip
-    session.commit()
-    session.refresh(thread)
-    return thread
-
-
-def reopen_duplicate(*, session: Session, user: User, thread: Thread) -> Thread:
-    """Undo ``close_as_duplicate``: the thread is back in lists and search on its own."""
-    if not can_moderate(session=session, user=user, thread=thread):
-        raise PermissionDenied(
-            "Only moderators and this course's instructors can reopen duplicates."
-        )
-    old = thread.duplicate_of_id
-    if old is None:
-        return thread
-    thread.duplicate_of_id = None
-    thread.duplicate_by_id = None
-    thread.duplicate_at = None
-    session.add(thread)
-    _reindex_thread(session, thread)
-    record(session, doc_type="thread", doc_id=old, op=IndexOp.upsert)
-    session.commit()
-    session.refresh(thread)
-    return thread
-
-
-def duplicates_of(*, session: Session, thread: Thread) -> list[Thread]:
-    """Live threads closed as duplicates of this one."""
-    return list(
-        session.exec(
-            select(Thread)
-            .where(col(Thread.duplicate_of_id) == thread.id, col(Thread.deleted_at).is_(None))
-            .order_by(col(Thread.id))
-        ).all()
-    )
-
-
-def make_public(*, session: Session, user: User, thread: Thread, anonymous: bool = False) -> Thread:
-    """Staff open a private thread to the class once it is answered; ``anonymous`` hides the
-    asker (and their replies in it) from classmates."""
-    if not can_moderate(session=session, user=user, thread=thread):
-        raise PermissionDenied(
-            "Only moderators and this course's instructors can make a private thread public."
-        )
-    if not thread.is_private:
-        return thread
-    if thread.accepted_post_id is None and not _has_staff_reply(session, thread):
-        raise Conflict("Answer this thread first; a private thread is made public once answered.")
-    thread.is_private = False
-    if anonymous:
-        privacy.ensure_salt(thread)
-        thread.is_anonymous = True
-        for post in session.exec(
-            select(Post).where(Post.thread_id == thread.id, Post.author_id == thread.author_id)
-        ).all():
-            post.is_anonymous = True
-            session.add(post)
-    session.add(thread)
-    _reindex_thread(session, thread)
-    session.commit()
-    session.refresh(thread)
-    return thread
-
-
-def _has_staff_reply(session: Session, thread: Thread) -> bool:
-    for reply in list_replies(session=session, thread=thread):
-        if reply.deleted_at is None and reply.author_id != thread.author_id:
-            author = session.get(User, reply.author_id)
-            if may_moderate(session, author, thread.course_id):
-                return True
-    return False
 
 
 # Posts
@@ -638,7 +504,7 @@ def create_reply(
     assert post.id is not None
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.upsert)
     name = privacy.public_name(thread, post, user.name)
-    _tell_followers(session, thread, "reply", f"{name} replied", post, user.id, clean)
+    tell_followers(session, thread, "reply", f"{name} replied", post, user.id, clean)
     session.commit()
     session.refresh(post)
     session.refresh(thread)
@@ -791,7 +657,7 @@ def accept(*, session: Session, user: User, thread: Thread, post_id: int) -> Thr
         record(session, doc_type="post", doc_id=changed, op=IndexOp.upsert)
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
     if thread.accepted_post_id is not None:
-        _tell_followers(session, thread, "accepted", "An answer was accepted", post, user.id)
+        tell_followers(session, thread, "accepted", "An answer was accepted", post, user.id)
     session.commit()
     return thread
 
@@ -805,7 +671,7 @@ def endorse(*, session: Session, user: User, post: Post, thread: Thread, value: 
             post.endorsed_by_id = user.id
             post.endorsed_at = utcnow()
             what = f"{user.name} endorsed an answer"
-            _tell_followers(session, thread, "endorsed", what, post, user.id)
+            tell_followers(session, thread, "endorsed", what, post, user.id)
     else:
         post.endorsed_by_id = None
         post.endorsed_at = None
@@ -820,7 +686,7 @@ def endorse(*, session: Session, user: User, post: Post, thread: Thread, value: 
 # Following
 
 
-def _tell_followers(
+def tell_followers(
     session: Session, thread: Thread, kind: str, what: str, post: Post, actor_id: int | None,
     body: str = "", url: str | None = None,
 ) -> None:  # fmt: skip

@@ -16,7 +16,7 @@ from core.security import client_ip
 from core.settings import get_settings
 from core.templating import page
 from core.throttle import throttle
-from forum import present, privacy, service, suggest
+from forum import duplicates, present, privacy, privacy_service, service, suggest
 from forum.dependencies import PostDep, PostThreadDep, ThreadDep
 from forum.models import Assignment, Course, Thread
 from forum.schemas import ThreadSort
@@ -390,7 +390,7 @@ def _thread_page(
         canonical=canonical,
         duplicates=present.threads_public(
             session=session,
-            threads=service.duplicates_of(session=session, thread=thread),
+            threads=duplicates.duplicates_of(session=session, thread=thread),
             viewer=user,
         ),  # fmt: skip
         error=error,
@@ -599,9 +599,9 @@ def duplicate_submit(
     """Close as a duplicate of a thread given by id or URL (``/threads/12``); empty reopens."""
     try:
         if not duplicate_of.strip():
-            service.reopen_duplicate(session=session, user=user, thread=thread)
+            duplicates.reopen_duplicate(session=session, user=user, thread=thread)
         else:
-            service.close_as_duplicate(
+            duplicates.close_as_duplicate(
                 session=session, user=user, thread=thread,
                 canonical_id=_thread_id_of(duplicate_of),
             )  # fmt: skip
@@ -630,7 +630,7 @@ def publish_submit(
 ) -> Any:
     """Staff make an answered private thread public, optionally hiding the asker."""
     try:
-        service.make_public(session=session, user=user, thread=thread, anonymous=anonymous)
+        privacy_service.make_public(session=session, user=user, thread=thread, anonymous=anonymous)
     except DomainError as exc:
         if exc.status in (401, 403, 429):
             raise
@@ -650,7 +650,9 @@ def course_settings_submit(
 ) -> Any:
     """The course's staff allow or forbid anonymous posts."""
     course = service.get_course(session=session, slug=slug)
-    service.set_allow_anonymous(session=session, user=user, course=course, value=allow_anonymous)
+    privacy_service.set_allow_anonymous(
+        session=session, user=user, course=course, value=allow_anonymous
+    )
     return see_other(f"/courses/{course.slug}")
 
 
