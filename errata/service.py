@@ -31,8 +31,7 @@ from errata.models import (
 )
 from errata.schemas import ErratumCreate, ErratumUpdate
 from forum.models import Assignment, Course, Post, Thread
-from forum.privacy import can_see
-from forum.service import clean_title
+from forum.service import clean_title, visible_post, visible_thread
 from index import events
 from index import service as index_service
 from notify import service as notify_service
@@ -165,16 +164,16 @@ def _resolve_source(
 ) -> tuple[int | None, int | None]:  # fmt: skip
     """Check the thread or reply a report comes from; a reply implies its thread."""
     if post_id is not None:
-        post = session.get(Post, post_id)
-        if post is None or post.deleted_at is not None:
+        post = visible_post(session=session, post_id=post_id, viewer=viewer)
+        if post is None:
             raise InvalidInput("The reply this report comes from no longer exists.")
         if thread_id is not None and thread_id != post.thread_id:
             raise InvalidInput("That reply belongs to another thread.")
         thread_id = post.thread_id
     if thread_id is not None:
-        thread = session.get(Thread, thread_id)
         # A private thread the reporter may not see is as absent as a deleted one (issue #17).
-        if thread is None or thread.deleted_at is not None or not can_see(session, viewer, thread):
+        thread = visible_thread(session=session, thread_id=thread_id, viewer=viewer)
+        if thread is None:
             raise InvalidInput("The thread this report comes from no longer exists.")
         if thread.course_id != course_id:
             raise InvalidInput("The thread belongs to another course; report it in that course.")
@@ -201,14 +200,14 @@ def prefill_from_source(
     """Prefill a report from a thread (its title and question) or from one reply."""
     post: Post | None = None
     if post_id is not None:
-        post = session.get(Post, post_id)
-        if post is None or post.deleted_at is not None:
+        post = visible_post(session=session, post_id=post_id, viewer=viewer)
+        if post is None:
             raise NotFound("That reply no longer exists.")
         thread_id = post.thread_id
     if thread_id is None:
         raise InvalidInput("Say which thread or reply to report from.")
-    thread = session.get(Thread, thread_id)
-    if thread is None or thread.deleted_at is not None or not can_see(session, viewer, thread):
+    thread = visible_thread(session=session, thread_id=thread_id, viewer=viewer)
+    if thread is None:
         raise NotFound("That thread no longer exists.")
     if post is None:
         post = session.exec(
@@ -525,8 +524,8 @@ def link_thread(*, session: Session, user: User, erratum_id: int, thread_id: int
     is_moderator = may_moderate(session, user, erratum.course_id)
     if not is_moderator and erratum.reporter_id != user.id:
         ensure_may_moderate(session, user, erratum.course_id)
-    thread = session.get(Thread, thread_id)
-    if thread is None or thread.deleted_at is not None:
+    thread = visible_thread(session=session, thread_id=thread_id, viewer=user)
+    if thread is None:
         raise NotFound(f"There is no thread {thread_id}; check the link.")
     if not is_moderator and thread.author_id != user.id:
         raise PermissionDenied(

@@ -60,3 +60,19 @@ def test_reporter_links_own_thread_and_staff_link_any(
         r = client.post(url, json={"thread_id": theirs.id}, headers=token_for(staff))
         assert r.status_code == 200, r.text
     assert [t["id"] for t in r.json()["threads"]] == [own.id, theirs.id]
+
+
+def test_reporter_linking_a_private_thread_they_cannot_see_is_told_it_does_not_exist(
+    client: TestClient, world: World, token_for: Any, session: Session
+) -> None:
+    # The forum's one rule for "visible" (issue #17): a classmate's private thread is as absent
+    # as a deleted one, not "someone else's" (which would say it exists).
+    private = _thread(session, world, world.other_learner, "A private question")
+    private.is_private = True
+    session.add(private)
+    session.commit()
+    learner = token_for(world.learner)
+    eid = _report(client, learner, world).json()["id"]
+    r = client.post(f"{API}/errata/{eid}/links", json={"thread_id": private.id}, headers=learner)
+    assert r.status_code == 404
+    assert r.json()["detail"] == f"There is no thread {private.id}; check the link."
