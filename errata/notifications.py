@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
@@ -109,6 +110,37 @@ def _enqueue_for_followers(
         skip_in_app=told,
         exclude=exclude,
     )
+
+
+# What a move told, by kind of notice: the ordinary one and a suspected erratum's reporters'.
+_KINDS = {
+    ErratumStatus.verified: ("erratum_verified", "consensus_verified"),
+    ErratumStatus.rejected: ("erratum_rejected", "consensus_rejected"),
+    ErratumStatus.fixed: ("erratum_fixed",),
+}
+
+
+def withdraw_transition(
+    *, session: Session, erratum_id: int, status: ErratumStatus, since: datetime
+) -> int:
+    """A move to ``status`` made at ``since`` was undone: take back, in the caller's
+    transaction, its in-app notices nobody has read and its mail not sent yet (events not
+    fanned out, digest items, unclaimed outbox rows). Returns how many rows went."""
+    kinds = _KINDS.get(status, ())
+    if not kinds:
+        return 0
+    unread = session.execute(
+        delete(Notification).where(
+            col(Notification.erratum_id) == erratum_id,
+            col(Notification.kind).in_(kinds),
+            col(Notification.created_at) >= since,
+            col(Notification.read_at).is_(None),
+        )
+    )
+    mail = notify_service.withdraw_events(
+        session=session, url=f"/errata/{erratum_id}", kinds=kinds, since=since
+    )
+    return int(unread.rowcount) + mail  # type: ignore[attr-defined]
 
 
 def _place(session: Session, erratum: Erratum) -> str:

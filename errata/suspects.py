@@ -264,6 +264,17 @@ def after_transition(*, session: Session, erratum: Erratum, actor_id: int) -> in
     return len(users)
 
 
+def after_undo(*, session: Session, erratum_id: int) -> None:
+    """The decision was undone: the next one tells the reporters again (in the caller's
+    transaction); what the undone one queued and nobody read is withdrawn by the caller."""
+    suspect = session.exec(
+        select(SuspectedErratum).where(SuspectedErratum.erratum_id == erratum_id)
+    ).first()
+    if suspect is not None and suspect.notified_at is not None:
+        suspect.notified_at = None
+        session.add(suspect)
+
+
 # The moderator queue
 
 

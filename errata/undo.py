@@ -1,7 +1,9 @@
 """Undo a moderator's last transition for a few minutes (a mis-click on Reject or Mark fixed).
 
 The undo is a transition of its own: the status goes back, what the move set (verifier, note,
-duplicate target, fixed-in version) is cleared, and a history row says who undid what.
+duplicate target, fixed-in version) is cleared, and a history row says who undid what. What the
+move told and nobody has read or been sent yet (in-app notices, queued mail and digest items)
+is withdrawn; mail already sent stays sent.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from core.clock import utcnow
 from core.errors import Conflict, NotFound
+from errata import notifications, suspects
 from errata.models import Erratum, ErratumHistory, ErratumStatus
 from errata.service import move_status
 from index import events
@@ -107,6 +110,11 @@ def undo(*, session: Session, user: User, erratum_id: int, history_id: int) -> E
         reason=f"Undone: {PAST[entry.to_status]} by mistake.",
     )
     events.record(session, doc_type="erratum", doc_id=erratum_id)
+    # What the move told and is not read or sent yet is taken back with it.
+    notifications.withdraw_transition(
+        session=session, erratum_id=erratum_id, status=entry.to_status, since=entry.created_at
+    )
+    suspects.after_undo(session=session, erratum_id=erratum_id)
     session.commit()
     session.refresh(erratum)
     return erratum

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
-from notify.models import Delivery, DeliveryPreference, FollowKind, NotifyEvent, Subscription
+from notify.models import (
+    Delivery,
+    DeliveryPreference,
+    DigestItem,
+    FollowKind,
+    MailOutbox,
+    MailStatus,
+    NotifyEvent,
+    Subscription,
+)
 
 # What a user gets for a kind until they choose: mail at once for what they took part in,
 # a daily digest for whole courses (a course can be busy).
@@ -221,6 +232,44 @@ def enqueue_event(
     )
     session.add(event)
     return event
+
+
+def withdraw_events(*, session: Session, url: str, kinds: Iterable[str], since: datetime) -> int:
+    """Take back, in the caller's transaction, what is not sent yet of the events of these kinds
+    about ``url`` queued since ``since`` (a change undone): events not fanned out yet, digest
+    items not in a digest yet, and mail no worker holds. Returns how many rows went.
+
+    What a worker holds (claimed, under its lease) may be on its way and is left alone; on
+    PostgreSQL each ``DELETE`` re-checks its condition after a worker's claim commits.
+    """
+    ids = list(
+        session.exec(
+            select(NotifyEvent.id).where(
+                col(NotifyEvent.url) == url,
+                col(NotifyEvent.kind).in_(list(kinds)),
+                col(NotifyEvent.created_at) >= since,
+            )
+        ).all()
+    )
+    if not ids:
+        return 0
+    gone = 0
+    # Events first: a fan-out committing meanwhile has its mail visible to the deletes below.
+    for stmt in (
+        sa.delete(NotifyEvent).where(
+            col(NotifyEvent.id).in_(ids), col(NotifyEvent.fanned_out_at).is_(None)
+        ),
+        sa.delete(DigestItem).where(
+            col(DigestItem.event_id).in_(ids), col(DigestItem.outbox_id).is_(None)
+        ),
+        sa.delete(MailOutbox).where(
+            col(MailOutbox.event_id).in_(ids),
+            col(MailOutbox.status) == MailStatus.pending,
+            sa.or_(col(MailOutbox.lease_until).is_(None), col(MailOutbox.lease_until) < utcnow()),
+        ),
+    ):
+        gone += int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return gone
 
 
 def parse_ids(text: str | None) -> set[int]:
