@@ -2,6 +2,8 @@
 
 Plain keyword-only functions over a ``Session``; they raise ``core.errors`` exceptions and never
 import FastAPI. Every change to searchable content writes an index event in the same transaction.
+Closing duplicates lives in ``forum.duplicates``; the staff's privacy actions (anonymity setting,
+making a private thread public) in ``forum.privacy_service``.
 """
 
 from __future__ import annotations
