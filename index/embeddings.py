@@ -73,12 +73,14 @@ class SharedVectors:
         self.model = encoder.identity
         self._offered: StoredVectors = {}
 
-    def stored(self, keys: Sequence[ChunkKey], texts: Sequence[str]) -> StoredVectors:
-        """The stored vectors of these chunks' current texts (no claiming, no encoding): a
-        rebuild reads them ahead of ``vectors`` on another thread and ``offer``s them."""
-        if not keys:
-            return {}
-        return self._load([_Want(k, chunk_version(t), t) for k, t in zip(keys, texts, strict=True)])
+    def stored(self, docs: Sequence[tuple[str, int]]) -> StoredVectors:
+        """Every stored vector (each chunk, each version) of these documents, without knowing
+        their texts: a rebuild reads them ahead, beside the documents themselves, and
+        ``offer``s them to ``vectors``, which takes the versions of the current texts."""
+        by_type: dict[str, set[int]] = {}
+        for doc_type, doc_id in docs:
+            by_type.setdefault(doc_type, set()).add(doc_id)
+        return self._read(by_type, None)
 
     def offer(self, stored: StoredVectors) -> None:
         """Vectors ``vectors`` uses before asking the database (replaces the last offer)."""
@@ -115,7 +117,12 @@ class SharedVectors:
         by_type: dict[str, set[int]] = {}
         for w in wants:
             by_type.setdefault(w.key[0], set()).add(w.key[1])
-        wanted = {(w.key, w.version) for w in wants}
+        return self._read(by_type, {(w.key, w.version) for w in wants})
+
+    def _read(
+        self, by_type: dict[str, set[int]], wanted: set[tuple[ChunkKey, str]] | None
+    ) -> StoredVectors:
+        """Stored vectors of documents ``by_type``: those ``wanted``, or all (None)."""
         out: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {}
         table = ChunkVector.__table__  # type: ignore[attr-defined]
         size = 4 * self.encoder.dim
@@ -133,7 +140,7 @@ class SharedVectors:
                 blobs = []
                 for doc_id, chunk, version, vector in rows:
                     pair = ((doc_type, doc_id, chunk), version)
-                    if pair in wanted and len(vector) == size:
+                    if (wanted is None or pair in wanted) and len(vector) == size:
                         pairs.append(pair)
                         blobs.append(vector)
                 # One buffer, one conversion: per-row frombuffer calls cost more than the read.

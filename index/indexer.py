@@ -22,7 +22,7 @@ from index.documents import Document, loaders
 from index.embeddings import SharedVectors, StoredVectors
 from index.encoder import ChunkEncoder
 from index.events import IndexEvent
-from index.store import CorruptIndex, DocKey, IndexState, content_version, doc_chunks, key_of
+from index.store import CorruptIndex, DocKey, IndexState, content_version, key_of
 
 log = logging.getLogger(__name__)
 EVENT_BATCH = 256
@@ -217,27 +217,30 @@ def _read_ahead(session: Session, todo: list[DocKey], shared: SharedVectors) -> 
     batch. A cold start from PostgreSQL was mostly waiting on these reads."""
     engine = session.get_bind().engine
 
-    def read(keys: list[DocKey]) -> _Batch:
+    def read(keys: list[DocKey]) -> tuple[list[Document], list[DocKey]]:
         with Session(engine) as own:
-            docs, gone = load_documents(own, keys)
-        chunks = [((d.doc_type, d.doc_id, i), c) for d in docs for i, c in enumerate(doc_chunks(d))]
-        stored = shared.stored([k for k, _ in chunks], [c for _, c in chunks])
-        return keys, docs, gone, stored
+            return load_documents(own, keys)
 
-    starts = range(0, len(todo), REBUILD_BATCH)
-    with ThreadPoolExecutor(1, thread_name_prefix="index-read-ahead") as pool:
-        ahead: Future[_Batch] | None = None
+    Reads = tuple[list[DocKey], Future[tuple[list[Document], list[DocKey]]], Future[StoredVectors]]
+    # Documents and vectors on two connections at once: neither query needs the other.
+    with ThreadPoolExecutor(2, thread_name_prefix="index-read-ahead") as pool:
+
+        def submit(start: int) -> Reads | None:
+            if start >= len(todo):
+                return None
+            keys = todo[start : start + REBUILD_BATCH]
+            return keys, pool.submit(read, keys), pool.submit(shared.stored, keys)
+
+        ahead = submit(0)
         try:
-            for start in starts:
-                current = ahead or pool.submit(read, todo[start : start + REBUILD_BATCH])
-                following = start + REBUILD_BATCH
-                ahead = None
-                if following < len(todo):
-                    ahead = pool.submit(read, todo[following : following + REBUILD_BATCH])
-                yield current.result()
+            for start in range(0, len(todo), REBUILD_BATCH):
+                assert ahead is not None
+                keys, docs, stored = ahead
+                ahead = submit(start + REBUILD_BATCH)
+                yield keys, *docs.result(), stored.result()
         finally:
-            if ahead is not None:
-                ahead.cancel()
+            for future in ahead[1:] if ahead is not None else ():
+                future.cancel()
 
 
 def rebuild(
