@@ -2,8 +2,12 @@
 
 Every ranking weight lives in ``assistant/ranking_weights.json``, fitted by cross-validation on
 the *dev* questions only (``bench/eval/fit_ranking.py``; never on test). A candidate's score is
-``sum(weight[f] * feature[f])``; the answer cites candidates in score order, and the top
-candidate's score below ``no_match_below`` means "nothing matches well" (no_match).
+``sum(weight[f] * feature[f])``; the answer cites candidates in score order. Whether anything
+matches at all is judged on the *match* part of the score only (``match_score``: every feature
+but the ``PRIORS``, which say what kind of document a candidate is, not that it is about this
+question): the best candidate's match score below ``no_match_below`` means "nothing matches
+well" (no_match). A cake recipe question must not be answered because the course's best
+thread has an accepted answer.
 
 The features, all computed from what retrieval already holds (no model call per candidate):
 
@@ -68,6 +72,15 @@ FEATURES = (
     "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
     "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies",
 )  # fmt: skip
+# Features about the candidate alone (its kind, status, answers) or the learner's scope: they
+# order candidates but are no evidence that any of them is about the question.
+PRIORS = frozenset(
+    {
+        "no_identifiers", "same_assignment", "erratum", "staff_reviewed", "rejected",
+        "unconfirmed", "accepted", "endorsed", "fixed_for_learner", "specific_answer",
+        "boilerplate_replies",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,14 @@ class Weights:
 
     def score(self, features: dict[str, float]) -> float:
         return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+
+    def match_score(self, features: dict[str, float]) -> float:
+        """The score without the ``PRIORS``: how well the candidate matches the question."""
+        return sum(
+            self.weights.get(name, 0.0) * value
+            for name, value in features.items()
+            if name not in PRIORS
+        )
 
 
 @lru_cache(maxsize=1)
@@ -244,6 +265,7 @@ def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> 
     for c, extra in zip(cands, field_features(cands, q), strict=True):
         c.features = features(c, q) | extra
         c.score = round(w.score(c.features), 6)
+        c.match_score = round(w.match_score(c.features), 6)
     # A rule, not a weight: an erratum already fixed in the learner's version is shown below
     # the errata that still apply to them, however well its words match.
     applies = [c.score for c in cands if c.erratum is not None and not c.fixed_for_learner]
@@ -260,8 +282,9 @@ def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> 
 
 
 def confident(c: Candidate, w: Weights | None = None) -> bool:
-    """Good enough to answer with: an output match, or a score above the fitted threshold."""
+    """Good enough to answer with: an output match, or a match score above the fitted
+    threshold."""
     w = w or weights()
     if c.match is not None or c.expected_matches_published:
         return True
-    return c.score >= w.no_match_below
+    return c.match_score >= w.no_match_below

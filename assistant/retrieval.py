@@ -37,6 +37,7 @@ class Candidate:
     kind: str  # "erratum", "thread" (a reply's hit joins its thread's candidate)
     item_id: int
     score: float = 0.0
+    match_score: float = 0.0  # the score without the features that are no match evidence
     erratum: Erratum | None = None
     thread: Thread | None = None
     post: Post | None = None  # the reply that matched best, when a reply did

@@ -37,9 +37,11 @@ class Decision:
 def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> Decision:
     """The verdict and the candidates to cite, from ranked candidates."""
     w = w or weights()
-    good = [c for c in cands if confident(c, w)]
-    if not good:
+    # Anything to answer with is judged on match evidence; once something matches, the
+    # candidates are cited in the re-ranker's order (compose keeps the probable ones).
+    if not any(confident(c, w) for c in cands):
         return Decision(Verdict.no_match)
+    good = cands
     corrected = next(
         (
             c

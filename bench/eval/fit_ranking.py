@@ -8,8 +8,9 @@
 2. A linear scorer is fitted listwise (softmax cross-entropy: the expected items should take
    the probability mass of each question's candidates) with an L2 penalty, by plain gradient
    descent in numpy. The penalty is chosen by 5-fold grouped CV (``cv.folds``) on MRR.
-3. ``no_match_below`` is chosen on the out-of-fold scores (each dev question scored by the
-   model that did not see it): the answer/no-match threshold that gets most dev questions right.
+3. ``no_match_below`` is chosen on the out-of-fold *match* scores (each dev question scored by
+   the model that did not see it, without the prior features, as ``ranking.confident`` uses
+   them): the answer/no-match threshold that gets most dev questions right.
 4. The declare model (``assistant/declare.py``): logistic regression over the evidence of the
    eligible errata among the first 3 of each out-of-fold ranking, penalty by grouped CV; its
    ``within`` and threshold chosen on the out-of-fold probabilities for the most erratum recall
@@ -101,18 +102,31 @@ def mrr(items: list[Item], scores: list[np.ndarray]) -> tuple[float, float]:
     )
 
 
-def out_of_fold(items: list[Item], dim: int, penalty: float) -> list[np.ndarray]:
+def out_of_fold(
+    items: list[Item], dim: int, penalty: float, mask: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each question scored by the model fitted without its fold; with ``mask``, only the
+    masked features' part of the score (``match_mask``: the match score)."""
     by_id = {it.q.id: it for it in items}
     scores: dict[str, np.ndarray] = {}
     for train, held in folds([it.q for it in items], k=5):
         w = fit([by_id[q.id] for q in train], dim, penalty)
+        if mask is not None:
+            w = w * mask
         for q in held:
             scores[q.id] = by_id[q.id].x @ w
     return [scores[it.q.id] for it in items]
 
 
+def match_mask(names: tuple[str, ...]) -> np.ndarray:
+    """1 for the features that are match evidence (``assistant.ranking.PRIORS`` excluded)."""
+    from assistant.ranking import PRIORS
+
+    return np.array([0.0 if n in PRIORS else 1.0 for n in names])
+
+
 def no_match_threshold(items: list[Item], scores: list[np.ndarray]) -> float:
-    """The top-score threshold that gets most questions right: answerable answered, the rest
+    """The top match-score threshold that gets most questions right: answerable answered, the rest
     refused (an output match is always answered, as in ``ranking.confident``)."""
     tops = [float(s.max()) if len(s) else -1e9 for s in scores]
     best, best_t = -1, 0.0
@@ -309,7 +323,9 @@ def main() -> int:
     assert best is not None
     penalty = best[0]
     oof = out_of_fold(items, len(names), penalty)
-    threshold = no_match_threshold(items, oof)
+    threshold = no_match_threshold(
+        items, out_of_fold(items, len(names), penalty, match_mask(names))
+    )
     declare_model, declare_l2, fa, rec, table = fit_declare(items, oof, names)
     for row in table:
         if row[1] in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
