@@ -66,12 +66,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument(
+        "--quantization",
+        choices=["none", "sq8"],
+        default="none",
+        help="CHECKFIRST_INDEX_QUANTIZATION for the index built and served",
+    )
+    ap.add_argument("--shared-only", action="store_true",
+                    help="measure only the default (one index per server): at 1M chunks an "
+                         "index per worker needs 4 copies")  # fmt: skip
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="checkfirst-mem-"))
     os.environ.update({"CHECKFIRST_ENV": "test", "CHECKFIRST_DATA_DIR": str(tmp),
                        "CHECKFIRST_INDEX_ENABLED": "false",
                        "CHECKFIRST_SECRET_KEY": uuid.uuid4().hex * 2,
-                       "CHECKFIRST_RATE_LIMITS_ENABLED": "false"})  # fmt: skip
+                       "CHECKFIRST_RATE_LIMITS_ENABLED": "false",
+                       "CHECKFIRST_INDEX_QUANTIZATION": args.quantization})  # fmt: skip
     try:
         import index_cold_start
 
@@ -83,12 +93,17 @@ def main() -> None:
         from index.indexer import rebuild
         from index.runtime import Runtime
 
+        runtime = Runtime()
+        began = time.perf_counter()
         with Session(get_engine()) as session:
-            state = rebuild(session, get_encoder(), "flat")
-        state.save(Runtime().path)
+            state = rebuild(session, get_encoder(), runtime.kind)
+        state.save(runtime.path)
+        del state
         reset_engine()
-        print(f"{args.docs} chunks indexed and saved; load average {os.getloadavg()[0]:.1f}")
-        for shared in (False, True):
+        took = time.perf_counter() - began
+        print(f"{args.docs} chunks indexed ({runtime.kind}) and saved in {took:.0f} s; "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        for shared in (True,) if args.shared_only else (False, True):
             total, per = measure(tmp, args.workers, shared)
             label = "one index per server" if shared else "one index per worker"
             print(f"{label:22} {args.workers} workers: PSS {total:.0f} MiB "
