@@ -27,8 +27,9 @@ from index.text import tokenize
 class Field:
     """One field of every candidate: term counts and lengths, and the document frequencies."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.counts = [Counter(tokenize(t)) for t in texts]
+    def __init__(self, texts: Sequence[str], counts: list[Counter[str]] | None = None) -> None:
+        """``counts``: the texts' term counts when the caller has them (tokenised once)."""
+        self.counts = counts if counts is not None else [Counter(tokenize(t)) for t in texts]
         self.lengths = [sum(c.values()) for c in self.counts]
         self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
         self.df: Counter[str] = Counter()

@@ -172,8 +172,12 @@ def _rrf(rank: int | None) -> float:
     return RRF_K / (RRF_K + rank) if rank is not None else 0.0
 
 
-def features(c: Candidate, q: QueryEvidence) -> dict[str, float]:
-    text_tokens = token_set(c.text)
+def features(
+    c: Candidate, q: QueryEvidence, text_tokens: set[str] | None = None
+) -> dict[str, float]:
+    """The candidate's own features (``text_tokens``: its text's tokens, if already known)."""
+    if text_tokens is None:
+        text_tokens = token_set(c.text)
     title_tokens = token_set(c.title)
     e = c.erratum
     flat = _flat(c.text) if q.error_strings else ""
@@ -240,10 +244,12 @@ def reply_features(c: Candidate, shared: Counter[str]) -> dict[str, float]:
     }
 
 
-def field_features(cands: list[Candidate], q: QueryEvidence) -> list[dict[str, float]]:
+def field_features(
+    cands: list[Candidate], q: QueryEvidence, text_counts: list[Counter[str]] | None = None
+) -> list[dict[str, float]]:
     """The BM25 and reply features of every candidate (they depend on the other candidates)."""
     shared = shared_replies(cands)
-    text = Field([c.text for c in cands])
+    text = Field([c.text for c in cands], text_counts)
     head = Field([c.head for c in cands])
     columns = {
         "bm25_text": text.scores(q.words),
@@ -262,8 +268,9 @@ def field_features(cands: list[Candidate], q: QueryEvidence) -> list[dict[str, f
 def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:
     """Score every candidate and return them best first (ties: the index's order)."""
     w = w or weights()
-    for c, extra in zip(cands, field_features(cands, q), strict=True):
-        c.features = features(c, q) | extra
+    counts = [Counter(tokenize(c.text)) for c in cands]  # tokenised once for both
+    for c, n, extra in zip(cands, counts, field_features(cands, q, counts), strict=True):
+        c.features = features(c, q, set(n)) | extra
         c.score = round(w.score(c.features), 6)
         c.match_score = round(w.match_score(c.features), 6)
     # A rule, not a weight: an erratum already fixed in the learner's version is shown below
