@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -60,6 +61,7 @@ def main() -> None:
     try:
         run(args.docs, tmp, analyze=args.postgresql and not args.no_analyze)
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the saved index: ~200 MB at 100k
         if drop:
             drop()
 
