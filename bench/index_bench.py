@@ -437,6 +437,7 @@ def main() -> None:
         hnsw_state = IndexState(encoder.identity, encoder.dim, "hnsw")
         hnsw_state.owner = flat.owner
         hnsw_state.docs = flat.docs
+        hnsw_state.private_docs = flat.private_docs
         hnsw_state.lexical = flat.lexical
         hnsw_state.vectors = VectorStore(encoder.dim, "hnsw")
         vecs = flat.vectors.index.reconstruct_batch(np.asarray(labels, dtype=np.int64))

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
 from index.text import tokenize
 from index.types import Viewer
-from index.vectors import MAX_CHUNKS, VectorStore, make_label, type_code
+from index.vectors import MAX_CHUNKS, VectorStore, label_key, make_label, type_code
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -80,12 +80,70 @@ class RWLock:
 
 @dataclass(frozen=True, slots=True)  # slots: ~100 bytes less per document than a __dict__
 class Entry:
-    """One indexed document: the document (without its text) and its chunks' labels and text."""
+    """One indexed document: the document (without its text) and its chunks' text. Its chunks'
+    labels follow from its key and their number (``make_label``), so they are not kept."""
 
     doc: Document
-    labels: tuple[int, ...]
-    chunks: tuple[str, ...]  # as embedded and matched: title, newline, chunk of the text
-    version: str = ""  # content_version(doc) when indexed: the drift check compares it
+    # As embedded and matched (title, newline, chunk of the text): the one chunk's text itself
+    # (most documents have one; a tuple costs ~56 bytes more), else a tuple of them.
+    texts: str | tuple[str, ...]
+    digest: bytes = b""  # content_version(doc) when indexed, as bytes: the drift check
+
+    @property
+    def chunks(self) -> tuple[str, ...]:
+        texts = self.texts
+        return (texts,) if isinstance(texts, str) else texts
+
+    @property
+    def n_chunks(self) -> int:
+        return 1 if isinstance(self.texts, str) else len(self.texts)
+
+    @property
+    def labels(self) -> tuple[int, ...]:
+        doc = self.doc
+        return tuple(make_label(doc.doc_type, doc.doc_id, i) for i in range(self.n_chunks))
+
+    @property
+    def version(self) -> str:
+        return self.digest.hex()
+
+
+def make_entry(doc: Document, chunks: tuple[str, ...] | list[str], version: str) -> Entry:
+    texts = chunks[0] if len(chunks) == 1 else tuple(chunks)
+    return Entry(doc, texts, bytes.fromhex(version))
+
+
+class Owners(Mapping[int, "DocKey"]):
+    """Chunk label -> document key, read from the label's bits and checked against the
+    documents: no dict entry and int objects per chunk (~60 bytes each at 1M chunks)."""
+
+    def __init__(self, docs: dict[DocKey, Entry]) -> None:
+        self._docs = docs
+        self.count = 0  # chunks of all documents, kept by ``IndexState``
+
+    def get(self, label: int, default: Any = None) -> Any:  # type: ignore[override]
+        doc_type, doc_id, chunk = label_key(label)
+        key = (doc_type, doc_id)
+        entry = self._docs.get(key)  # type: ignore[arg-type]
+        if entry is None or chunk >= entry.n_chunks:
+            return default
+        return key
+
+    def __getitem__(self, label: int) -> DocKey:
+        key = self.get(label)
+        if key is None:
+            raise KeyError(label)
+        return key  # type: ignore[no-any-return]
+
+    def __contains__(self, label: object) -> bool:
+        return isinstance(label, int) and self.get(label) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        for entry in self._docs.values():
+            yield from entry.labels
+
+    def __len__(self) -> int:
+        return self.count
 
 
 @dataclass
@@ -97,21 +155,6 @@ class Prepared:
     vectors: NDArray[np.float32] | None  # None: same text as indexed, keep the vectors
     # Each chunk's lexical tokens, made here so the write lock is not held while tokenising.
     tokens: list[list[str]] | None = None
-
-
-def _filter_keys(doc: Document) -> list[tuple[str, Any]]:
-    """The ``by_filter`` keys a document's chunks are listed under."""
-    fields: list[tuple[str, Any]] = [("type", doc.doc_type)]
-    if doc.course_id is not None:
-        fields.append(("course", doc.course_id))
-    if doc.assignment_id is not None:
-        fields.append(("assignment", doc.assignment_id))
-    if doc.doc_type == "erratum":
-        fields.append(("status", str(doc.metadata.get("status") or "")))
-    if doc.metadata.get("private"):
-        fields.append(("private", True))
-        fields.append(("owner", doc.metadata.get("owner")))
-    return fields
 
 
 def _filter_fields(doc: Document) -> tuple[Any, ...]:
@@ -155,7 +198,7 @@ class IndexState:
         self.vectors = VectorStore(dim, kind)
         self.lexical = LexicalIndex()
         self.docs: dict[DocKey, Entry] = {}
-        self.owner: dict[int, DocKey] = {}
+        self.owner = Owners(self.docs)
         self.children: dict[str, set[DocKey]] = {}
         # Every event up to ``seq`` is reflected (see ``index.indexer`` for gaps above it).
         self.seq = 0
@@ -163,9 +206,8 @@ class IndexState:
         self.stamp = ""
         # PostgreSQL: the snapshot of the last outbox read, "xmin:xmax:xip" (``index.indexer``).
         self.snapshot = ""
-        # Labels per filter value, e.g. ("course", 3) -> labels of course 3's chunks, so that a
-        # filter is applied inside the vector search (invariant 4).
-        self.by_filter: dict[tuple[str, Any], set[int]] = {}
+        # Private documents indexed (whether some viewer must be filtered at all).
+        self.private_docs = 0
         # A rebuild in progress: lexical rows are built once, by ``compact()`` (see ``apply``).
         self.lexical_deferred = False
         # Filter fields per lexical base row, built on first filtered search after a change.
@@ -177,7 +219,7 @@ class IndexState:
         return set(self.docs)
 
     def chunk_count(self) -> int:
-        return len(self.owner)
+        return self.owner.count
 
     def children_of(self, keys: list[DocKey]) -> list[DocKey]:
         out: list[DocKey] = []
@@ -193,19 +235,24 @@ class IndexState:
         statuses: tuple[str, ...],
         viewer: Viewer | None = None,
     ) -> NDArray[np.int64]:
-        """The labels of every chunk that passes the filters (statuses filter errata only)."""
-        sets = [self.by_filter.get(("course", course_id), set())] if course_id is not None else []
-        if assignment_id is not None:
-            sets.append(self.by_filter.get(("assignment", assignment_id), set()))
-        if doc_types:
-            sets.append(set().union(*(self.by_filter.get(("type", t), set()) for t in doc_types)))
-        sets.sort(key=len)
-        allowed = set(sets[0]).intersection(*sets[1:]) if sets else set(self.owner)
-        if statuses:
-            passing = set().union(*(self.by_filter.get(("status", s), set()) for s in statuses))
-            allowed -= self.by_filter.get(("type", "erratum"), set()) - passing
-        allowed -= self.hidden_labels(viewer)
-        return np.fromiter(allowed, np.int64, len(allowed))
+        """The labels of every chunk that passes the filters (statuses filter errata only), so
+        that a filter is applied inside the vector search (invariant 4). Every live chunk is a
+        live row of the lexical base or in its delta, except while a rebuild defers the
+        lexical side: the base rows are filtered with numpy, the delta's few one by one."""
+        args = (course_id, assignment_id, doc_types, statuses, viewer)
+        if self.lexical_deferred:
+            return np.fromiter(
+                (lab for e in self.docs.values() if _passes(e.doc, *args) for lab in e.labels),
+                np.int64,
+            )
+        lex = self.lexical
+        mask = self.base_row_mask(*args) & ~lex.dead
+        delta = [
+            label
+            for label in lex.delta_lengths
+            if (key := self.owner.get(label)) is not None and _passes(self.docs[key].doc, *args)
+        ]
+        return np.concatenate([lex.labels[mask], np.asarray(delta, np.int64)])
 
     def base_row_mask(
         self,
@@ -243,41 +290,18 @@ class IndexState:
         """Whether some private document is indexed that ``viewer`` may not see all of."""
         if viewer is not None and viewer.staff_course_ids is None:
             return False
-        return bool(self.by_filter.get(("private", True)))
-
-    def hidden_labels(self, viewer: Viewer | None) -> set[int]:
-        """Labels of the private chunks ``viewer`` may not see (neither owner nor staff)."""
-        if not self.hides_private(viewer):
-            return set()
-        hidden = set(self.by_filter.get(("private", True), set()))
-        if viewer is not None and viewer.user_id is not None:
-            hidden -= self.by_filter.get(("owner", viewer.user_id), set())
-        for course_id in (viewer.staff_course_ids or ()) if viewer is not None else ():
-            hidden -= self.by_filter.get(("course", course_id), set())
-        return hidden
+        return self.private_docs > 0
 
     def _build_row_meta(self, labels: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         n = len(labels)
-        course = np.full(n, -1, np.int64)
-        assignment = np.full(n, -1, np.int64)
-        kind = np.zeros(n, np.int64)
-        status = np.full(n, "", dtype=object)
-        private = np.zeros(n, np.bool_)
-        owner = np.full(n, -1, np.int64)
+        meta = {"course": np.full(n, -1, np.int64), "assignment": np.full(n, -1, np.int64),
+                "type": np.zeros(n, np.int64), "status": np.full(n, "", dtype=object),
+                "private": np.zeros(n, np.bool_), "owner": np.full(n, -1, np.int64)}  # fmt: skip
         for row, label in enumerate(labels.tolist()):
             key = self.owner.get(label)
-            if key is None:
-                continue  # a dead row
-            doc = self.docs[key].doc
-            course[row] = -1 if doc.course_id is None else doc.course_id
-            assignment[row] = -1 if doc.assignment_id is None else doc.assignment_id
-            kind[row] = type_code(doc.doc_type)
-            status[row] = str(doc.metadata.get("status") or "")
-            if doc.metadata.get("private"):
-                private[row] = True
-                owner[row] = int(doc.metadata.get("owner") or -1)
-        return {"course": course, "assignment": assignment, "type": kind, "status": status,
-                "private": private, "owner": owner}  # fmt: skip
+            if key is not None:  # else a dead row
+                _set_row_meta(meta, row, self.docs[key].doc)
+        return meta
 
     # Writing
 
@@ -344,7 +368,7 @@ class IndexState:
                 if id(p) in keep_vectors:
                     old = self.docs[key_of(p.doc)]
                     if _filter_fields(old.doc) != _filter_fields(p.doc):
-                        self._row_meta = None  # its lexical base row now filters differently
+                        self._refilter(p.doc, old.labels)  # its base rows filter differently
                     self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
                     continue
                 labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
@@ -389,24 +413,23 @@ class IndexState:
         for entry in self.docs.values():
             yield from zip(entry.labels, entry.chunks, strict=True)
 
-    def _index_filters(self, doc: Document, labels: tuple[int, ...], add: bool) -> None:
-        for field in _filter_keys(doc):
-            if add:
-                self.by_filter.setdefault(field, set()).update(labels)
-            else:
-                held = self.by_filter.get(field)
-                if held is not None:
-                    held.difference_update(labels)
-                    if not held:
-                        del self.by_filter[field]
+    def _refilter(self, doc: Document, labels: tuple[int, ...]) -> None:
+        """Set the filter columns of ``doc``'s lexical base rows to its new fields."""
+        if self._row_meta is None or self._row_meta[0] is not self.lexical.labels:
+            return  # built afresh on the next filtered search
+        for label in labels:
+            row = self.lexical.row_of(label)
+            if row is not None:
+                _set_row_meta(self._row_meta[1], row, doc)
 
     def _forget(self, key: DocKey) -> list[int]:
         entry = self.docs.pop(key, None)
         if entry is None:
             return []
-        self._index_filters(entry.doc, entry.labels, add=False)
+        self.owner.count -= entry.n_chunks
+        if entry.doc.metadata.get("private"):
+            self.private_docs -= 1
         for label in entry.labels:
-            self.owner.pop(label, None)
             self.lexical.remove(label)
         parent = entry.doc.metadata.get("parent")
         if parent:
@@ -420,17 +443,20 @@ class IndexState:
         key = key_of(doc)
         old = self.docs.get(key)
         if old is not None:
-            self._index_filters(old.doc, old.labels, add=False)
+            self.owner.count -= old.n_chunks
+            if old.doc.metadata.get("private"):
+                self.private_docs -= 1
             old_parent = old.doc.metadata.get("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
         version = content_version(doc)
         textless = _document(doc.doc_type, doc.doc_id, doc.title, doc.url, doc.course_id,
                              doc.assignment_id, doc.metadata)  # fmt: skip
-        self.docs[key] = Entry(textless, labels, chunks, version)
-        self._index_filters(doc, labels, add=True)
+        self.docs[key] = make_entry(textless, chunks, version)
+        self.owner.count += len(chunks)
+        if doc.metadata.get("private"):
+            self.private_docs += 1
         for i, (label, text) in enumerate(zip(labels, chunks, strict=True)):
-            self.owner[label] = key
             if add_lexical:
                 self.lexical.add(label, text, tokens[i] if tokens is not None else None)
         parent = doc.metadata.get("parent")
@@ -460,7 +486,7 @@ class IndexState:
         # NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
         meta = [
             [e.doc.doc_type, e.doc.doc_id, e.doc.title, e.doc.url, e.doc.course_id,
-             e.doc.assignment_id, e.doc.metadata, len(e.labels), e.version]
+             e.doc.assignment_id, e.doc.metadata, e.n_chunks, e.version]
             for e in entries
         ]  # fmt: skip
         labels = np.fromiter((lab for e in entries for lab in e.labels), np.int64)
@@ -523,6 +549,7 @@ class IndexState:
             try:
                 state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
                 docs, owner, children = state.docs, state.owner, state.children
+                private = 0
                 all_labels = arrays["labels"].tolist()
                 blob = arrays["texts"].tobytes().decode()
                 all_texts = blob.split("\x00") if all_labels else []
@@ -544,14 +571,21 @@ class IndexState:
                         doc_type, doc_id, title, url, course_id, assignment_id, metadata
                     )
                     key = (doc_type, doc_id)
-                    labels = tuple(all_labels[at : at + n])
-                    docs[key] = Entry(doc, labels, tuple(all_texts[at : at + n]), version)
+                    texts = all_texts[at : at + n]
+                    if all_labels[at : at + n] != [
+                        make_label(doc_type, doc_id, i) for i in range(n)
+                    ]:
+                        raise ValueError(f"labels of {key} do not follow from its id")
+                    docs[key] = Entry(doc, texts[0] if n == 1 else tuple(texts),
+                                      bytes.fromhex(version))  # fmt: skip
                     at += n
-                    for label in labels:
-                        owner[label] = key
+                    owner.count += n
+                    if metadata.get("private"):
+                        private += 1
                     parent = doc.metadata.get("parent")
                     if parent:
                         children.setdefault(str(parent), set()).add(key)
+                state.private_docs = private
                 # The lexical base comes back as arrays; only its small delta is tokenised again.
                 state.lexical, delta = LexicalIndex.from_arrays(arrays)
                 for label in delta:
@@ -559,14 +593,8 @@ class IndexState:
                     state.lexical.add(label, entry.chunks[label & 0xFFF])
             except Exception as exc:
                 raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
-        state.vectors.keep_only(np.fromiter(state.owner, np.int64, len(state.owner)))
-        # Label lists per filter value first, one set each at the end: set updates per
-        # document were a third of a 100k load.
-        groups: dict[tuple[str, Any], list[int]] = {}
-        for entry in state.docs.values():
-            for field in _filter_keys(entry.doc):
-                groups.setdefault(field, []).extend(entry.labels)
-        state.by_filter = {field: set(labels) for field, labels in groups.items()}
+        if state.vectors.graph == "hnsw":
+            state.vectors.keep_only(arrays["labels"])
         if state.vectors.live != len(state.owner):
             raise CorruptIndex("index file holds a different number of vectors than chunks")
         if len(state.lexical) != len(state.owner):
@@ -575,6 +603,39 @@ class IndexState:
         state.stamp = str(header.get("stamp", ""))
         state.snapshot = str(header.get("snapshot", ""))
         return state
+
+
+def _passes(
+    doc: Document, course_id: int | None, assignment_id: int | None, doc_types: tuple[str, ...],
+    statuses: tuple[str, ...], viewer: Viewer | None,
+) -> bool:  # fmt: skip
+    """One document against the filters, as ``base_row_mask`` tests base rows."""
+    if course_id is not None and doc.course_id != course_id:
+        return False
+    if assignment_id is not None and doc.assignment_id != assignment_id:
+        return False
+    if doc_types and doc.doc_type not in doc_types:
+        return False
+    meta = doc.metadata
+    if statuses and doc.doc_type == "erratum" and str(meta.get("status") or "") not in statuses:
+        return False
+    if not meta.get("private") or (viewer is not None and viewer.staff_course_ids is None):
+        return True
+    if viewer is None:
+        return False
+    if viewer.user_id is not None and int(meta.get("owner") or -1) == viewer.user_id:
+        return True
+    return bool(viewer.staff_course_ids) and doc.course_id in (viewer.staff_course_ids or ())
+
+
+def _set_row_meta(meta: dict[str, NDArray[Any]], row: int, doc: Document) -> None:
+    meta["course"][row] = -1 if doc.course_id is None else doc.course_id
+    meta["assignment"][row] = -1 if doc.assignment_id is None else doc.assignment_id
+    meta["type"][row] = type_code(doc.doc_type)
+    meta["status"][row] = str(doc.metadata.get("status") or "")
+    private = bool(doc.metadata.get("private"))
+    meta["private"][row] = private
+    meta["owner"][row] = int(doc.metadata.get("owner") or -1) if private else -1
 
 
 def _digest(arrays: dict[str, Any]) -> str:

@@ -20,12 +20,26 @@ EXACT_BELOW = 4096
 SQ_RANGE = 0.35  # the bundled model's largest component over the README's lines: 0.23
 
 
+_TYPE_NAMES = {code: name for name, code in _TYPE_CODES.items()}
+
+
 def type_code(doc_type: str) -> int:
     code = _TYPE_CODES.get(doc_type)
     if code is None:
         # Other document types get a stable code of their own in 4..15.
         code = 4 + zlib.crc32(doc_type.encode()) % 12
+        _TYPE_NAMES.setdefault(code, doc_type)
     return code
+
+
+def label_key(label: int) -> tuple[str | None, int, int]:
+    """(type, id, chunk) of a label: the inverse of ``make_label`` (the type is None for a
+    code no ``type_code`` call in this process has named)."""
+    return (
+        _TYPE_NAMES.get(label >> (_ID_BITS + _CHUNK_BITS)),
+        (label >> _CHUNK_BITS) & ((1 << _ID_BITS) - 1),
+        label & (MAX_CHUNKS - 1),
+    )
 
 
 def make_label(doc_type: str, doc_id: int, chunk: int) -> int:
