@@ -78,16 +78,40 @@ class RWLock:
                 self._cond.notify_all()
 
 
-@dataclass(frozen=True, slots=True)  # slots: ~100 bytes less per document than a __dict__
+@dataclass(frozen=True, slots=True)  # slots: no __dict__ per document
 class Entry:
-    """One indexed document: the document (without its text) and its chunks' text. Its chunks'
-    labels follow from its key and their number (``make_label``), so they are not kept."""
+    """One indexed document: its fields (not its text) and its chunks' text. Its chunks'
+    labels follow from its key and their number (``make_label``), so they are not kept; its
+    metadata is kept as a tuple of values beside a key tuple shared by every document with the
+    same keys (a dict of three keys was ~180 bytes, the tuple ~64); ``doc`` rebuilds it."""
 
-    doc: Document
+    doc_type: str
+    doc_id: int
+    title: str
+    url: str
+    course_id: int | None
+    assignment_id: int | None
+    meta_keys: tuple[str, ...]
+    meta_values: tuple[Any, ...]
     # As embedded and matched (title, newline, chunk of the text): the one chunk's text itself
     # (most documents have one; a tuple costs ~56 bytes more), else a tuple of them.
     texts: str | tuple[str, ...]
     digest: bytes = b""  # content_version(doc) when indexed, as bytes: the drift check
+
+    @property
+    def doc(self) -> Document:
+        """The document without its text (a new object each time: read, do not keep)."""
+        return Document(self.doc_type, self.doc_id, self.title, "", self.url, self.course_id,
+                        self.assignment_id, self.metadata)  # fmt: skip
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(zip(self.meta_keys, self.meta_values, strict=True))
+
+    def meta(self, name: str) -> Any:
+        """One metadata value (None when absent), without building the dict."""
+        keys = self.meta_keys
+        return self.meta_values[keys.index(name)] if name in keys else None
 
     @property
     def chunks(self) -> tuple[str, ...]:
@@ -100,17 +124,30 @@ class Entry:
 
     @property
     def labels(self) -> tuple[int, ...]:
-        doc = self.doc
-        return tuple(make_label(doc.doc_type, doc.doc_id, i) for i in range(self.n_chunks))
+        return tuple(make_label(self.doc_type, self.doc_id, i) for i in range(self.n_chunks))
 
     @property
     def version(self) -> str:
         return self.digest.hex()
 
 
-def make_entry(doc: Document, chunks: tuple[str, ...] | list[str], version: str) -> Entry:
+_META_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def make_entry(
+    doc_type: str, doc_id: int, title: str, url: str, course_id: int | None,
+    assignment_id: int | None, metadata: dict[str, Any], chunks: tuple[str, ...] | list[str],
+    version: str,
+) -> Entry:  # fmt: skip
+    keys = tuple(metadata)
+    keys = _META_KEYS.setdefault(keys, keys)
     texts = chunks[0] if len(chunks) == 1 else tuple(chunks)
-    return Entry(doc, texts, bytes.fromhex(version))
+    return Entry(doc_type, doc_id, title, url, course_id, assignment_id, keys,
+                 tuple(metadata.values()), texts, bytes.fromhex(version))  # fmt: skip
+
+
+def _meta(doc: Document | Entry, name: str) -> Any:
+    return doc.meta(name) if isinstance(doc, Entry) else doc.metadata.get(name)
 
 
 class Owners(Mapping[int, "DocKey"]):
@@ -157,9 +194,9 @@ class Prepared:
     tokens: list[list[str]] | None = None
 
 
-def _filter_fields(doc: Document) -> tuple[Any, ...]:
-    return (doc.course_id, doc.assignment_id, doc.doc_type, doc.metadata.get("status"),
-            bool(doc.metadata.get("private")), doc.metadata.get("owner"))  # fmt: skip
+def _filter_fields(doc: Document | Entry) -> tuple[Any, ...]:
+    return (doc.course_id, doc.assignment_id, doc.doc_type, _meta(doc, "status"),
+            bool(_meta(doc, "private")), _meta(doc, "owner"))  # fmt: skip
 
 
 def content_version(doc: Document) -> str:
@@ -242,7 +279,7 @@ class IndexState:
         args = (course_id, assignment_id, doc_types, statuses, viewer)
         if self.lexical_deferred:
             return np.fromiter(
-                (lab for e in self.docs.values() if _passes(e.doc, *args) for lab in e.labels),
+                (lab for e in self.docs.values() if _passes(e, *args) for lab in e.labels),
                 np.int64,
             )
         lex = self.lexical
@@ -250,7 +287,7 @@ class IndexState:
         delta = [
             label
             for label in lex.delta_lengths
-            if (key := self.owner.get(label)) is not None and _passes(self.docs[key].doc, *args)
+            if (key := self.owner.get(label)) is not None and _passes(self.docs[key], *args)
         ]
         return np.concatenate([lex.labels[mask], np.asarray(delta, np.int64)])
 
@@ -300,7 +337,7 @@ class IndexState:
         for row, label in enumerate(labels.tolist()):
             key = self.owner.get(label)
             if key is not None:  # else a dead row
-                _set_row_meta(meta, row, self.docs[key].doc)
+                _set_row_meta(meta, row, self.docs[key])
         return meta
 
     # Writing
@@ -367,9 +404,10 @@ class IndexState:
             for p in put:
                 if id(p) in keep_vectors:
                     old = self.docs[key_of(p.doc)]
-                    if _filter_fields(old.doc) != _filter_fields(p.doc):
-                        self._refilter(p.doc, old.labels)  # its base rows filter differently
+                    refilter = _filter_fields(old) != _filter_fields(p.doc)
                     self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
+                    if refilter:  # its lexical base rows now filter differently
+                        self._refilter(self.docs[key_of(p.doc)])
                     continue
                 labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
                 assert p.vectors is not None
@@ -413,25 +451,25 @@ class IndexState:
         for entry in self.docs.values():
             yield from zip(entry.labels, entry.chunks, strict=True)
 
-    def _refilter(self, doc: Document, labels: tuple[int, ...]) -> None:
-        """Set the filter columns of ``doc``'s lexical base rows to its new fields."""
+    def _refilter(self, entry: Entry) -> None:
+        """Set the filter columns of ``entry``'s lexical base rows to its new fields."""
         if self._row_meta is None or self._row_meta[0] is not self.lexical.labels:
             return  # built afresh on the next filtered search
-        for label in labels:
+        for label in entry.labels:
             row = self.lexical.row_of(label)
             if row is not None:
-                _set_row_meta(self._row_meta[1], row, doc)
+                _set_row_meta(self._row_meta[1], row, entry)
 
     def _forget(self, key: DocKey) -> list[int]:
         entry = self.docs.pop(key, None)
         if entry is None:
             return []
         self.owner.count -= entry.n_chunks
-        if entry.doc.metadata.get("private"):
+        if entry.meta("private"):
             self.private_docs -= 1
         for label in entry.labels:
             self.lexical.remove(label)
-        parent = entry.doc.metadata.get("parent")
+        parent = entry.meta("parent")
         if parent:
             self.children.get(parent, set()).discard(key)
         return list(entry.labels)
@@ -444,15 +482,14 @@ class IndexState:
         old = self.docs.get(key)
         if old is not None:
             self.owner.count -= old.n_chunks
-            if old.doc.metadata.get("private"):
+            if old.meta("private"):
                 self.private_docs -= 1
-            old_parent = old.doc.metadata.get("parent")
+            old_parent = old.meta("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
         version = content_version(doc)
-        textless = _document(doc.doc_type, doc.doc_id, doc.title, doc.url, doc.course_id,
-                             doc.assignment_id, doc.metadata)  # fmt: skip
-        self.docs[key] = make_entry(textless, chunks, version)
+        self.docs[key] = make_entry(doc.doc_type, doc.doc_id, doc.title, doc.url, doc.course_id,
+                                    doc.assignment_id, doc.metadata, chunks, version)  # fmt: skip
         self.owner.count += len(chunks)
         if doc.metadata.get("private"):
             self.private_docs += 1
@@ -485,8 +522,8 @@ class IndexState:
         # Documents as compact JSON rows; chunk labels as one array and chunk texts as one
         # NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
         meta = [
-            [e.doc.doc_type, e.doc.doc_id, e.doc.title, e.doc.url, e.doc.course_id,
-             e.doc.assignment_id, e.doc.metadata, e.n_chunks, e.version]
+            [e.doc_type, e.doc_id, e.title, e.url, e.course_id, e.assignment_id, e.metadata,
+             e.n_chunks, e.version]
             for e in entries
         ]  # fmt: skip
         labels = np.fromiter((lab for e in entries for lab in e.labels), np.int64)
@@ -567,22 +604,19 @@ class IndexState:
                     n,
                     version,
                 ) in json.loads(meta_bytes):
-                    doc = _document(
-                        doc_type, doc_id, title, url, course_id, assignment_id, metadata
-                    )
                     key = (doc_type, doc_id)
-                    texts = all_texts[at : at + n]
                     if all_labels[at : at + n] != [
                         make_label(doc_type, doc_id, i) for i in range(n)
                     ]:
                         raise ValueError(f"labels of {key} do not follow from its id")
-                    docs[key] = Entry(doc, texts[0] if n == 1 else tuple(texts),
-                                      bytes.fromhex(version))  # fmt: skip
+                    docs[key] = make_entry(doc_type, doc_id, title, url, course_id,
+                                           assignment_id, metadata, all_texts[at : at + n],
+                                           version)  # fmt: skip
                     at += n
                     owner.count += n
                     if metadata.get("private"):
                         private += 1
-                    parent = doc.metadata.get("parent")
+                    parent = metadata.get("parent")
                     if parent:
                         children.setdefault(str(parent), set()).add(key)
                 state.private_docs = private
@@ -606,7 +640,7 @@ class IndexState:
 
 
 def _passes(
-    doc: Document, course_id: int | None, assignment_id: int | None, doc_types: tuple[str, ...],
+    doc: Entry, course_id: int | None, assignment_id: int | None, doc_types: tuple[str, ...],
     statuses: tuple[str, ...], viewer: Viewer | None,
 ) -> bool:  # fmt: skip
     """One document against the filters, as ``base_row_mask`` tests base rows."""
@@ -616,26 +650,25 @@ def _passes(
         return False
     if doc_types and doc.doc_type not in doc_types:
         return False
-    meta = doc.metadata
-    if statuses and doc.doc_type == "erratum" and str(meta.get("status") or "") not in statuses:
+    if statuses and doc.doc_type == "erratum" and str(doc.meta("status") or "") not in statuses:
         return False
-    if not meta.get("private") or (viewer is not None and viewer.staff_course_ids is None):
+    if not doc.meta("private") or (viewer is not None and viewer.staff_course_ids is None):
         return True
     if viewer is None:
         return False
-    if viewer.user_id is not None and int(meta.get("owner") or -1) == viewer.user_id:
+    if viewer.user_id is not None and int(doc.meta("owner") or -1) == viewer.user_id:
         return True
     return bool(viewer.staff_course_ids) and doc.course_id in (viewer.staff_course_ids or ())
 
 
-def _set_row_meta(meta: dict[str, NDArray[Any]], row: int, doc: Document) -> None:
+def _set_row_meta(meta: dict[str, NDArray[Any]], row: int, doc: Entry) -> None:
     meta["course"][row] = -1 if doc.course_id is None else doc.course_id
     meta["assignment"][row] = -1 if doc.assignment_id is None else doc.assignment_id
     meta["type"][row] = type_code(doc.doc_type)
-    meta["status"][row] = str(doc.metadata.get("status") or "")
-    private = bool(doc.metadata.get("private"))
+    meta["status"][row] = str(doc.meta("status") or "")
+    private = bool(doc.meta("private"))
     meta["private"][row] = private
-    meta["owner"][row] = int(doc.metadata.get("owner") or -1) if private else -1
+    meta["owner"][row] = int(doc.meta("owner") or -1) if private else -1
 
 
 def _digest(arrays: dict[str, Any]) -> str:
@@ -644,11 +677,3 @@ def _digest(arrays: dict[str, Any]) -> str:
         h.update(name.encode())
         h.update(np.ascontiguousarray(arrays[name]).data)  # a view, no copy
     return h.hexdigest()
-
-
-def _document(
-    doc_type: str, doc_id: int, title: str, url: str, course_id: int | None,
-    assignment_id: int | None, metadata: dict[str, Any],
-) -> Document:  # fmt: skip
-    # With slots the plain constructor is the quickest way to build the 100k a load makes.
-    return Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
