@@ -12,47 +12,64 @@ unrelated question must not look like a match because some candidate is its best
 Fields of a candidate: ``text`` (everything), ``head`` (a thread's title and question post; an
 erratum's title and description: what the problem *is*, without the replies' guesses).
 Query parts: all words, the error line, the prose (the learner's own words).
+
+Only the question's terms are looked up (document frequencies for them alone, each term's
+contribution to every candidate computed once as a numpy column and shared by the query parts);
+the candidates' term counts come from ``assistant.terms``, tokenised once per text.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
+from assistant.terms import Terms, terms
 from index.lexical import K1, B
-from index.text import tokenize
 
 
 class Field:
     """One field of every candidate: term counts and lengths, and the document frequencies."""
 
-    def __init__(self, texts: Sequence[str], counts: list[Counter[str]] | None = None) -> None:
-        """``counts``: the texts' term counts when the caller has them (tokenised once)."""
-        self.counts = counts if counts is not None else [Counter(tokenize(t)) for t in texts]
-        self.lengths = [sum(c.values()) for c in self.counts]
-        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
-        self.df: Counter[str] = Counter()
-        for c in self.counts:
-            self.df.update(c.keys())
+    def __init__(self, texts: Sequence[str], counted: Sequence[Terms] | None = None) -> None:
+        """``counted``: the texts' terms when the caller has them (tokenised once)."""
+        counted = counted if counted is not None else [terms(t) for t in texts]
+        self.counts = [t.counts for t in counted]
+        lengths = [t.length for t in counted]
+        average = (sum(lengths) / len(lengths)) if lengths else 0.0
+        self.norm = K1 * (1.0 - B + B * np.array(lengths, dtype=float) / (average or 1.0))
+        self._df: dict[str, int] = {}
+        self._column: dict[str, np.ndarray] = {}
+
+    def df(self, term: str) -> int:
+        df = self._df.get(term)
+        if df is None:
+            df = self._df[term] = sum(1 for c in self.counts if term in c)
+        return df
 
     def idf(self, term: str) -> float:
-        n, df = len(self.counts), self.df.get(term, 0)
+        n, df = len(self.counts), self.df(term)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def _contribution(self, term: str) -> np.ndarray:
+        """The term's BM25 share in every candidate (0 where absent)."""
+        column = self._column.get(term)
+        if column is None:
+            tf = np.array([c.get(term, 0) for c in self.counts], dtype=float)
+            column = self.idf(term) * tf * (K1 + 1.0) / (tf + self.norm)
+            self._column[term] = column
+        return column
 
     def scores(self, query: Iterable[str]) -> list[float]:
         """BM25 of the (distinct) query terms for each candidate, as a share of the most the
         terms could score (a term no candidate has counts at its largest weight)."""
         query = set(query)
         ceiling = sum(self.idf(t) for t in query) * (K1 + 1.0)
-        terms = [(t, self.idf(t)) for t in query if t in self.df]
-        out = []
-        for counts, length in zip(self.counts, self.lengths, strict=True):
-            norm = K1 * (1.0 - B + B * length / (self.average or 1.0))
-            s = 0.0
-            for t, idf in terms:
-                tf = counts.get(t, 0)
-                if tf:
-                    s += idf * tf * (K1 + 1.0) / (tf + norm)
-            out.append(s)
-        return [s / ceiling if ceiling > 0 else 0.0 for s in out]
+        total = np.zeros(len(self.counts))
+        for t in query:  # added term by term, in one order: the same sums on every run
+            if self.df(t):
+                total += self._contribution(t)
+        if ceiling <= 0:
+            return [0.0] * len(self.counts)
+        return (total / ceiling).tolist()

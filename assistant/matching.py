@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from assistant.parsing import Value, close, normalize_name, parse_values
 
@@ -38,6 +39,8 @@ MIN_TEXT_CHARS = 8
 # print costs (numbers of one) x (numbers of the other); numpy itself summarises arrays of more
 # than 1000 elements, so longer runs are pasted on purpose, and this bounds the work.
 MAX_COMPARED_NUMBERS = 1000
+# Errata outputs parsed once per process (``reference_values``), keyed by the output's text.
+MAX_CACHED_OUTPUTS = 2048
 
 
 class MatchKind(StrEnum):
@@ -162,10 +165,25 @@ def _flatten(values: list[Value]) -> Value:
     return Value(None, numbers, ulps, "")
 
 
-def match_erratum(actual: str, *, corrected_output: str, published_output: str) -> MatchKind | None:
+@lru_cache(maxsize=MAX_CACHED_OUTPUTS)
+def reference_values(output: str) -> tuple[Value, ...]:
+    """An erratum's published or corrected output, parsed once: every learner's output that
+    reaches the erratum is compared with the same values. Keyed by the text, so an edited
+    output is parsed again."""
+    return tuple(parse_values(output))
+
+
+def match_erratum(
+    actual: str,
+    *,
+    corrected_output: str,
+    published_output: str,
+    values: list[Value] | None = None,
+) -> MatchKind | None:
     """Which of an erratum's two expected outputs the learner's output equals, if exactly one.
 
     When both match (the compared part is the same in both), the output tells nothing apart.
+    ``values``: ``parse_values(actual)`` when the caller compares one output with many errata.
     """
     if not actual.strip():
         return None
@@ -175,12 +193,21 @@ def match_erratum(actual: str, *, corrected_output: str, published_output: str) 
         same_published = text == _flat_text(published_output)
         if same_corrected != same_published:
             return MatchKind.corrected if same_corrected else MatchKind.published
-    values = parse_values(actual)
+    if values is None:
+        values = parse_values(actual)
     if not values:
         return None
     no_match = Comparison(False)
-    corrected = compare(values, corrected_output) if corrected_output.strip() else no_match
-    published = compare(values, published_output) if published_output.strip() else no_match
+    corrected = (
+        compare(values, list(reference_values(corrected_output)))
+        if corrected_output.strip()
+        else no_match
+    )
+    published = (
+        compare(values, list(reference_values(published_output)))
+        if published_output.strip()
+        else no_match
+    )
     if corrected.matched and published.matched:
         # Both agree where they agree; the learner also shows values only one of them has.
         if corrected.compared > published.compared:
@@ -206,8 +233,8 @@ def match_quoted(quoted: list[Value], *, corrected_output: str, published_output
     mine = [v for v in quoted if _precise(v)]
     if not mine or not corrected_output.strip():
         return False
-    corrected = [v for v in parse_values(corrected_output) if len(v.numbers) == 1]
-    published = [v for v in parse_values(published_output) if v.numbers]
+    corrected = [v for v in reference_values(corrected_output) if len(v.numbers) == 1]
+    published = [v for v in reference_values(published_output) if v.numbers]
 
     def _is(v: Value, ref: Value) -> bool:
         return _precise(ref) and _same(v, ref, rtol=RTOL, atol=ATOL)

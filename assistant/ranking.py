@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Collection, Container
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,10 +58,11 @@ from assistant.fields import Field
 from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
+from assistant.terms import Terms, reply_key, terms
 from assistant.versions import at_or_after
 from errata.models import ErratumStatus
 from index.fusion import K as RRF_K
-from index.text import token_set, tokenize
+from index.text import token_set
 
 S = ErratumStatus
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
@@ -92,14 +94,14 @@ class Weights:
     notes: dict[str, object] = field(default_factory=dict)
 
     def score(self, features: dict[str, float]) -> float:
-        return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        get = self.weights.get
+        return sum([get(name, 0.0) * value for name, value in features.items()])
 
     def match_score(self, features: dict[str, float]) -> float:
         """The score without the ``PRIORS``: how well the candidate matches the question."""
+        get = self.weights.get
         return sum(
-            self.weights.get(name, 0.0) * value
-            for name, value in features.items()
-            if name not in PRIORS
+            [get(name, 0.0) * value for name, value in features.items() if name not in PRIORS]
         )
 
 
@@ -164,8 +166,8 @@ def _flat(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _share(part: set[str], whole: set[str]) -> float:
-    return len(part & whole) / len(part) if part else 0.0
+def _share(part: Collection[str], whole: Container[str]) -> float:
+    return sum(1 for t in part if t in whole) / len(part) if part else 0.0
 
 
 def _rrf(rank: int | None) -> float:
@@ -173,19 +175,21 @@ def _rrf(rank: int | None) -> float:
 
 
 def features(
-    c: Candidate, q: QueryEvidence, text_tokens: set[str] | None = None
+    c: Candidate, q: QueryEvidence, text_tokens: Container[str] | None = None
 ) -> dict[str, float]:
     """The candidate's own features (``text_tokens``: its text's tokens, if already known)."""
     if text_tokens is None:
-        text_tokens = token_set(c.text)
-    title_tokens = token_set(c.title)
+        text_tokens = terms(c.text).counts
+    title_tokens = terms(c.title).counts.keys()
     e = c.erratum
     flat = _flat(c.text) if q.error_strings else ""
     if e is not None:
         location = {t.lower() for t in token_set(e.location)} if e.location else set()
         located = bool(location & q.identifiers)
     else:
-        located = bool(title_tokens & q.identifiers and any("_" in t for t in title_tokens))
+        located = bool(
+            any(t in q.identifiers for t in title_tokens) and any("_" in t for t in title_tokens)
+        )
     fixed = bool(e is not None and q.version and e.fixed_in and at_or_after(q.version, e.fixed_in))
     c.fixed_for_learner = fixed
     c.learner_version = q.version or None
@@ -219,23 +223,19 @@ def features(
     }
 
 
-def _reply_key(text: str) -> str:
-    return " ".join(tokenize(text))
-
-
 def shared_replies(cands: list[Candidate]) -> Counter[str]:
     """How many candidates carry each reply text: a reply found word for word under several
     threads ("restart the kernel", "same here") explains none of them."""
     seen: Counter[str] = Counter()
     for c in cands:
-        seen.update({_reply_key(body) for body, _ in c.replies})
+        seen.update({reply_key(body) for body, _ in c.replies})
     return seen
 
 
 def reply_features(c: Candidate, shared: Counter[str]) -> dict[str, float]:
     if not c.replies:
         return {"specific_answer": 0.0, "boilerplate_replies": 0.0}
-    boiler = [shared[_reply_key(body)] > 2 for body, _ in c.replies]
+    boiler = [shared[reply_key(body)] > 2 for body, _ in c.replies]
     return {
         "specific_answer": float(
             any(marked and not b for (_, marked), b in zip(c.replies, boiler, strict=True))
@@ -245,11 +245,11 @@ def reply_features(c: Candidate, shared: Counter[str]) -> dict[str, float]:
 
 
 def field_features(
-    cands: list[Candidate], q: QueryEvidence, text_counts: list[Counter[str]] | None = None
+    cands: list[Candidate], q: QueryEvidence, text_terms: list[Terms] | None = None
 ) -> list[dict[str, float]]:
     """The BM25 and reply features of every candidate (they depend on the other candidates)."""
     shared = shared_replies(cands)
-    text = Field([c.text for c in cands], text_counts)
+    text = Field([c.text for c in cands], text_terms)
     head = Field([c.head for c in cands])
     columns = {
         "bm25_text": text.scores(q.words),
@@ -268,9 +268,9 @@ def field_features(
 def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:
     """Score every candidate and return them best first (ties: the index's order)."""
     w = w or weights()
-    counts = [Counter(tokenize(c.text)) for c in cands]  # tokenised once for both
-    for c, n, extra in zip(cands, counts, field_features(cands, q, counts), strict=True):
-        c.features = features(c, q, set(n)) | extra
+    texts = [terms(c.text) for c in cands]  # tokenised once for both (and cached)
+    for c, t, extra in zip(cands, texts, field_features(cands, q, texts), strict=True):
+        c.features = features(c, q, t.counts) | extra
         c.score = round(w.score(c.features), 6)
         c.match_score = round(w.match_score(c.features), 6)
     # A rule, not a weight: an erratum already fixed in the learner's version is shown below

@@ -14,8 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from assistant.matching import MatchKind, compare, match_erratum, match_quoted
-from assistant.parsing import Parsed
+from assistant.matching import (
+    MatchKind,
+    compare,
+    match_erratum,
+    match_quoted,
+    reference_values,
+)
+from assistant.parsing import Parsed, parse_values
 from assistant.schemas import AskRequest
 from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
@@ -279,12 +285,18 @@ def output_candidates(
     elif scope.course is not None:
         stmt = stmt.where(Erratum.course_id == scope.course.id)
     by_key = {c.key: c for c in cands}
+    # The learner's side parsed once, not once per erratum.
+    values = parse_values(actual) if actual.strip() else []
+    expected_values = parse_values(expected) if expected.strip() else []
     for e in session.exec(stmt.limit(500)).all():
         assert e.id is not None
         kind = None
         if actual.strip():
             kind = match_erratum(
-                actual, corrected_output=e.corrected_output, published_output=e.published_output
+                actual,
+                corrected_output=e.corrected_output,
+                published_output=e.published_output,
+                values=values,
             )
         elif (
             quoted
@@ -295,7 +307,7 @@ def output_candidates(
         ):
             kind = MatchKind.corrected
         exp_match = bool(expected.strip() and e.published_output.strip()) and (
-            compare(expected, e.published_output).matched
+            compare(expected_values, list(reference_values(e.published_output))).matched
         )
         if kind is None and not exp_match:
             continue

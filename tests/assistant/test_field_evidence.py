@@ -86,3 +86,15 @@ def test_a_reply_found_word_for_word_under_many_threads_is_no_answer() -> None:
     twin = _thread("cost double again", "Same as above?", "Divide by 2 * m, not m.")
     twin.replies = [("Divide by 2 * m, not m.", True)]
     assert field_features([real, twin], q)[1]["specific_answer"] == 1.0
+
+
+def test_an_edited_candidate_is_scored_on_its_new_words() -> None:
+    # Candidate texts' tokens are cached across asks (assistant.terms): the cache must follow
+    # the text, not the thread, so an edited post's new words count at once.
+    q = QueryEvidence.of(parse("my gradient gives nan for dc_prev"), Scope(), version=None)
+    other = _thread("lstm_backward slow", "It takes a minute.")
+    before = _thread("lstm_backward question", "Something is off.")
+    assert field_features([before, other], q)[0]["bm25_prose"] == 0.0
+    after = _thread("lstm_backward question", "Something is off: dc_prev is nan.")
+    assert after.item_id == before.item_id
+    assert field_features([after, other], q)[0]["bm25_prose"] > 0.1
