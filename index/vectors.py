@@ -55,6 +55,20 @@ def make_label(doc_type: str, doc_id: int, chunk: int) -> int:
     return (type_code(doc_type) << (_ID_BITS + _CHUNK_BITS)) | (doc_id << _CHUNK_BITS) | chunk
 
 
+def labels_of(codes: Any, ids: Any, counts: Any) -> NDArray[np.int64]:
+    """Every chunk label of documents given as buffers of int64 type codes, ids and chunk
+    counts, in order: ``make_label`` for all of them at once."""
+    n = np.frombuffer(counts, np.int64) if len(counts) else np.zeros(0, np.int64)
+    if not len(n):
+        return np.zeros(0, np.int64)
+    first = (np.frombuffer(codes, np.int64) << (_ID_BITS + _CHUNK_BITS)) | (
+        np.frombuffer(ids, np.int64) << _CHUNK_BITS
+    )
+    starts = np.cumsum(n) - n
+    chunk = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(starts, n)
+    return np.repeat(first, n) | chunk
+
+
 class VectorStore:
     """``IndexIDMap2`` over exact ``IndexFlatIP`` (default) or ``IndexHNSWFlat``.
 
