@@ -259,6 +259,9 @@ class IndexState:
         self.lexical_deferred = False
         # Filter fields per lexical base row, built on first filtered search after a change.
         self._row_meta: tuple[Any, dict[str, NDArray[Any]]] | None = None
+        # The same for the lexical delta's labels, as of change number ``_changes``.
+        self._changes = 0
+        self._delta_meta: tuple[int, NDArray[np.int64], dict[str, NDArray[Any]]] | None = None
 
     # Reading (callers hold lock.read())
 
@@ -294,12 +297,7 @@ class IndexState:
             )
         lex = self.lexical
         mask = self.base_row_mask(*args) & ~lex.dead
-        delta = [
-            label
-            for label in lex.delta_lengths
-            if (key := self.owner.get(label)) is not None and _passes(self.docs[key], *args)
-        ]
-        return np.concatenate([lex.labels[mask], np.asarray(delta, np.int64)])
+        return np.concatenate([lex.labels[mask], self._delta_passing(*args)])
 
     def base_row_mask(
         self,
@@ -314,8 +312,26 @@ class IndexState:
         labels = self.lexical.labels
         if self._row_meta is None or self._row_meta[0] is not labels:
             self._row_meta = (labels, self._build_row_meta(labels))
-        meta = self._row_meta[1]
-        mask = np.ones(len(labels), np.bool_)
+        return self._mask(self._row_meta[1], len(labels), course_id, assignment_id, doc_types,
+                          statuses, viewer)  # fmt: skip
+
+    def _delta_passing(self, *args: Any) -> NDArray[np.int64]:
+        """The lexical delta's labels that pass the filters: its filter columns are made once
+        per change of the index (``_changes``), not per search (the delta reaches 25k rows)."""
+        cached = self._delta_meta
+        if cached is None or cached[0] != self._changes:
+            delta = self.lexical.delta_lengths
+            labels = np.fromiter(delta, np.int64, len(delta))
+            cached = self._delta_meta = (self._changes, labels, self._build_row_meta(labels))
+        labels = cached[1]
+        return labels[self._mask(cached[2], len(labels), *args)]
+
+    def _mask(
+        self, meta: dict[str, NDArray[Any]], n: int, course_id: int | None,
+        assignment_id: int | None, doc_types: tuple[str, ...], statuses: tuple[str, ...],
+        viewer: Viewer | None,
+    ) -> NDArray[np.bool_]:  # fmt: skip
+        mask = np.ones(n, np.bool_)
         if course_id is not None:
             mask &= meta["course"] == course_id
         if assignment_id is not None:
@@ -391,6 +407,7 @@ class IndexState:
         the HNSW graph or the lexical delta if they have grown (unless ``compact`` is off;
         ``pause`` is called every so often while compacting)."""
         with self.lock.write():
+            self._changes += 1
             drop_labels: list[int] = []
             for key in remove:
                 drop_labels.extend(self._forget(key))
@@ -441,12 +458,15 @@ class IndexState:
         if self.lexical.needs_compaction():
             lexical = LexicalIndex()
             lexical.rebuild(self._lexical_items(), pause)
+            row_meta = (lexical.labels, self._build_row_meta(lexical.labels))
         if vectors is None and lexical is None:
             return
         with self.lock.write():
             self.vectors = vectors or self.vectors
             if lexical is not None:
                 self.lexical = lexical
+                self._row_meta = row_meta  # not built by the next filtered search
+                self._changes += 1
 
     def compact(self) -> None:
         """Merge the lexical delta into its base and drop dead HNSW nodes (after a rebuild)."""
@@ -454,6 +474,8 @@ class IndexState:
             if self.lexical.delta_size or self.lexical_deferred:
                 self.lexical.rebuild(self._lexical_items())
                 self.lexical_deferred = False
+                self._changes += 1
+                self._row_meta = (self.lexical.labels, self._build_row_meta(self.lexical.labels))
             if self.vectors.dead:
                 self.vectors = self.vectors.compacted()
         release_freed_memory()  # a rebuild's batches and token counts
@@ -640,6 +662,8 @@ class IndexState:
                 for label in delta:
                     entry = state.docs[state.owner[label]]
                     state.lexical.add(label, entry.chunks[label & 0xFFF])
+                labels = state.lexical.labels  # filter columns now, not on the first search
+                state._row_meta = (labels, state._build_row_meta(labels))
             except Exception as exc:
                 raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
         if state.vectors.graph == "hnsw":
