@@ -30,10 +30,6 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
   ``affected_versions``, or older than ``fixed_in``), rather than "no version known".
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
   the erratum's published one (their code reproduces the notebook's printed values).
-- ``bm25_text``, ``bm25_head``, ``bm25_error``, ``bm25_prose``, ``bm25_prose_head``,
-  ``bm25_linked``: the re-ranker's field-aware BM25 (``assistant.fields``) of the erratum, with
-  document frequencies over the question's candidates: a symptom word the other candidates
-  (the same function's threads) lack weighs most.
 """
 
 from __future__ import annotations
@@ -56,12 +52,7 @@ CONFIRMED = (S.verified, S.fixed, S.duplicate)
 FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
     "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
-    "version_listed", "output_published", "expected_published", "bm25_text", "bm25_head",
-    "bm25_error", "bm25_prose", "bm25_prose_head", "bm25_linked",
-)  # fmt: skip
-# The re-ranker's field BM25 features, passed to the declare model as they are.
-FIELD_FEATURES = (
-    "bm25_text", "bm25_head", "bm25_error", "bm25_prose", "bm25_prose_head", "bm25_linked",
+    "version_listed", "output_published", "expected_published",
 )  # fmt: skip
 
 
@@ -198,7 +189,6 @@ def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:
         "version_listed": float(c.erratum is not None and version_listed(c.erratum, q.version)),
         "output_published": f.get("output_published", 0.0),
         "expected_published": f.get("expected_published", 0.0),
-        **{name: f.get(name, 0.0) for name in FIELD_FEATURES},
     }
 
 
