@@ -90,10 +90,8 @@ class Entry:
 
     doc_type: str
     doc_id: int
-    # ``title`` and ``url`` (properties): a shared marker when the title is the first chunk's
-    # first line and the URL a shared prefix plus the id (~140 bytes a chunk less).
-    title_: str
-    url_: str
+    title: str
+    url: str
     course_id: int | None
     assignment_id: int | None
     meta_keys: tuple[str, ...]
@@ -104,19 +102,6 @@ class Entry:
     digest: bytes = b""  # content_version(doc) when indexed, as bytes: the drift check
 
     @property
-    def title(self) -> str:
-        title = self.title_
-        if title is _TITLE_IN_TEXT:
-            first = self.texts if isinstance(self.texts, str) else self.texts[0]
-            return first[: first.index("\n")]
-        return title
-
-    @property
-    def url(self) -> str:
-        url = self.url_
-        return url + str(self.doc_id) if isinstance(url, _UrlPrefix) else url
-
-    @property
     def doc(self) -> Document:
         """The document without its text (a new object each time: read, do not keep)."""
         return Document(self.doc_type, self.doc_id, self.title, "", self.url, self.course_id,
@@ -124,16 +109,12 @@ class Entry:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return {k: self.doc_id if v is _SAME_AS_ID else v
-                for k, v in zip(self.meta_keys, self.meta_values, strict=True)}  # fmt: skip
+        return dict(zip(self.meta_keys, self.meta_values, strict=True))
 
     def meta(self, name: str) -> Any:
         """One metadata value (None when absent), without building the dict."""
         keys = self.meta_keys
-        if name not in keys:
-            return None
-        value = self.meta_values[keys.index(name)]
-        return self.doc_id if value is _SAME_AS_ID else value
+        return self.meta_values[keys.index(name)] if name in keys else None
 
     @property
     def chunks(self) -> tuple[str, ...]:
@@ -153,53 +134,8 @@ class Entry:
         return self.digest.hex()
 
 
-class _UrlPrefix(str):
-    """A URL prefix shared by every document whose URL is it plus the document id."""
-
-    __slots__ = ()
-
-
-_TITLE_IN_TEXT = "\x00title in text"  # a marker no title can be (NUL)
 _META_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
 _IDS: dict[int, int] = {}
-_URL_PREFIXES: dict[str, _UrlPrefix] = {}
-_META_VALUES: dict[tuple[tuple[Any, ...], tuple[type, ...]], tuple[Any, ...]] = {}
-
-
-class _SameAsId:
-    """Stands for a metadata value equal to the document's id (see ``make_entry``)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<same as id>"
-
-
-_SAME_AS_ID = _SameAsId()
-
-
-def _compact_title(title: str, texts: str | tuple[str, ...]) -> str:
-    """The marker when ``title`` can be read back from the first chunk (``doc_chunks`` puts
-    it in front of every chunk), else the title itself."""
-    first = texts if isinstance(texts, str) else texts[0]
-    if title and "\n" not in title and first.startswith(title + "\n"):
-        return _TITLE_IN_TEXT
-    return title
-
-
-def _compact_url(url: str, doc_id: int) -> str:
-    """A shared prefix when ``url`` is a digit-free prefix plus the id ("/threads/12"), else
-    the URL itself. At most 64 prefixes are kept (they are per document type, not per row)."""
-    tail = str(doc_id)
-    if not url.endswith(tail):
-        return url
-    head = url[: -len(tail)]
-    prefix = _URL_PREFIXES.get(head)
-    if prefix is None:
-        if any(c.isdigit() for c in head) or len(_URL_PREFIXES) >= 64:
-            return url
-        prefix = _URL_PREFIXES[head] = _UrlPrefix(head)
-    return prefix
 
 
 def make_entry(
@@ -215,20 +151,8 @@ def make_entry(
         course_id = _IDS.setdefault(course_id, course_id)
     if assignment_id is not None:
         assignment_id = _IDS.setdefault(assignment_id, assignment_id)
-    # A metadata value equal to the id (a thread's thread_id) is a marker, so that documents
-    # with the same other values share one values tuple (at most 4,096 of them are shared).
-    values = tuple(_SAME_AS_ID if type(v) is int and v == doc_id else v
-                   for v in metadata.values())  # fmt: skip
-    # Keyed by the types too: True == 1 == 1.0 must not share a tuple.
-    shape = (values, tuple(type(v) for v in values))
-    with suppress(TypeError):  # an unhashable value: not shared
-        shared = _META_VALUES.get(shape)
-        if shared is not None:
-            values = shared
-        elif len(_META_VALUES) < 4096:
-            _META_VALUES[shape] = values
-    return Entry(doc_type, doc_id, _compact_title(title, texts), _compact_url(url, doc_id),
-                 course_id, assignment_id, keys, values, texts, bytes.fromhex(version))  # fmt: skip
+    return Entry(doc_type, doc_id, title, url, course_id, assignment_id, keys,
+                 tuple(metadata.values()), texts, bytes.fromhex(version))  # fmt: skip
 
 
 def _meta(doc: Document | Entry, name: str) -> Any:
