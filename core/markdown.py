@@ -7,13 +7,12 @@ errata, chat input and answers, previews, the widget.
 from __future__ import annotations
 
 import sys
-import threading
-from collections import OrderedDict
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from core.lru import ByteBoundedLRU
 from core.settings import get_settings
 
 # "js-default" disables raw HTML and unsafe link schemes already; nh3 is the second, decisive wall.
@@ -43,50 +42,16 @@ def sanitize(html: str) -> str:
     )
 
 
-class RenderCache:
-    """Least-recently-used cache of rendered bodies, bounded by the memory they hold.
+class RenderCache(ByteBoundedLRU[str, Markup]):
+    """Rendered bodies by their source text, bounded by the memory they hold.
 
     Bounding by count (4,096 bodies of up to 50k characters) let one worker hold hundreds of MB;
     a byte budget keeps the same hit rate for ordinary posts and a hard ceiling for huge ones.
     """
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.total_bytes = 0
-        self._items: OrderedDict[str, tuple[Markup, int]] = OrderedDict()
-        # Routes run in a thread pool: get/put must not interleave.
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, text: str) -> Markup | None:
-        with self._lock:
-            hit = self._items.get(text)
-            if hit is None:
-                return None
-            self._items.move_to_end(text)
-            return hit[0]
-
     def put(self, text: str, html: Markup) -> None:
         # What the entry really keeps alive: the key and the value strings.
-        size = sys.getsizeof(text) + sys.getsizeof(str(html))
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(text, None)
-            if old is not None:
-                self.total_bytes -= old[1]
-            self._items[text] = (html, size)
-            self.total_bytes += size
-            while self.total_bytes > self.max_bytes:
-                _, (_, freed) = self._items.popitem(last=False)
-                self.total_bytes -= freed
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.total_bytes = 0
+        self.put_sized(text, html, sys.getsizeof(text) + sys.getsizeof(str(html)))
 
 
 _cache: RenderCache | None = None
