@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
 from assistant.parsing import Value, close, normalize_name, parse_values
+from assistant.terms import digest
+from core.lru import ByteBoundedLRU
 
 RTOL = 1e-4
 ATOL = 1e-6
@@ -39,8 +40,9 @@ MIN_TEXT_CHARS = 8
 # print costs (numbers of one) x (numbers of the other); numpy itself summarises arrays of more
 # than 1000 elements, so longer runs are pasted on purpose, and this bounds the work.
 MAX_COMPARED_NUMBERS = 1000
-# Errata outputs parsed once per process (``reference_values``), keyed by the output's text.
-MAX_CACHED_OUTPUTS = 2048
+# Errata outputs parsed once per process (``reference_values``), bounded by what the parsed
+# values hold: an output may be up to a million characters, so a count bound is no bound.
+CACHED_OUTPUTS_BYTES = 8 * 1024 * 1024
 
 
 class MatchKind(StrEnum):
@@ -165,12 +167,20 @@ def _flatten(values: list[Value]) -> Value:
     return Value(None, numbers, ulps, "")
 
 
-@lru_cache(maxsize=MAX_CACHED_OUTPUTS)
+_outputs: ByteBoundedLRU[bytes, tuple[Value, ...]] = ByteBoundedLRU(CACHED_OUTPUTS_BYTES)
+
+
 def reference_values(output: str) -> tuple[Value, ...]:
     """An erratum's published or corrected output, parsed once: every learner's output that
-    reaches the erratum is compared with the same values. Keyed by the text, so an edited
-    output is parsed again."""
-    return tuple(parse_values(output))
+    reaches the erratum is compared with the same values. Keyed by a digest of the text, so an
+    edited output is parsed again."""
+    key = digest(output)
+    hit = _outputs.get(key)
+    if hit is None:
+        hit = tuple(parse_values(output))
+        size = 200 + sum(100 + 16 * len(v.numbers) + len(v.text) for v in hit)
+        _outputs.put_sized(key, hit, size)
+    return hit
 
 
 def match_erratum(

@@ -39,12 +39,13 @@ _terms: ByteBoundedLRU[bytes, Terms] = ByteBoundedLRU(TERMS_BYTES)
 _reply_keys: ByteBoundedLRU[bytes, str] = ByteBoundedLRU(REPLY_KEYS_BYTES)
 
 
-def _digest(text: str) -> bytes:
+def digest(text: str) -> bytes:
+    """A cache key for a text that does not keep the text alive."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def terms(text: str) -> Terms:
-    key = _digest(text)
+    key = digest(text)
     hit = _terms.get(key)
     if hit is None:
         counts = Counter(tokenize(text))
@@ -57,7 +58,7 @@ def terms(text: str) -> Terms:
 def reply_key(text: str) -> str:
     """A reply's words in order: two replies with the same key say the same thing word for
     word ("Restart the kernel." and "restart the kernel")."""
-    key = _digest(text)
+    key = digest(text)
     hit = _reply_keys.get(key)
     if hit is None:
         hit = " ".join(tokenize(text))

@@ -31,8 +31,8 @@ def test_many_long_threads_stay_under_the_byte_bound(monkeypatch: pytest.MonkeyP
         assert cache.total_bytes <= bound
     assert 0 < len(cache) < 300
     # The newest threads are the ones kept; the oldest were evicted and are counted again.
-    assert cache.get(terms_module._digest(_thread_text(299))) is not None
-    assert cache.get(terms_module._digest(_thread_text(0))) is None
+    assert cache.get(terms_module.digest(_thread_text(299))) is not None
+    assert cache.get(terms_module.digest(_thread_text(0))) is None
     assert terms(_thread_text(0)).counts["word0x7"] == 25
 
 
@@ -41,3 +41,17 @@ def test_an_edited_text_is_counted_afresh() -> None:
     after = terms("rnn_forward gives the wrong values")
     assert "shape" in before.counts and "shape" not in after.counts
     assert terms("rnn_forward gives the wrong shape") is before  # a hit, not a recount
+
+
+def test_parsed_errata_outputs_stay_under_the_byte_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An erratum's output may be up to a million characters; a count bound would keep them all.
+    from assistant import matching
+
+    bound = 200_000
+    cache: ByteBoundedLRU[bytes, tuple[matching.Value, ...]] = ByteBoundedLRU(bound)
+    monkeypatch.setattr(matching, "_outputs", cache)
+    for n in range(100):
+        output = f"a_next[{n}] = " + " ".join(f"{n}.{i:04d}" for i in range(900))
+        assert matching.reference_values(output)[0].numbers[1] == float(f"{n}.0001")
+        assert cache.total_bytes <= bound
+    assert 0 < len(cache) < 100
