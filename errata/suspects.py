@@ -208,16 +208,20 @@ def reporters_to_tell(*, session: Session, erratum: Erratum, actor_id: int) -> s
     suspect = _to_tell(session, erratum)
     if suspect is None or suspect.id is None:
         return set()
-    return set(learner_ids(session=session, suspect_id=suspect.id)) - {actor_id}
+    return _reporters(session, suspect.id, actor_id)
+
+
+def _reporters(session: Session, suspect_id: int, actor_id: int) -> set[int]:
+    return set(learner_ids(session=session, suspect_id=suspect_id)) - {actor_id}
 
 
 def after_transition(*, session: Session, erratum: Erratum, actor_id: int) -> int:
     """Tell every learner who reported the consensus output how it was decided: in-app at once,
     by mail through the notify outbox. Returns how many learners; once per suspected erratum."""
     suspect = _to_tell(session, erratum)
-    if suspect is None:
+    if suspect is None or suspect.id is None:
         return 0
-    users = reporters_to_tell(session=session, erratum=erratum, actor_id=actor_id)
+    users = _reporters(session, suspect.id, actor_id)
     url = f"/errata/{erratum.id}"
     if erratum.status == S.verified:
         kind = "consensus_verified"
