@@ -26,6 +26,11 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
 - ``carried``: the share of the re-ranker's probability mass of the thread ranked above the
   erratum, times how much of the erratum that thread says (``echo``): a near-duplicate of the
   erratum that matches the question is evidence for the erratum, not against it.
+- ``linked``: how strongly a thread ranked above the erratum is linked to it
+  (``assistant.threadlinks``: 1.0 when the erratum was reported from it or a moderator linked
+  them, else inferred from the two problem statements); ``inherited``: that link times the
+  thread's share of the re-ranker's probability mass. The thread that reported an erratum and
+  the erratum are one problem: the thread's match to the question is the erratum's.
 - ``version_listed``: the learner gave a version and the erratum names it as affected (listed in
   ``affected_versions``, or older than ``fixed_in``), rather than "no version known".
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
@@ -38,6 +43,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.threadlinks import Linker
 from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
 from index.text import token_set
@@ -52,7 +58,7 @@ CONFIRMED = (S.verified, S.fixed, S.duplicate)
 FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
     "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
-    "version_listed", "output_published", "expected_published",
+    "version_listed", "output_published", "expected_published", "linked", "inherited",
 )  # fmt: skip
 
 
@@ -199,6 +205,8 @@ def vector(
     share: float,
     echoed: float,
     carried: float = 0.0,
+    linked: float = 0.0,
+    inherited: float = 0.0,
 ) -> dict[str, float]:
     """All features, given the candidate's place in the ranking (0 = lead)."""
     return {
@@ -207,23 +215,31 @@ def vector(
         "share": share,
         "echo": echoed,
         "carried": carried,
+        "linked": linked,
+        "inherited": inherited,
+    }
+
+
+def above(c: Candidate, threads: list[Candidate], linker: Linker) -> dict[str, float]:
+    """The rank-dependent evidence ``threads`` (the threads ranked above ``c``) give ``c``."""
+    rows = [(echo(c, t), linker.strength(c, t), t.probability) for t in threads]
+    return {
+        "echoed": max((e for e, _, _ in rows), default=0.0),
+        "carried": max((e * p for e, _, p in rows), default=0.0),
+        "linked": max((k for _, k, _ in rows), default=0.0),
+        "inherited": max((k * p for _, k, p in rows), default=0.0),
     }
 
 
 def choose(ranked: list[Candidate], q: QueryEvidence, model: Model) -> Candidate | None:
     """The erratum to declare among the first ``model.within`` candidates, if any."""
     best: tuple[float, Candidate] | None = None
+    linker = Linker(ranked)
     for position, c in enumerate(ranked[: model.within]):
         if not eligible(c, q):
             continue
-        above = [(echo(c, t), t.probability) for t in ranked[:position] if t.erratum is None]
-        x = vector(
-            base(c, q),
-            position=position,
-            share=c.probability,
-            echoed=max((e for e, _ in above), default=0.0),
-            carried=max((e * p for e, p in above), default=0.0),
-        )
+        threads = [t for t in ranked[:position] if t.erratum is None]
+        x = vector(base(c, q), position=position, share=c.probability, **above(c, threads, linker))
         p = model.probability(x)
         if p >= model.threshold and (best is None or p > best[0]):
             best = (p, c)

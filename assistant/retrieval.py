@@ -67,6 +67,8 @@ class Candidate:
     learner_version: str | None = None
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
+    # An erratum's recorded threads: reported from, or linked by a moderator (threadlinks).
+    linked_threads: frozenset[int] = frozenset()
 
     @property
     def key(self) -> tuple[str, int]:

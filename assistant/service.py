@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant import links, llm, ranking, retrieval, verdicts
+from assistant import links, llm, ranking, retrieval, threadlinks, verdicts
 from assistant.asklog import log_ask
 from assistant.compose import compose, no_match_answer
 from assistant.intake import validate
@@ -113,6 +113,7 @@ def candidates(
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
+    threadlinks.load_recorded(session, cands)
     course_id = scope.course.id if scope.course else None
     linked = links.linked(session, course_id, token_set(parsed.prose))
     evidence = ranking.QueryEvidence.of(parsed, scope, request.notebook_version, linked)

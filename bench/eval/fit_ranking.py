@@ -161,14 +161,22 @@ def declare_rows(it: Item, scores: np.ndarray, within: int) -> list[tuple[int, d
         if not c.get("eligible"):
             continue
         above = [
-            (c["echo"].get(it.cands[j]["ext"], 0.0), float(share[j]))
+            (
+                c["echo"].get(it.cands[j]["ext"], 0.0),
+                c.get("link", {}).get(it.cands[j]["ext"], 0.0),
+                float(share[j]),
+            )
             for j in order[:position]
             if "status" not in it.cands[j]
         ]
-        echoed = max((e for e, _ in above), default=0.0)
-        carried = max((e * p for e, p in above), default=0.0)
         x = vector(
-            c["declare"], position=position, share=float(share[i]), echoed=echoed, carried=carried
+            c["declare"],
+            position=position,
+            share=float(share[i]),
+            echoed=max((e for e, _, _ in above), default=0.0),
+            carried=max((e * p for e, _, p in above), default=0.0),
+            linked=max((k for _, k, _ in above), default=0.0),
+            inherited=max((k * p for _, k, p in above), default=0.0),
         )
         out.append((i, x))
     return out

@@ -32,8 +32,9 @@ class Product:
     # The project's encoder: texts -> (n, dim) unit vectors.
     encode: Callable[[list[str]], np.ndarray]
     # One question -> the re-ranker's candidates (fitting): [{ext, features}], errata also with
-    # status, eligible (assistant.declare's hard rules), declare (its rank-free features) and
-    # echo ({thread ext: how much of the erratum that thread says}).
+    # status, eligible (assistant.declare's hard rules), declare (its rank-free features),
+    # echo ({thread ext: how much of the erratum that thread says}) and link ({thread ext: the
+    # strength of the thread-erratum link, assistant.threadlinks}).
     candidates: Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -61,6 +62,7 @@ def open_product(data_dir: Path) -> Product:
     from assistant import declare, service
     from assistant.intake import validate
     from assistant.schemas import AskRequest
+    from assistant.threadlinks import Linker
     from core.db import get_engine
     from core.settings import get_settings
     from errata.models import Erratum
@@ -111,6 +113,7 @@ def open_product(data_dir: Path) -> Product:
         cands, evidence, _parsed, _scope = service.candidates(_session(), request)
         out = []
         threads = [(external_id("thread", t.item_id), t) for t in cands if t.erratum is None]
+        linker = Linker(cands)
         for c in cands:
             kind = "erratum" if c.erratum is not None else "thread"
             row: dict[str, Any] = {"ext": external_id(kind, c.item_id), "features": c.features}
@@ -120,6 +123,7 @@ def open_product(data_dir: Path) -> Product:
                 if row["eligible"]:
                     row["declare"] = declare.base(c, evidence)
                     row["echo"] = {ext: declare.echo(c, t) for ext, t in threads}
+                    row["link"] = {ext: linker.strength(c, t) for ext, t in threads}
             out.append(row)
         return out
 
