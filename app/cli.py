@@ -409,13 +409,11 @@ def index_gc(
 @index_app.command("status")
 def index_status() -> None:
     """Where the saved index is, what it holds and how far behind the outbox it is."""
-    import json
-
-    import numpy as np
     from sqlmodel import Session
 
     from core.db import get_engine
     from index.indexer import max_seq
+    from index.store import saved_counts
 
     runtime = _index_runtime()
     settings = runtime.settings
@@ -429,10 +427,7 @@ def index_status() -> None:
         console.print(f"saved index: none (built on first start)   outbox at event {latest}")
         return
     try:
-        with np.load(runtime.path, allow_pickle=False) as z:
-            header = json.loads(z["header"].tobytes())
-            documents = len(json.loads(z["meta"].tobytes()))
-            chunks = len(z["labels"])
+        header, documents, chunks = saved_counts(runtime.path)
     except Exception as exc:
         console.print(f"[red]saved index unreadable[/red] ({exc}); it is rebuilt on next start")
         raise typer.Exit(1) from None

@@ -35,6 +35,23 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def breakdown(pid: int) -> dict[str, float]:
+    """PSS of ``pid`` by kind of mapping, MiB: the glibc heap (``[heap]``: C allocations and
+    Python objects over 512 bytes), anonymous mappings (pymalloc's arenas, where small Python
+    objects live, numpy arrays, FAISS, glibc's large allocations; adjacent ones merge, so they
+    are not told apart here) and files (libraries, mapped files)."""
+    out = {"heap": 0.0, "anon": 0.0, "files": 0.0}
+    kind = "anon"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        parts = line.split()
+        if parts and "-" in parts[0] and len(parts) >= 5 and not parts[0].endswith(":"):
+            name = parts[5] if len(parts) > 5 else ""
+            kind = "heap" if name == "[heap]" else "files" if name.startswith("/") else "anon"
+        elif parts and parts[0] == "Pss:":
+            out[kind] += int(parts[1]) / 1024
+    return out
+
+
 def tree(pid: int) -> list[int]:
     """``pid`` and its descendants (uvicorn's supervisor, its workers)."""
     out = [pid]
@@ -57,6 +74,9 @@ def measure(data_dir: Path, workers: int, shared: bool) -> tuple[float, list[flo
             httpx.get(f"{base}/api/v1/search", params={"q": "forget gate lstm_forward"}, timeout=60)
         pids = tree(proc.pid)
         per = [pss_kib(p) / 1024 for p in pids]
+        largest = pids[per.index(max(per))]
+        print("largest process by mapping (MiB PSS): "
+              + ", ".join(f"{k} {v:.0f}" for k, v in breakdown(largest).items()))  # fmt: skip
         return sum(per), per
     finally:
         stop_server(proc)
@@ -75,8 +95,12 @@ def main() -> None:
     ap.add_argument("--shared-only", action="store_true",
                     help="measure only the default (one index per server): at 1M chunks an "
                          "index per worker needs 4 copies")  # fmt: skip
+    ap.add_argument("--data-dir", type=Path,
+                    help="a data dir this script seeded before (kept): its saved index is "
+                         "loaded and saved again by this code, instead of seeding and "
+                         "rebuilding")  # fmt: skip
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="checkfirst-mem-"))
+    tmp = args.data_dir or Path(tempfile.mkdtemp(prefix="checkfirst-mem-"))
     os.environ.update({"CHECKFIRST_ENV": "test", "CHECKFIRST_DATA_DIR": str(tmp),
                        "CHECKFIRST_INDEX_ENABLED": "false",
                        "CHECKFIRST_SECRET_KEY": uuid.uuid4().hex * 2,
@@ -85,23 +109,30 @@ def main() -> None:
     try:
         import index_cold_start
 
-        index_cold_start.seed(args.docs)
+        if not args.data_dir:
+            index_cold_start.seed(args.docs)
         from sqlmodel import Session
 
         from core.db import get_engine, reset_engine
         from index.encoder import get_encoder
         from index.indexer import rebuild
         from index.runtime import Runtime
+        from index.store import IndexState
 
         runtime = Runtime()
         began = time.perf_counter()
-        with Session(get_engine()) as session:
-            state = rebuild(session, get_encoder(), runtime.kind)
+        if args.data_dir:  # in this code's file format
+            encoder = get_encoder()
+            state = IndexState.load(runtime.path, encoder.identity, encoder.dim, runtime.kind)
+        else:
+            with Session(get_engine()) as session:
+                state = rebuild(session, get_encoder(), runtime.kind)
         state.save(runtime.path)
+        chunks = state.chunk_count()
         del state
         reset_engine()
         took = time.perf_counter() - began
-        print(f"{args.docs} chunks indexed ({runtime.kind}) and saved in {took:.0f} s; "
+        print(f"{chunks} chunks indexed ({runtime.kind}) and saved in {took:.0f} s; "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         for shared in (True,) if args.shared_only else (False, True):
             total, per = measure(tmp, args.workers, shared)
@@ -110,7 +141,8 @@ def main() -> None:
                   f"(per process: {', '.join(f'{p:.0f}' for p in per)}); "
                   f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.data_dir:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

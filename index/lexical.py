@@ -15,6 +15,7 @@ a quarter of the base, both are merged into a new base.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import math
 from collections import Counter
@@ -49,6 +50,74 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+class Vocab:
+    """The base segment's terms -> term ids, without a Python string and int per term (a dict
+    of 1M terms, most of them numbers and identifiers seen once, cost ~130 bytes a term): the
+    terms' UTF-8 bytes in one buffer in id order, and the ids in the terms' sorted order, so a
+    term is found by binary search (~20 comparisons, a query has a few terms)."""
+
+    def __init__(
+        self, buf: bytes = b"", offsets: NDArray[np.int64] | None = None,
+        order: NDArray[np.int64] | None = None,
+    ) -> None:  # fmt: skip
+        self.buf = buf
+        self.offsets = np.zeros(1, np.int64) if offsets is None else offsets
+        n = len(self.offsets) - 1
+        if order is None:  # sorted here (a file saved before the order was)
+            order = np.array(sorted(range(n), key=self.term), np.int64)
+        self.order = np.asarray(order, np.int64)
+        if len(self.order) != n:
+            raise ValueError("vocabulary order does not fit its terms")
+
+    @classmethod
+    def of(cls, terms: list[str]) -> Vocab:
+        data = [t.encode() for t in terms]
+        offsets = np.zeros(len(data) + 1, np.int64)
+        if data:
+            np.cumsum([len(d) for d in data], out=offsets[1:])
+        return cls(b"".join(data), offsets)
+
+    @classmethod
+    def from_joined(cls, raw: NDArray[np.uint8], order: NDArray[np.int64] | None) -> Vocab:
+        """Terms joined by newlines (as saved), read with numpy: no string per term."""
+        raw = np.asarray(raw, np.uint8)
+        if not len(raw):
+            return cls(b"", None, order)
+        newline = raw == ord("\n")
+        breaks = np.flatnonzero(newline)
+        ends = np.append(breaks - np.arange(len(breaks)), len(raw) - len(breaks))
+        return cls(raw[~newline].tobytes(), np.concatenate(([0], ends)).astype(np.int64), order)
+
+    def joined(self) -> NDArray[np.uint8]:
+        """The terms in id order joined by newlines (no token holds one)."""
+        n = len(self)
+        if not n:
+            return np.zeros(0, np.uint8)
+        data = np.frombuffer(self.buf, np.uint8)
+        lengths = np.diff(self.offsets)
+        out = np.full(len(data) + n - 1, ord("\n"), np.uint8)
+        out[np.arange(len(data)) + np.repeat(np.arange(n), lengths)] = data
+        return out
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def term(self, tid: int) -> bytes:
+        return self.buf[int(self.offsets[tid]) : int(self.offsets[tid + 1])]
+
+    def get(self, term: str) -> int | None:
+        data = term.encode()
+        order = self.order
+        at = bisect.bisect_left(range(len(order)), data, key=lambda i: self.term(int(order[i])))
+        if at < len(order) and self.term(int(order[at])) == data:
+            return int(order[at])
+        return None
+
+    def terms(self) -> list[str]:
+        """Every term in id order."""
+        return [self.term(t).decode() for t in range(len(self))]
+
+
 class LexicalIndex:
     """BM25 over chunks. Not thread-safe on its own: ``index.store.IndexState`` holds the
     read/write lock around every call."""
@@ -57,7 +126,7 @@ class LexicalIndex:
 
     def __init__(self) -> None:
         # Base segment.
-        self.vocab: dict[str, int] = {}
+        self.vocab = Vocab()
         self.offsets: NDArray[np.int64] = np.zeros(1, np.int64)
         self.rows: NDArray[np.int32] = np.zeros(0, np.int32)
         self.tfs: NDArray[np.float32] = np.zeros(0, np.float32)
@@ -164,7 +233,8 @@ class LexicalIndex:
                 term_rows[tid].append(row)
                 term_tfs[tid].append(tf)
         sizes = np.fromiter((len(r) for r in term_rows), np.int64, len(term_rows))
-        self.vocab = vocab
+        self.vocab = Vocab.of(list(vocab))
+        del vocab
         self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         flat_rows = [r for rows in term_rows for r in rows]
         flat_tfs = [t for tfs in term_tfs for t in tfs]
@@ -182,9 +252,10 @@ class LexicalIndex:
 
     def to_arrays(self) -> dict[str, Any]:
         """The base segment as arrays; the delta is re-added from texts on load."""
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
         arrays: dict[str, Any] = {f"lex_{name}": getattr(self, name) for name in self.ARRAYS}
-        arrays["lex_vocab"] = np.frombuffer("\n".join(terms).encode(), dtype=np.uint8)
+        # Terms in id order joined by newlines (no token holds one), and their sorted order.
+        arrays["lex_vocab"] = self.vocab.joined()
+        arrays["lex_vocab_order"] = self.vocab.order
         arrays["lex_delta"] = np.asarray(list(self.delta_lengths), np.int64)
         return arrays
 
@@ -194,11 +265,10 @@ class LexicalIndex:
         lex = cls()
         for name in cls.ARRAYS:
             setattr(lex, name, np.array(arrays[f"lex_{name}"]))
-        text = arrays["lex_vocab"].tobytes().decode()
-        terms = text.split("\n") if text else []
-        if len(terms) + 1 != len(lex.offsets) or len(lex.dead) != len(lex.labels):
+        order = arrays.get("lex_vocab_order")  # absent in files before it: sorted here
+        lex.vocab = Vocab.from_joined(arrays["lex_vocab"], order)
+        if len(lex.vocab) + 1 != len(lex.offsets) or len(lex.dead) != len(lex.labels):
             raise ValueError("lexical arrays do not fit together")
-        lex.vocab = {t: i for i, t in enumerate(terms)}
         lex._index_rows()
         alive = ~lex.dead
         lex.total_length = int(lex.lengths[alive].sum())

@@ -8,9 +8,10 @@ keeps a standby thread blocked on the same lock: the kernel drops a lock with it
 when a leader dies (even by ``kill -9``) exactly one follower takes over, loads the saved file
 and catches up, and until then searches answer 503 with Retry-After, never "no match".
 
-Why a socket rather than memory-mapped files read by every worker: most of a replica's memory
-is Python objects (documents, labels, chunk texts, lexical vocabulary) that cannot be mapped,
-and every follower would have to apply the outbox tail itself, a second path to keep exact.
+Why a socket rather than memory-mapped files read by every worker: every follower would have
+to apply the outbox tail itself, a second path to keep exact (the documents and the lexical
+vocabulary are arrays and byte buffers now, ``index.columns``, so they could be mapped, but the
+delta and the FAISS index would still be per process).
 A hop over a Unix socket costs well under a millisecond next to encoding the query.
 
 Wire format: 4-byte big-endian length, then a JSON object; one request, one answer, in turn on

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import io
 import json
 import logging
 import os
-import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -21,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.chunking import chunk_text
+from index.columns import DocTable, Entry, key_int
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
 from index.text import tokenize
 from index.types import Viewer
-from index.vectors import MAX_CHUNKS, VectorStore, label_key, labels_of, make_label, type_code
+from index.vectors import MAX_CHUNKS, VectorStore, labels_of, make_label, type_code
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -34,8 +33,10 @@ if TYPE_CHECKING:
     from index.encoder import ChunkEncoder
 
 log = logging.getLogger(__name__)
-FORMAT = 3  # 3: documents carry their content version
+FORMAT = 4  # 3: documents carry their content version; 4: documents as columns (index.columns)
+OLD_FORMATS = (3,)  # still read (and rewritten as FORMAT at the next save)
 DocKey = tuple[str, int]
+_CHUNK_MASK = MAX_CHUNKS - 1
 
 
 class CorruptIndex(Exception):
@@ -81,78 +82,14 @@ class RWLock:
                 self._cond.notify_all()
 
 
-@dataclass(frozen=True, slots=True)  # slots: no __dict__ per document
-class Entry:
-    """One indexed document: its fields (not its text) and its chunks' text. Its chunks'
-    labels follow from its key and their number (``make_label``), so they are not kept; its
-    metadata is kept as a tuple of values beside a key tuple shared by every document with the
-    same keys (a dict of three keys was ~180 bytes, the tuple ~64); ``doc`` rebuilds it."""
-
-    doc_type: str
-    doc_id: int
-    title: str
-    url: str
-    course_id: int | None
-    assignment_id: int | None
-    meta_keys: tuple[str, ...]
-    meta_values: tuple[Any, ...]
-    # As embedded and matched (title, newline, chunk of the text): the one chunk's text itself
-    # (most documents have one; a tuple costs ~56 bytes more), else a tuple of them.
-    texts: str | tuple[str, ...]
-    digest: bytes = b""  # content_version(doc) when indexed, as bytes: the drift check
-
-    @property
-    def doc(self) -> Document:
-        """The document without its text (a new object each time: read, do not keep)."""
-        return Document(self.doc_type, self.doc_id, self.title, "", self.url, self.course_id,
-                        self.assignment_id, self.metadata)  # fmt: skip
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return dict(zip(self.meta_keys, self.meta_values, strict=True))
-
-    def meta(self, name: str) -> Any:
-        """One metadata value (None when absent), without building the dict."""
-        keys = self.meta_keys
-        return self.meta_values[keys.index(name)] if name in keys else None
-
-    @property
-    def chunks(self) -> tuple[str, ...]:
-        texts = self.texts
-        return (texts,) if isinstance(texts, str) else texts
-
-    @property
-    def n_chunks(self) -> int:
-        return 1 if isinstance(self.texts, str) else len(self.texts)
-
-    @property
-    def labels(self) -> tuple[int, ...]:
-        return tuple(make_label(self.doc_type, self.doc_id, i) for i in range(self.n_chunks))
-
-    @property
-    def version(self) -> str:
-        return self.digest.hex()
-
-
-_META_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
-_IDS: dict[int, int] = {}
-
-
 def make_entry(
     doc_type: str, doc_id: int, title: str, url: str, course_id: int | None,
     assignment_id: int | None, metadata: dict[str, Any], chunks: tuple[str, ...] | list[str],
     version: str,
 ) -> Entry:  # fmt: skip
-    keys = tuple(metadata)
-    keys = _META_KEYS.setdefault(keys, keys)
-    texts = chunks[0] if len(chunks) == 1 else tuple(chunks)
-    # One int object per course and assignment id, not one per document (ids above 256).
-    if course_id is not None:
-        course_id = _IDS.setdefault(course_id, course_id)
-    if assignment_id is not None:
-        assignment_id = _IDS.setdefault(assignment_id, assignment_id)
-    return Entry(doc_type, doc_id, title, url, course_id, assignment_id, keys,
-                 tuple(metadata.values()), texts, bytes.fromhex(version))  # fmt: skip
+    """One document's entry, as the index keeps it (in a table of its own)."""
+    doc = Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
+    return DocTable(capacity=1).put(doc, chunks, bytes.fromhex(version))
 
 
 def _meta(doc: Document | Entry, name: str) -> Any:
@@ -163,17 +100,15 @@ class Owners(Mapping[int, "DocKey"]):
     """Chunk label -> document key, read from the label's bits and checked against the
     documents: no dict entry and int objects per chunk (~60 bytes each at 1M chunks)."""
 
-    def __init__(self, docs: dict[DocKey, Entry]) -> None:
+    def __init__(self, docs: DocTable) -> None:
         self._docs = docs
-        self.count = 0  # chunks of all documents, kept by ``IndexState``
 
     def get(self, label: int, default: Any = None) -> Any:  # type: ignore[override]
-        doc_type, doc_id, chunk = label_key(label)
-        key = (doc_type, doc_id)
-        entry = self._docs.get(key)  # type: ignore[arg-type]
-        if entry is None or chunk >= entry.n_chunks:
+        docs = self._docs
+        row = docs.row_of(label & ~_CHUNK_MASK)
+        if row is None or (label & _CHUNK_MASK) >= int(docs.col("n_chunks")[row]):
             return default
-        return key
+        return docs.key_at(row)
 
     def __getitem__(self, label: int) -> DocKey:
         key = self.get(label)
@@ -185,11 +120,10 @@ class Owners(Mapping[int, "DocKey"]):
         return isinstance(label, int) and self.get(label) is not None
 
     def __iter__(self) -> Iterator[int]:
-        for entry in self._docs.values():
-            yield from entry.labels
+        return iter(self._docs.labels().tolist())
 
     def __len__(self) -> int:
-        return self.count
+        return self._docs.chunks
 
 
 @dataclass
@@ -244,7 +178,7 @@ class IndexState:
         self.lock = RWLock()
         self.vectors = VectorStore(dim, kind)
         self.lexical = LexicalIndex()
-        self.docs: dict[DocKey, Entry] = {}
+        self.docs = DocTable()
         self.owner = Owners(self.docs)
         self.children: dict[str, set[DocKey]] = {}
         # Every event up to ``seq`` is reflected (see ``index.indexer`` for gaps above it).
@@ -269,7 +203,7 @@ class IndexState:
         return set(self.docs)
 
     def chunk_count(self) -> int:
-        return self.owner.count
+        return self.docs.chunks
 
     def children_of(self, keys: list[DocKey]) -> list[DocKey]:
         out: list[DocKey] = []
@@ -290,11 +224,11 @@ class IndexState:
         live row of the lexical base or in its delta, except while a rebuild defers the
         lexical side: the base rows are filtered with numpy, the delta's few one by one."""
         args = (course_id, assignment_id, doc_types, statuses, viewer)
-        if self.lexical_deferred:
-            return np.fromiter(
-                (lab for e in self.docs.values() if _passes(e, *args) for lab in e.labels),
-                np.int64,
-            )
+        if self.lexical_deferred:  # from the documents' own columns
+            docs = self.docs
+            rows = docs.live_rows()
+            rows = rows[self._mask(docs.filter_columns(rows), len(rows), *args)]
+            return docs.labels(rows)
         lex = self.lexical
         mask = self.base_row_mask(*args) & ~lex.dead
         return np.concatenate([lex.labels[mask], self._delta_passing(*args)])
@@ -339,7 +273,8 @@ class IndexState:
         if doc_types:
             mask &= np.isin(meta["type"], [type_code(t) for t in doc_types])
         if statuses:
-            mask &= (meta["type"] != type_code("erratum")) | np.isin(meta["status"], statuses)
+            codes = [self.docs.statuses.get(s, -1) for s in statuses]
+            mask &= (meta["type"] != type_code("erratum")) | np.isin(meta["status"], codes)
         if self.hides_private(viewer):
             seen = ~meta["private"]
             if viewer is not None and viewer.user_id is not None:
@@ -356,15 +291,14 @@ class IndexState:
         return self.private_docs > 0
 
     def _build_row_meta(self, labels: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
-        n = len(labels)
-        meta = {"course": np.full(n, -1, np.int64), "assignment": np.full(n, -1, np.int64),
-                "type": np.zeros(n, np.int64), "status": np.full(n, "", dtype=object),
-                "private": np.zeros(n, np.bool_), "owner": np.full(n, -1, np.int64)}  # fmt: skip
-        for row, label in enumerate(labels.tolist()):
-            key = self.owner.get(label)
-            if key is not None:  # else a dead row
-                _set_row_meta(meta, row, self.docs[key])
-        return meta
+        """Filter columns of chunk ``labels``, gathered from their documents' rows (a label
+        whose document is gone or has fewer chunks gets empty fields: it is a dead row)."""
+        docs = self.docs
+        rows = docs.rows_of(labels & ~np.int64(_CHUNK_MASK))
+        gone = rows < 0
+        gone[~gone] = (labels[~gone] & _CHUNK_MASK) >= docs.col("n_chunks")[rows[~gone]]
+        rows[gone] = -1
+        return docs.filter_columns(rows)
 
     # Writing
 
@@ -434,7 +368,7 @@ class IndexState:
                     refilter = _filter_fields(old) != _filter_fields(p.doc)
                     self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
                     if refilter:  # its lexical base rows now filter differently
-                        self._refilter(self.docs[key_of(p.doc)])
+                        self._refilter(old.labels)
                     continue
                 labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
                 assert p.vectors is not None
@@ -471,6 +405,7 @@ class IndexState:
     def compact(self) -> None:
         """Merge the lexical delta into its base and drop dead HNSW nodes (after a rebuild)."""
         with self.lock.write():
+            self.docs.tidy()
             if self.lexical.delta_size or self.lexical_deferred:
                 self.lexical.rebuild(self._lexical_items())
                 self.lexical_deferred = False
@@ -484,20 +419,21 @@ class IndexState:
         for entry in self.docs.values():
             yield from zip(entry.labels, entry.chunks, strict=True)
 
-    def _refilter(self, entry: Entry) -> None:
-        """Set the filter columns of ``entry``'s lexical base rows to its new fields."""
+    def _refilter(self, labels: tuple[int, ...]) -> None:
+        """Set the filter columns of these lexical base rows to their document's new fields."""
         if self._row_meta is None or self._row_meta[0] is not self.lexical.labels:
             return  # built afresh on the next filtered search
-        for label in entry.labels:
-            row = self.lexical.row_of(label)
-            if row is not None:
-                _set_row_meta(self._row_meta[1], row, entry)
+        rows = [(row, label) for label in labels if (row := self.lexical.row_of(label)) is not None]
+        if rows:
+            at = np.array([r for r, _ in rows], np.int64)
+            fresh = self._build_row_meta(np.array([lab for _, lab in rows], np.int64))
+            for name, col in self._row_meta[1].items():
+                col[at] = fresh[name]
 
     def _forget(self, key: DocKey) -> list[int]:
-        entry = self.docs.pop(key, None)
+        entry = self.docs.remove(key_int(*key))
         if entry is None:
             return []
-        self.owner.count -= entry.n_chunks
         if entry.meta("private"):
             self.private_docs -= 1
         for label in entry.labels:
@@ -514,16 +450,12 @@ class IndexState:
         key = key_of(doc)
         old = self.docs.get(key)
         if old is not None:
-            self.owner.count -= old.n_chunks
             if old.meta("private"):
                 self.private_docs -= 1
             old_parent = old.meta("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
-        version = content_version(doc)
-        self.docs[key] = make_entry(doc.doc_type, doc.doc_id, doc.title, doc.url, doc.course_id,
-                                    doc.assignment_id, doc.metadata, chunks, version)  # fmt: skip
-        self.owner.count += len(chunks)
+        self.docs.put(doc, chunks, bytes.fromhex(content_version(doc)))
         if doc.metadata.get("private"):
             self.private_docs += 1
         for i, (label, text) in enumerate(zip(labels, chunks, strict=True)):
@@ -539,7 +471,7 @@ class IndexState:
         """Write everything to ``path`` atomically: temp file, fsync, rename, fsync the dir."""
         if self.lexical_deferred:  # a rebuild's checkpoint: its lexical rows are built first
             self.compact()
-        with self.lock.read():
+        with self.lock.write():  # the document table drops its dead rows first
             header: dict[str, Any] = {
                 "format": FORMAT,
                 "model": self.encoder_name,
@@ -548,40 +480,21 @@ class IndexState:
                 "seq": self.seq,
                 "stamp": self.stamp,
                 "snapshot": self.snapshot,
+                "children": {p: sorted(keys) for p, keys in self.children.items() if keys},
             }
             faiss_bytes = self.vectors.to_bytes()
-            entries = list(self.docs.values())
+            # Documents as their columns and one buffer of their strings (index.columns):
+            # loading them is reading arrays, with no object per document.
+            docs = self.docs.to_arrays()
             lexical = {k: np.array(v) for k, v in self.lexical.to_arrays().items()}
-        # Documents as one JSON array of compact rows, written (and read) a row at a time: a
-        # list of every row first left ~500 bytes a chunk of freed heap a process could not
-        # hand back (pieces of it stay in use). Chunk labels as one array and chunk texts as
-        # one NUL-separated blob: 100k chunks load in a fraction of the time JSON strings take.
-        meta = io.BytesIO()
-        meta.write(b"[")
-        for i, e in enumerate(entries):
-            row = [e.doc_type, e.doc_id, e.title, e.url, e.course_id, e.assignment_id,
-                   e.metadata, e.n_chunks, e.version]  # fmt: skip
-            meta.write(b"," if i else b"")
-            meta.write(_ROW_JSON.encode(row).encode())
-        meta.write(b"]")
-        labels = np.fromiter((lab for e in entries for lab in e.labels), np.int64)
-        texts = "\x00".join(c for e in entries for c in e.chunks).encode()
-        arrays = {
-            "faiss": np.frombuffer(faiss_bytes, dtype=np.uint8),
-            "meta": np.frombuffer(meta.getbuffer(), np.uint8),
-            "labels": labels,
-            "texts": np.frombuffer(texts, dtype=np.uint8),
-            **lexical,
-        }
+        arrays = {"faiss": np.frombuffer(faiss_bytes, dtype=np.uint8), **docs, **lexical}
         header["sha256"] = _digest(arrays)
-        buf = io.BytesIO()
-        header_array = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-        np.savez(buf, header=header_array, **arrays)  # type: ignore[arg-type]
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             with open(tmp, "wb") as f:
-                f.write(buf.getbuffer())
+                header_array = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+                np.savez(f, header=header_array, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -600,14 +513,13 @@ class IndexState:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(z["header"].tobytes())
                 arrays = {name: z[name] for name in z.files if name != "header"}
-            faiss_bytes = arrays["faiss"].tobytes()
-            meta_bytes = arrays["meta"].tobytes()
         except FileNotFoundError:
             raise
         except Exception as exc:
             raise CorruptIndex(f"unreadable index file {path}: {exc}") from exc
-        if header.get("format") != FORMAT:
-            raise CorruptIndex(f"index file format {header.get('format')}, expected {FORMAT}")
+        fmt = header.get("format")
+        if fmt != FORMAT and fmt not in OLD_FORMATS:
+            raise CorruptIndex(f"index file format {fmt}, expected {FORMAT}")
         if (header.get("model"), header.get("dim"), header.get("kind")) != (
             encoder_name,
             dim,
@@ -622,52 +534,24 @@ class IndexState:
         state = cls(encoder_name, dim, kind)
         with paused_gc():
             try:
-                state.vectors = VectorStore.from_bytes(faiss_bytes, dim, kind)
-                docs, owner, children = state.docs, state.owner, state.children
-                private = 0
-                all_labels = arrays["labels"]
-                blob = arrays["texts"].tobytes().decode()
-                all_texts = blob.split("\x00") if len(all_labels) else []
-                del blob
-                if len(all_texts) != len(all_labels):
-                    raise ValueError("chunk texts and labels differ in number")
-                # Each document's (type code, id, chunks), to check the labels in one go.
-                codes, ids, counts = array("q"), array("q"), array("q")
-                at = 0
-                for (doc_type, doc_id, title, url, course_id, assignment_id, metadata, n,
-                     version) in _json_rows(meta_bytes.decode()):  # fmt: skip
-                    doc_type = sys.intern(doc_type)
-                    key = (doc_type, doc_id)
-                    codes.append(type_code(doc_type))
-                    ids.append(doc_id)
-                    counts.append(n)
-                    docs[key] = make_entry(doc_type, doc_id, title, url, course_id,
-                                           assignment_id, metadata, all_texts[at : at + n],
-                                           version)  # fmt: skip
-                    at += n
-                    owner.count += n
-                    if metadata.get("private"):
-                        private += 1
-                    parent = metadata.get("parent")
-                    if parent:
-                        children.setdefault(str(parent), set()).add(key)
-                if at != len(all_labels):
-                    raise ValueError("documents and chunk labels differ in number")
-                if not np.array_equal(labels_of(codes, ids, counts), all_labels):
-                    raise ValueError("chunk labels do not follow from their documents' ids")
-                del all_texts
-                state.private_docs = private
+                state.vectors = VectorStore.from_bytes(arrays.pop("faiss").tobytes(), dim, kind)
+                if fmt == FORMAT:
+                    state._load_columns(arrays, header)
+                else:
+                    log.info("index file format %s: read row by row, saved as %s next time",
+                             fmt, FORMAT)  # fmt: skip
+                    state._load_rows(arrays)
                 # The lexical base comes back as arrays; only its small delta is tokenised again.
                 state.lexical, delta = LexicalIndex.from_arrays(arrays)
                 for label in delta:
                     entry = state.docs[state.owner[label]]
-                    state.lexical.add(label, entry.chunks[label & 0xFFF])
+                    state.lexical.add(label, entry.chunk(label & _CHUNK_MASK))
                 labels = state.lexical.labels  # filter columns now, not on the first search
                 state._row_meta = (labels, state._build_row_meta(labels))
             except Exception as exc:
                 raise CorruptIndex(f"index file contents are inconsistent: {exc}") from exc
         if state.vectors.graph == "hnsw":
-            state.vectors.keep_only(arrays["labels"])
+            state.vectors.keep_only(state.docs.labels())
         if state.vectors.live != len(state.owner):
             raise CorruptIndex("index file holds a different number of vectors than chunks")
         if len(state.lexical) != len(state.owner):
@@ -675,41 +559,63 @@ class IndexState:
         state.seq = int(header["seq"])
         state.stamp = str(header.get("stamp", ""))
         state.snapshot = str(header.get("snapshot", ""))
-        del arrays, faiss_bytes, meta_bytes
+        del arrays
         release_freed_memory()
         return state
 
+    def _load_columns(self, arrays: dict[str, Any], header: dict[str, Any]) -> None:
+        docs = self.docs = DocTable.from_arrays(arrays)
+        self.owner = Owners(docs)
+        live = docs.live_rows()
+        self.private_docs = int(docs.col("private")[live].sum())
+        for parent, keys in dict(header.get("children") or {}).items():
+            kept = {(str(t), int(i)) for t, i in keys}
+            if any(k not in docs for k in kept):
+                raise ValueError(f"children of {parent} not among the documents")
+            self.children[str(parent)] = kept
 
-def _passes(
-    doc: Entry, course_id: int | None, assignment_id: int | None, doc_types: tuple[str, ...],
-    statuses: tuple[str, ...], viewer: Viewer | None,
-) -> bool:  # fmt: skip
-    """One document against the filters, as ``base_row_mask`` tests base rows."""
-    if course_id is not None and doc.course_id != course_id:
-        return False
-    if assignment_id is not None and doc.assignment_id != assignment_id:
-        return False
-    if doc_types and doc.doc_type not in doc_types:
-        return False
-    if statuses and doc.doc_type == "erratum" and str(doc.meta("status") or "") not in statuses:
-        return False
-    if not doc.meta("private") or (viewer is not None and viewer.staff_course_ids is None):
-        return True
-    if viewer is None:
-        return False
-    if viewer.user_id is not None and int(doc.meta("owner") or -1) == viewer.user_id:
-        return True
-    return bool(viewer.staff_course_ids) and doc.course_id in (viewer.staff_course_ids or ())
+    def _load_rows(self, arrays: dict[str, Any]) -> None:
+        """A FORMAT 3 file: one JSON row per document, labels, NUL-separated chunk texts."""
+        docs, children = self.docs, self.children
+        all_labels = arrays["labels"]
+        blob = arrays["texts"].tobytes().decode()
+        all_texts = blob.split("\x00") if len(all_labels) else []
+        del blob
+        if len(all_texts) != len(all_labels):
+            raise ValueError("chunk texts and labels differ in number")
+        codes, ids, counts = array("q"), array("q"), array("q")
+        at = 0
+        private = 0
+        for (doc_type, doc_id, title, url, course_id, assignment_id, metadata, n,
+             version) in _json_rows(arrays["meta"].tobytes().decode()):  # fmt: skip
+            codes.append(type_code(doc_type))
+            ids.append(doc_id)
+            counts.append(n)
+            doc = Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
+            if (doc_type, doc_id) in docs:
+                raise ValueError(f"document {doc_type}:{doc_id} saved twice")
+            docs.put(doc, all_texts[at : at + n], bytes.fromhex(version))
+            at += n
+            if metadata.get("private"):
+                private += 1
+            parent = metadata.get("parent")
+            if parent:
+                children.setdefault(str(parent), set()).add((doc_type, doc_id))
+        if at != len(all_labels):
+            raise ValueError("documents and chunk labels differ in number")
+        if not np.array_equal(labels_of(codes, ids, counts), all_labels):
+            raise ValueError("chunk labels do not follow from their documents' ids")
+        docs.tidy()
+        self.private_docs = private
 
 
-def _set_row_meta(meta: dict[str, NDArray[Any]], row: int, doc: Entry) -> None:
-    meta["course"][row] = -1 if doc.course_id is None else doc.course_id
-    meta["assignment"][row] = -1 if doc.assignment_id is None else doc.assignment_id
-    meta["type"][row] = type_code(doc.doc_type)
-    meta["status"][row] = str(doc.meta("status") or "")
-    private = bool(doc.meta("private"))
-    meta["private"][row] = private
-    meta["owner"][row] = int(doc.meta("owner") or -1) if private else -1
+def saved_counts(path: Path) -> tuple[dict[str, Any], int, int]:
+    """A saved index's header, documents and chunks, read without loading it."""
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(z["header"].tobytes())
+        if header.get("format") in OLD_FORMATS:
+            return header, len(json.loads(z["meta"].tobytes())), len(z["labels"])
+        return header, len(z["doc_key"]), int(z["doc_n_chunks"].sum())
 
 
 def _json_rows(text: str) -> Iterator[Any]:

@@ -1,0 +1,459 @@
+"""The index's documents as columns: no Python objects per document or chunk.
+
+Each document is a row of numpy columns (type code, id, course, assignment, chunk count,
+content version, the filter fields) and one record of UTF-8 bytes in a shared buffer: its
+title, URL, metadata (compact JSON) and chunk texts (NUL-separated; ``doc_chunks`` replaces NUL
+in them). A key finds its row by binary search over a sorted copy of the key column, plus a
+small dict for rows added since that copy was made. A removed or replaced document leaves a
+dead row and dead bytes, dropped when they grow past a quarter of the table (``compacted``).
+
+At 1M one-chunk documents the per-document Python objects (entry, strings, metadata tuple,
+dict slots) cost ~900 bytes a chunk of heap, and more in fragmented pages; these columns hold
+the same in roughly the bytes of the texts plus ~90.
+
+``Entry`` is a read-only view of one row, made on demand; its strings are decoded when read.
+Bytes once written never change (edits append, compaction makes a new buffer), so an entry
+stays right even if the table changes after it was made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.documents import Document
+from index.vectors import labels_of, make_label, type_code
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+DocKey = tuple[str, int]
+NONE = np.iinfo(np.int64).min  # a course, assignment or owner id that is None
+_CHUNK_BITS = 12
+COMPACT_MIN = 5000
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_PLAIN = (str, int, float, bool, type(None))
+# Columns of one row: name -> dtype (``digest`` is 16 bytes a row).
+COLUMNS: dict[str, Any] = {
+    "key": np.int64, "code": np.int8, "doc_id": np.int64, "course": np.int64,
+    "assignment": np.int64, "n_chunks": np.int32, "offset": np.int64, "title_len": np.int32,
+    "url_len": np.int32, "meta_len": np.int32, "text_len": np.int32, "status": np.int32,
+    "private": np.bool_, "owner": np.int64, "digest": np.dtype("V16"),
+}  # fmt: skip
+
+
+def key_int(doc_type: str, doc_id: int) -> int:
+    """A document key as one int: its first chunk's label (``make_label``)."""
+    return make_label(doc_type, doc_id, 0)
+
+
+def _opt(value: int | None) -> int:
+    return NONE if value is None else int(value)
+
+
+def _unopt(value: int) -> int | None:
+    return None if value == NONE else value
+
+
+class Entry:
+    """One indexed document, read from its row: fields, metadata and chunk texts."""
+
+    __slots__ = ("doc_type", "doc_id", "course_id", "assignment_id", "digest", "n_chunks",
+                 "_buf", "_off", "_lens", "_meta")  # fmt: skip
+
+    def __init__(
+        self, doc_type: str, doc_id: int, course_id: int | None, assignment_id: int | None,
+        digest: bytes, n_chunks: int, buf: bytearray, off: int, lens: tuple[int, int, int, int],
+        meta: dict[str, Any] | None,
+    ) -> None:  # fmt: skip
+        self.doc_type = doc_type
+        self.doc_id = doc_id
+        self.course_id = course_id
+        self.assignment_id = assignment_id
+        self.digest = digest
+        self.n_chunks = n_chunks
+        self._buf, self._off, self._lens, self._meta = buf, off, lens, meta
+
+    def _field(self, i: int) -> str:
+        start = self._off + sum(self._lens[:i])
+        return self._buf[start : start + self._lens[i]].decode()
+
+    @property
+    def title(self) -> str:
+        return self._field(0)
+
+    @property
+    def url(self) -> str:
+        return self._field(1)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A new dict each time (a caller may change it)."""
+        if self._meta is not None:
+            return dict(self._meta)
+        return json.loads(self._field(2)) if self._lens[2] else {}  # type: ignore[no-any-return]
+
+    def meta(self, name: str) -> Any:
+        return self.metadata.get(name)
+
+    @property
+    def texts(self) -> str | tuple[str, ...]:
+        chunks = self.chunks
+        return chunks[0] if len(chunks) == 1 else chunks
+
+    @property
+    def chunks(self) -> tuple[str, ...]:
+        return tuple(self._field(3).split("\x00")) if self.n_chunks else ()
+
+    def chunk(self, i: int) -> str:
+        return self.chunks[i] if self.n_chunks > 1 else self._field(3)
+
+    @property
+    def doc(self) -> Document:
+        """The document without its text (a new object each time: read, do not keep)."""
+        return Document(self.doc_type, self.doc_id, self.title, "", self.url, self.course_id,
+                        self.assignment_id, self.metadata)  # fmt: skip
+
+    @property
+    def labels(self) -> tuple[int, ...]:
+        return tuple(make_label(self.doc_type, self.doc_id, i) for i in range(self.n_chunks))
+
+    @property
+    def version(self) -> str:
+        return self.digest.hex()
+
+
+class DocTable(Mapping[DocKey, Entry]):
+    """Document key -> ``Entry``, stored as columns (see the module's docstring). Not
+    thread-safe on its own: ``IndexState`` holds its lock around every call."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._cols = {name: np.zeros(capacity, dtype) for name, dtype in COLUMNS.items()}
+        self.n = 0  # rows used, dead ones included
+        self.live = 0  # live documents
+        self.chunks = 0  # chunks of live documents
+        self.buf = bytearray()
+        self.dead_bytes = 0
+        # Sorted live keys and their rows as of the last ``_index``; rows added since in a dict.
+        self._sorted_keys: NDArray[np.int64] = np.zeros(0, np.int64)
+        self._sorted_rows: NDArray[np.int64] = np.zeros(0, np.int64)
+        self._recent: dict[int, int] = {}
+        self._names: dict[int, str] = {}  # type code -> doc type
+        self.statuses: dict[str, int] = {"": 0}  # status string -> code (0: none)
+        # Rows whose metadata JSON would not read back equal (tuples, NaN, ...): kept as is.
+        self._odd_meta: dict[int, dict[str, Any]] = {}
+
+    # Columns
+
+    def col(self, name: str) -> NDArray[Any]:
+        """Column ``name`` over every row, dead ones included (key -1); a view: read it now."""
+        return self._cols[name][: self.n]
+
+    def _grow(self) -> None:
+        cap = max(1024, 2 * len(self._cols["key"]))
+        for name, old in self._cols.items():
+            new = np.zeros(cap, old.dtype)
+            new[: self.n] = old[: self.n]
+            self._cols[name] = new
+
+    # Lookup
+
+    def row_of(self, key: int) -> int | None:
+        row = self._recent.get(key)
+        if row is not None:
+            return row
+        keys = self._sorted_keys
+        at = int(np.searchsorted(keys, key))
+        if at < len(keys) and int(keys[at]) == key:
+            row = int(self._sorted_rows[at])
+            if int(self._cols["key"][row]) == key:
+                return row
+        return None
+
+    def rows_of(self, keys: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The row of each key, -1 where a key has none (many at once, with numpy)."""
+        out = np.full(len(keys), -1, np.int64)
+        sk = self._sorted_keys
+        if len(sk) and len(keys):
+            at = np.minimum(np.searchsorted(sk, keys), len(sk) - 1)
+            rows = self._sorted_rows[at]
+            hit = (sk[at] == keys) & (self._cols["key"][rows] == keys)
+            out[hit] = rows[hit]
+        if self._recent:
+            for i in np.flatnonzero(np.isin(keys, np.fromiter(self._recent, np.int64))):
+                out[i] = self._recent[int(keys[i])]
+        return out
+
+    def _index(self) -> None:
+        keys = self.col("key")
+        rows = np.flatnonzero(keys >= 0)
+        order = np.argsort(keys[rows], kind="stable")
+        self._sorted_rows = rows[order].astype(np.int64)
+        self._sorted_keys = keys[self._sorted_rows]
+        self._recent = {}
+
+    def key_at(self, row: int) -> DocKey:
+        c = self._cols
+        return (self._names[int(c["code"][row])], int(c["doc_id"][row]))
+
+    def filter_columns(self, rows: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """The filter fields of ``rows`` (-1: no document, all fields empty)."""
+        ok = rows >= 0
+        at = np.where(ok, rows, 0)
+        c = self._cols
+        if not self.n:  # no rows to gather from
+            n = len(rows)
+            return {"course": np.full(n, NONE), "assignment": np.full(n, NONE),
+                    "type": np.zeros(n, np.int8), "status": np.zeros(n, np.int32),
+                    "private": np.zeros(n, np.bool_), "owner": np.full(n, -1)}  # fmt: skip
+        return {"course": np.where(ok, c["course"][at], NONE),
+                "assignment": np.where(ok, c["assignment"][at], NONE),
+                "type": np.where(ok, c["code"][at], 0),
+                "status": np.where(ok, c["status"][at], 0),
+                "private": ok & c["private"][at],
+                "owner": np.where(ok, c["owner"][at], -1)}  # fmt: skip
+
+    def entry(self, row: int) -> Entry:
+        c = self._cols
+        code = int(c["code"][row])
+        lens = (int(c["title_len"][row]), int(c["url_len"][row]), int(c["meta_len"][row]),
+                int(c["text_len"][row]))  # fmt: skip
+        return Entry(self._names[code], int(c["doc_id"][row]), _unopt(int(c["course"][row])),
+                     _unopt(int(c["assignment"][row])), c["digest"][row].tobytes(),
+                     int(c["n_chunks"][row]), self.buf, int(c["offset"][row]), lens,
+                     self._odd_meta.get(row))  # fmt: skip
+
+    # Mapping
+
+    def __getitem__(self, key: DocKey) -> Entry:
+        row = self.row_of(key_int(*key))
+        if row is None:
+            raise KeyError(key)
+        return self.entry(row)
+
+    def get(self, key: DocKey, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            row = self.row_of(key_int(*key))
+        except ValueError:  # an id out of range: never indexed
+            return default
+        return default if row is None else self.entry(row)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and self.get(key) is not None  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return self.live
+
+    def live_rows(self) -> NDArray[np.int64]:
+        return np.flatnonzero(self.col("key") >= 0)
+
+    def __iter__(self) -> Iterator[DocKey]:
+        codes, ids = self.col("code"), self.col("doc_id")
+        for row in self.live_rows().tolist():
+            yield (self._names[int(codes[row])], int(ids[row]))
+
+    def values(self) -> Iterator[Entry]:  # type: ignore[override]
+        for row in self.live_rows().tolist():
+            yield self.entry(row)
+
+    def items(self) -> Iterator[tuple[DocKey, Entry]]:  # type: ignore[override]
+        for row in self.live_rows().tolist():
+            e = self.entry(row)
+            yield (e.doc_type, e.doc_id), e
+
+    def versions(self) -> dict[DocKey, str]:
+        rows = self.live_rows()
+        codes, ids = self.col("code")[rows].tolist(), self.col("doc_id")[rows].tolist()
+        digests = self.col("digest")[rows]
+        return {
+            (self._names[c], i): bytes(d).hex() for c, i, d in zip(codes, ids, digests, strict=True)
+        }
+
+    def labels(self, rows: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
+        """The chunk labels of ``rows`` (of every live document by default), in row order."""
+        rows = self.live_rows() if rows is None else rows
+        return labels_of(np.ascontiguousarray(self.col("code")[rows], np.int64),
+                         np.ascontiguousarray(self.col("doc_id")[rows]),
+                         np.ascontiguousarray(self.col("n_chunks")[rows], np.int64))  # fmt: skip
+
+    # Changes
+
+    def put(self, doc: Document, chunks: tuple[str, ...] | list[str], digest: bytes) -> Entry:
+        """Add or replace ``doc`` with its chunk texts and content version."""
+        key = key_int(doc.doc_type, doc.doc_id)
+        self.remove(key)
+        if self.n == len(self._cols["key"]):
+            self._grow()
+        row = self.n
+        code = type_code(doc.doc_type)
+        self._names.setdefault(code, doc.doc_type)
+        meta = doc.metadata
+        meta_text, odd = _meta_json(meta)
+        parts = [doc.title.encode(), doc.url.encode(), meta_text.encode(),
+                 "\x00".join(chunks).encode()]  # fmt: skip
+        c = self._cols
+        c["key"][row] = key
+        c["code"][row] = code
+        c["doc_id"][row] = doc.doc_id
+        c["course"][row] = _opt(doc.course_id)
+        c["assignment"][row] = _opt(doc.assignment_id)
+        c["n_chunks"][row] = len(chunks)
+        c["offset"][row] = len(self.buf)
+        c["title_len"][row], c["url_len"][row], c["meta_len"][row], c["text_len"][row] = map(
+            len, parts
+        )
+        c["digest"][row] = np.frombuffer(digest.ljust(16, b"\0")[:16], "V16")[0]
+        self._set_filters(row, meta)
+        for part in parts:
+            self.buf += part
+        if odd:
+            self._odd_meta[row] = dict(meta)
+        self.n += 1
+        self.live += 1
+        self.chunks += len(chunks)
+        self._recent[key] = row
+        if len(self._recent) > max(COMPACT_MIN, len(self._sorted_keys) // 4):
+            self._index()
+        return self.entry(row)
+
+    def _set_filters(self, row: int, meta: Mapping[str, Any]) -> None:
+        status = str(meta.get("status") or "")
+        code = self.statuses.setdefault(status, len(self.statuses))
+        private = bool(meta.get("private"))
+        c = self._cols
+        c["status"][row] = code
+        c["private"][row] = private
+        c["owner"][row] = int(meta.get("owner") or -1) if private else -1
+
+    def remove(self, key: int) -> Entry | None:
+        """Drop the document of ``key``; returns what it was (None when absent)."""
+        row = self.row_of(key)
+        if row is None:
+            return None
+        old = self.entry(row)
+        c = self._cols
+        c["key"][row] = -1
+        self._recent.pop(key, None)
+        self._odd_meta.pop(row, None)
+        self.live -= 1
+        self.chunks -= old.n_chunks
+        self.dead_bytes += sum(old._lens)
+        if self.n - self.live > max(COMPACT_MIN, self.n // 4):
+            self._compact()
+        return old
+
+    def _compact(self) -> None:
+        """Drop dead rows and bytes: new columns and a new buffer (old entries stay valid)."""
+        rows = self.live_rows()
+        c = self._cols
+        lens = (c["title_len"][rows].astype(np.int64) + c["url_len"][rows] + c["meta_len"][rows]
+                + c["text_len"][rows])  # fmt: skip
+        starts = c["offset"][rows]
+        buf = bytearray()
+        view = memoryview(self.buf)
+        try:
+            for s, n in zip(starts.tolist(), lens.tolist(), strict=True):
+                buf += view[s : s + n]
+        finally:
+            view.release()
+        new_offsets = np.zeros(len(rows), np.int64)
+        if len(rows):
+            new_offsets[1:] = np.cumsum(lens)[:-1]
+        odd = {new: self._odd_meta[old] for new, old in enumerate(rows.tolist())
+               if old in self._odd_meta}  # fmt: skip
+        cap = max(1024, len(rows) + len(rows) // 4)
+        cols = {}
+        for name, col in c.items():
+            new = np.zeros(cap, col.dtype)
+            new[: len(rows)] = col[rows]
+            cols[name] = new
+        cols["offset"][: len(rows)] = new_offsets
+        self._cols, self.buf, self._odd_meta = cols, buf, odd
+        self.n = len(rows)
+        self.dead_bytes = 0
+        self._index()
+
+    def tidy(self) -> None:
+        """After a bulk change: every key in the sorted index (the dict of recent ones empty)."""
+        if self._recent:
+            self._index()
+
+    # Saving and loading
+
+    def to_arrays(self) -> dict[str, NDArray[Any]]:
+        """Live rows as arrays (compacted first, so the buffer holds only their bytes)."""
+        if self.n != self.live or self.dead_bytes:
+            self._compact()
+        out = {f"doc_{name}": np.ascontiguousarray(self.col(name)) for name in COLUMNS}
+        out["doc_digest"] = np.ascontiguousarray(out["doc_digest"]).view(np.uint8).reshape(-1, 16)
+        out["doc_buf"] = np.frombuffer(bytes(self.buf), np.uint8)
+        names = json.dumps({"types": self._names, "statuses": self.statuses,
+                            "odd": {str(r): m for r, m in self._odd_meta.items()}},
+                           default=_odd_default)  # fmt: skip
+        out["doc_names"] = np.frombuffer(names.encode(), np.uint8)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, NDArray[Any]]) -> DocTable:
+        table = cls(capacity=0)
+        n = len(arrays["doc_key"])
+        cap = n + n // 4 + 1024
+        for name, dtype in COLUMNS.items():
+            col = np.zeros(cap, dtype)
+            src = arrays[f"doc_{name}"]
+            if name == "digest":
+                src = np.ascontiguousarray(src, np.uint8).reshape(-1, 16).view("V16").reshape(-1)
+            if len(src) != n:
+                raise ValueError(f"document column {name} has {len(src)} rows, not {n}")
+            col[:n] = src
+            table._cols[name] = col
+        table.n = table.live = n
+        table.buf = bytearray(arrays["doc_buf"].tobytes())
+        names = json.loads(arrays["doc_names"].tobytes())
+        table._names = {int(k): v for k, v in names["types"].items()}
+        table.statuses = dict(names["statuses"])
+        table._odd_meta = {int(r): m for r, m in names["odd"].items()}
+        c = table._cols
+        if n and (c["key"][:n] < 0).any():
+            raise ValueError("dead document rows in a saved table")
+        ends = (c["offset"][:n] + c["title_len"][:n] + c["url_len"][:n] + c["meta_len"][:n]
+                + c["text_len"][:n])  # fmt: skip
+        if n and int(ends.max()) > len(table.buf):
+            raise ValueError("document records run past their buffer")
+        for code in np.unique(c["code"][:n]).tolist():
+            if code not in table._names:
+                raise ValueError(f"document type code {code} has no name")
+        keys = labels_of(c["code"][:n].astype(np.int64), np.ascontiguousarray(c["doc_id"][:n]),
+                         np.ones(n, np.int64))  # fmt: skip
+        if not np.array_equal(keys, c["key"][:n]):
+            raise ValueError("document keys do not follow from their ids")
+        table.chunks = int(c["n_chunks"][:n].sum())
+        table._index()
+        if len(table._sorted_keys) and (np.diff(table._sorted_keys) == 0).any():
+            raise ValueError("a document is saved twice")
+        return table
+
+
+def _odd_default(value: Any) -> Any:
+    raise TypeError(f"metadata value {value!r} cannot be saved")
+
+
+def _meta_json(meta: Mapping[str, Any]) -> tuple[str, bool]:
+    """``meta`` as compact JSON, and whether it would not read back equal (then kept as is)."""
+    if not meta:
+        return "", False
+    plain = all(
+        type(k) is str and type(v) in _PLAIN and (type(v) is not float or v == v)  # noqa: PLR0124
+        for k, v in meta.items()
+    )
+    try:
+        text = _JSON.encode(dict(meta))
+    except (TypeError, ValueError):
+        return "", True
+    if plain:
+        # inf: allow_nan=False refuses it above; every other plain value reads back equal.
+        return text, False
+    return text, json.loads(text) != meta
