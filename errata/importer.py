@@ -3,7 +3,10 @@
 ``{"type":"erratum","external_id":…,"course":…,"course_title":…,"assignment":…,
 "assignment_title":…,"title":…,"body":…,"status":…,"kind":…,"published_output":…,
 "corrected_output":…,"fixed_in":…}``; ``location``, ``workaround``, ``affected_versions``,
-``resolution_note`` and ``duplicate_of`` (an external id) are read when present.
+``resolution_note``, ``duplicate_of`` (an external id) and ``source_thread`` (the external id
+of the thread the erratum was reported from, in the same course; issue #13: the assistant counts
+that thread's match for the erratum) are read when present. A line without ``source_thread``
+leaves an existing link alone.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from core.clock import utcnow
 from core.importing import Outcome, RecordBase, RejectedLine, dump_line, local_id
 from errata.models import Erratum, ErratumHistory, ErratumKind, ErratumStatus
 from forum.importer import course_and_assignment
-from forum.models import Assignment, Course
+from forum.models import Assignment, Course, Thread
 from index import events
 
 __all__ = ["dump_line", "export_all", "export_errata", "import_record"]
@@ -35,6 +38,15 @@ class ErratumLine(RecordBase):
     affected_versions: str = Field(default="", max_length=200)
     resolution_note: str = Field(default="", max_length=1_000_000)
     duplicate_of: str | None = Field(default=None, max_length=180)
+    source_thread: str | None = Field(default=None, max_length=200)
+
+
+def _find_thread(session: Session, external_id: str, course_id: int) -> Thread | None:
+    row = session.exec(select(Thread).where(Thread.external_id == external_id)).first()
+    if row is None and (rid := local_id(external_id, "thread")) is not None:
+        row = session.get(Thread, rid)
+        row = row if row is not None and row.external_id is None else None
+    return row if row is not None and row.course_id == course_id else None
 
 
 def _find(session: Session, external_id: str) -> Erratum | None:
@@ -80,6 +92,14 @@ def import_record(session: Session, record: dict[str, Any], owner_id: int) -> Ou
         "fixed_in": line.fixed_in or None,
         "duplicate_of_id": duplicate_of_id,
     }
+    if line.source_thread:
+        thread = _find_thread(session, line.source_thread, course.id)
+        if thread is None:
+            raise RejectedLine(
+                f"source_thread {line.source_thread!r} is not a thread of this course imported "
+                "yet; put it earlier"
+            )
+        wanted["source_thread_id"] = thread.id
     existing = _find(session, line.external_id)
     if existing is None:
         erratum = Erratum(
@@ -138,6 +158,13 @@ def export_errata(session: Session, errata: Sequence[Erratum]) -> Iterator[dict[
             select(Assignment).where(col(Assignment.id).in_(assignment_ids))
         ).all()
     }
+    source_ids = {e.source_thread_id for e in errata if e.source_thread_id is not None}
+    thread_ext = {
+        t.id: t.external_id or f"checkfirst:thread:{t.id}"
+        for t in session.exec(
+            select(Thread).where(col(Thread.id).in_(source_ids), col(Thread.deleted_at).is_(None))
+        ).all()
+    }
     ext_of: dict[int | None, str] = {}
     for e in errata:
         ext_of[e.id] = e.external_id or f"checkfirst:erratum:{e.id}"
@@ -171,6 +198,7 @@ def export_errata(session: Session, errata: Sequence[Erratum]) -> Iterator[dict[
             "affected_versions": e.affected_versions,
             "resolution_note": e.resolution_note,
             "duplicate_of": duplicate_of,
+            "source_thread": thread_ext.get(e.source_thread_id),
         }
 
 

@@ -198,3 +198,36 @@ def test_cli_import_prints_counts_and_rejected_lines(
     result = runner.invoke(app, ["export", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) == 3
+
+
+def test_source_thread_links_the_erratum_to_the_thread_it_was_reported_from(
+    session: Session,
+) -> None:
+    # Issue #13: the assistant counts the report thread's match for the erratum.
+    linked = {**ERRATA[0], "source_thread": "piazza-123"}
+    result = import_lines(_lines(*THREADS, linked))
+    assert result.rejected == [] and result.created == 2
+    thread = session.exec(select(Thread).where(Thread.external_id == "piazza-123")).one()
+    erratum = session.exec(select(Erratum).where(Erratum.external_id == "dlai-seq-001")).one()
+    assert erratum.source_thread_id == thread.id
+    exported = [r for r in export_records(session) if r["type"] == "erratum"]
+    assert exported[0]["source_thread"] == "piazza-123"
+    # The same line again changes nothing; a line without the field keeps the link.
+    assert import_lines(_lines(linked)).unchanged == 1
+    assert import_lines(_lines(ERRATA[0])).unchanged == 1
+    session.expire_all()
+    assert session.get(Erratum, erratum.id).source_thread_id == thread.id  # type: ignore[union-attr]
+
+
+def test_source_thread_must_be_an_imported_thread_of_the_same_course(session: Session) -> None:
+    other_course = {**THREADS[0], "external_id": "piazza-9", "course": "other-course"}
+    result = import_lines(
+        _lines(
+            other_course,
+            {**ERRATA[0], "source_thread": "piazza-404"},
+            {**ERRATA[1], "source_thread": "piazza-9"},
+        )
+    )
+    assert [n for n, _ in result.rejected] == [2, 3]
+    assert all("source_thread" in reason for _, reason in result.rejected)
+    assert session.exec(select(Erratum)).all() == []
