@@ -6,7 +6,9 @@ Builds an ``IndexState`` from ``--docs`` synthetic one-chunk threads shaped like
 loader's (title, question, URL, course, assignment, the same metadata keys, as
 ``bench/index_cold_start.py`` seeds them) with random vectors, as a rebuild does (``apply`` in
 batches of 512, then ``compact``), and prints the traced bytes per chunk and the largest
-allocation sites. FAISS's own vector memory is not traced (it is not on the Python heap).
+allocation sites. FAISS's own vector memory is not traced (it is not on the Python heap). The
+document columns (``index/columns.py``) grow by doubling: tracemalloc counts their whole
+capacity, though pages never written are not resident (~150 bytes a chunk here).
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ _PLAIN = (str, int, float, bool, type(None))
 COLUMNS: dict[str, Any] = {
     "key": np.int64, "code": np.int8, "doc_id": np.int64, "course": np.int64,
     "assignment": np.int64, "n_chunks": np.int32, "offset": np.int64, "title_len": np.int32,
-    "url_len": np.int32, "meta_len": np.int32, "text_len": np.int32, "status": np.int32,
+    "url_len": np.int32, "meta_len": np.int32, "text_len": np.int32, "meta_keys": np.int32,
+    "status": np.int32,
     "private": np.bool_, "owner": np.int64, "digest": np.dtype("V16"),
 }  # fmt: skip
 
@@ -62,12 +63,12 @@ class Entry:
     """One indexed document, read from its row: fields, metadata and chunk texts."""
 
     __slots__ = ("doc_type", "doc_id", "course_id", "assignment_id", "digest", "n_chunks",
-                 "_buf", "_off", "_lens", "_meta")  # fmt: skip
+                 "_buf", "_off", "_lens", "_shared", "_keys", "_meta")  # fmt: skip
 
     def __init__(
         self, doc_type: str, doc_id: int, course_id: int | None, assignment_id: int | None,
         digest: bytes, n_chunks: int, buf: bytearray, off: int, lens: tuple[int, int, int, int],
-        meta: dict[str, Any] | None,
+        shared: int, keys: tuple[str, ...], meta: dict[str, Any] | None,
     ) -> None:  # fmt: skip
         self.doc_type = doc_type
         self.doc_id = doc_id
@@ -75,7 +76,10 @@ class Entry:
         self.assignment_id = assignment_id
         self.digest = digest
         self.n_chunks = n_chunks
-        self._buf, self._off, self._lens, self._meta = buf, off, lens, meta
+        # Bytes stored of title, URL, metadata values, texts; a title kept only as the first
+        # ``shared`` bytes of the texts (``doc_chunks`` puts it there); the metadata's keys.
+        self._buf, self._off, self._lens, self._shared = buf, off, lens, shared
+        self._keys, self._meta = keys, meta
 
     def _field(self, i: int) -> str:
         start = self._off + sum(self._lens[:i])
@@ -83,6 +87,9 @@ class Entry:
 
     @property
     def title(self) -> str:
+        if self._shared:
+            start = self._off + sum(self._lens[:3])
+            return self._buf[start : start + self._shared].decode()
         return self._field(0)
 
     @property
@@ -94,7 +101,9 @@ class Entry:
         """A new dict each time (a caller may change it)."""
         if self._meta is not None:
             return dict(self._meta)
-        return json.loads(self._field(2)) if self._lens[2] else {}  # type: ignore[no-any-return]
+        if not self._lens[2]:
+            return {}
+        return dict(zip(self._keys, json.loads(self._field(2)), strict=True))
 
     def meta(self, name: str) -> Any:
         return self.metadata.get(name)
@@ -141,8 +150,12 @@ class DocTable(Mapping[DocKey, Entry]):
         self._sorted_keys: NDArray[np.int64] = np.zeros(0, np.int64)
         self._sorted_rows: NDArray[np.int64] = np.zeros(0, np.int64)
         self._recent: dict[int, int] = {}
+        self._max_key = -1
         self._names: dict[int, str] = {}  # type code -> doc type
         self.statuses: dict[str, int] = {"": 0}  # status string -> code (0: none)
+        # Metadata key tuples (most documents share one): a row keeps the number of its own.
+        self.meta_keys: list[tuple[str, ...]] = [()]
+        self._meta_key_ids: dict[tuple[str, ...], int] = {(): 0}
         # Rows whose metadata JSON would not read back equal (tuples, NaN, ...): kept as is.
         self._odd_meta: dict[int, dict[str, Any]] = {}
 
@@ -166,6 +179,8 @@ class DocTable(Mapping[DocKey, Entry]):
         if row is not None:
             return row
         keys = self._sorted_keys
+        if key > self._max_key:  # a new document (a rebuild adds them in rising id order)
+            return None
         at = int(np.searchsorted(keys, key))
         if at < len(keys) and int(keys[at]) == key:
             row = int(self._sorted_rows[at])
@@ -193,6 +208,7 @@ class DocTable(Mapping[DocKey, Entry]):
         order = np.argsort(keys[rows], kind="stable")
         self._sorted_rows = rows[order].astype(np.int64)
         self._sorted_keys = keys[self._sorted_rows]
+        self._max_key = int(self._sorted_keys[-1]) if len(self._sorted_keys) else -1
         self._recent = {}
 
     def key_at(self, row: int) -> DocKey:
@@ -219,11 +235,13 @@ class DocTable(Mapping[DocKey, Entry]):
     def entry(self, row: int) -> Entry:
         c = self._cols
         code = int(c["code"][row])
-        lens = (int(c["title_len"][row]), int(c["url_len"][row]), int(c["meta_len"][row]),
+        title = int(c["title_len"][row])
+        lens = (max(title, 0), int(c["url_len"][row]), int(c["meta_len"][row]),
                 int(c["text_len"][row]))  # fmt: skip
         return Entry(self._names[code], int(c["doc_id"][row]), _unopt(int(c["course"][row])),
                      _unopt(int(c["assignment"][row])), c["digest"][row].tobytes(),
                      int(c["n_chunks"][row]), self.buf, int(c["offset"][row]), lens,
+                     max(-title, 0), self.meta_keys[int(c["meta_keys"][row])],
                      self._odd_meta.get(row))  # fmt: skip
 
     # Mapping
@@ -264,6 +282,21 @@ class DocTable(Mapping[DocKey, Entry]):
             e = self.entry(row)
             yield (e.doc_type, e.doc_id), e
 
+    def texts(self) -> Iterator[tuple[int, str]]:
+        """(label, text) of every live chunk, read straight from the columns."""
+        rows = self.live_rows()
+        c = self._cols
+        starts = (c["offset"][rows] + np.maximum(c["title_len"][rows], 0) + c["url_len"][rows]
+                  + c["meta_len"][rows]).tolist()  # fmt: skip
+        buf = self.buf
+        keys, counts, sizes = (c[name][rows].tolist() for name in ("key", "n_chunks", "text_len"))
+        for key, n, start, size in zip(keys, counts, starts, sizes, strict=True):
+            if n == 1:
+                yield key, buf[start : start + size].decode()
+            elif n:
+                for i, text in enumerate(buf[start : start + size].decode().split("\x00")):
+                    yield key + i, text
+
     def versions(self) -> dict[DocKey, str]:
         rows = self.live_rows()
         codes, ids = self.col("code")[rows].tolist(), self.col("doc_id")[rows].tolist()
@@ -281,10 +314,15 @@ class DocTable(Mapping[DocKey, Entry]):
 
     # Changes
 
-    def put(self, doc: Document, chunks: tuple[str, ...] | list[str], digest: bytes) -> Entry:
-        """Add or replace ``doc`` with its chunk texts and content version."""
+    def put(
+        self, doc: Document, chunks: tuple[str, ...] | list[str], digest: bytes,
+        absent: bool = False,
+    ) -> None:  # fmt: skip
+        """Add or replace ``doc`` with its chunk texts and content version (``absent``: the
+        caller has just removed it, so it is not looked up again)."""
         key = key_int(doc.doc_type, doc.doc_id)
-        self.remove(key)
+        if not absent:
+            self.remove(key)
         if self.n == len(self._cols["key"]):
             self._grow()
         row = self.n
@@ -292,8 +330,14 @@ class DocTable(Mapping[DocKey, Entry]):
         self._names.setdefault(code, doc.doc_type)
         meta = doc.metadata
         meta_text, odd = _meta_json(meta)
-        parts = [doc.title.encode(), doc.url.encode(), meta_text.encode(),
-                 "\x00".join(chunks).encode()]  # fmt: skip
+        keys = tuple(meta) if meta_text else ()
+        key_id = self._meta_key_ids.setdefault(keys, len(self.meta_keys))
+        if key_id == len(self.meta_keys):
+            self.meta_keys.append(keys)
+        title, texts = doc.title.encode(), "\x00".join(chunks).encode()
+        # The title in front of the first chunk (as ``doc_chunks`` makes it) is not kept twice.
+        shared = bool(title) and texts.startswith(title + b"\n")
+        parts = [b"" if shared else title, doc.url.encode(), meta_text.encode(), texts]
         c = self._cols
         c["key"][row] = key
         c["code"][row] = code
@@ -305,6 +349,9 @@ class DocTable(Mapping[DocKey, Entry]):
         c["title_len"][row], c["url_len"][row], c["meta_len"][row], c["text_len"][row] = map(
             len, parts
         )
+        if shared:
+            c["title_len"][row] = -len(title)
+        c["meta_keys"][row] = key_id
         c["digest"][row] = np.frombuffer(digest.ljust(16, b"\0")[:16], "V16")[0]
         self._set_filters(row, meta)
         for part in parts:
@@ -317,7 +364,6 @@ class DocTable(Mapping[DocKey, Entry]):
         self._recent[key] = row
         if len(self._recent) > max(COMPACT_MIN, len(self._sorted_keys) // 4):
             self._index()
-        return self.entry(row)
 
     def _set_filters(self, row: int, meta: Mapping[str, Any]) -> None:
         status = str(meta.get("status") or "")
@@ -349,8 +395,8 @@ class DocTable(Mapping[DocKey, Entry]):
         """Drop dead rows and bytes: new columns and a new buffer (old entries stay valid)."""
         rows = self.live_rows()
         c = self._cols
-        lens = (c["title_len"][rows].astype(np.int64) + c["url_len"][rows] + c["meta_len"][rows]
-                + c["text_len"][rows])  # fmt: skip
+        lens = (np.maximum(c["title_len"][rows], 0).astype(np.int64) + c["url_len"][rows]
+                + c["meta_len"][rows] + c["text_len"][rows])  # fmt: skip
         starts = c["offset"][rows]
         buf = bytearray()
         view = memoryview(self.buf)
@@ -391,6 +437,7 @@ class DocTable(Mapping[DocKey, Entry]):
         out["doc_digest"] = np.ascontiguousarray(out["doc_digest"]).view(np.uint8).reshape(-1, 16)
         out["doc_buf"] = np.frombuffer(bytes(self.buf), np.uint8)
         names = json.dumps({"types": self._names, "statuses": self.statuses,
+                            "meta_keys": self.meta_keys,
                             "odd": {str(r): m for r, m in self._odd_meta.items()}},
                            default=_odd_default)  # fmt: skip
         out["doc_names"] = np.frombuffer(names.encode(), np.uint8)
@@ -416,11 +463,17 @@ class DocTable(Mapping[DocKey, Entry]):
         table._names = {int(k): v for k, v in names["types"].items()}
         table.statuses = dict(names["statuses"])
         table._odd_meta = {int(r): m for r, m in names["odd"].items()}
+        table.meta_keys = [tuple(k) for k in names["meta_keys"]]
+        table._meta_key_ids = {k: i for i, k in enumerate(table.meta_keys)}
         c = table._cols
+        if n and not 0 <= int(c["meta_keys"][:n].min()) <= int(c["meta_keys"][:n].max()) < len(
+            table.meta_keys
+        ):
+            raise ValueError("metadata key numbers out of range")
         if n and (c["key"][:n] < 0).any():
             raise ValueError("dead document rows in a saved table")
-        ends = (c["offset"][:n] + c["title_len"][:n] + c["url_len"][:n] + c["meta_len"][:n]
-                + c["text_len"][:n])  # fmt: skip
+        ends = (c["offset"][:n] + np.maximum(c["title_len"][:n], 0) + c["url_len"][:n]
+                + c["meta_len"][:n] + c["text_len"][:n])  # fmt: skip
         if n and int(ends.max()) > len(table.buf):
             raise ValueError("document records run past their buffer")
         for code in np.unique(c["code"][:n]).tolist():
@@ -437,23 +490,51 @@ class DocTable(Mapping[DocKey, Entry]):
         return table
 
 
+def read_format_4(arrays: Mapping[str, NDArray[Any]]) -> DocTable:
+    """The documents of a FORMAT 4 file (titles stored apart, metadata as JSON objects), put
+    into a new table one by one."""
+    names = json.loads(arrays["doc_names"].tobytes())
+    type_names = {int(k): v for k, v in names["types"].items()}
+    odd = {int(r): m for r, m in names["odd"].items()}
+    buf = arrays["doc_buf"].tobytes()
+    cols = {name: arrays[f"doc_{name}"].tolist() for name in
+            ("code", "doc_id", "course", "assignment", "n_chunks", "offset", "title_len",
+             "url_len", "meta_len", "text_len")}  # fmt: skip
+    digests = np.ascontiguousarray(arrays["doc_digest"], np.uint8).reshape(-1, 16)
+    table = DocTable()
+    for i in range(len(cols["code"])):
+        at = cols["offset"][i]
+        parts = []
+        for name in ("title_len", "url_len", "meta_len", "text_len"):
+            parts.append(buf[at : at + cols[name][i]].decode())
+            at += cols[name][i]
+        meta = odd[i] if i in odd else json.loads(parts[2]) if parts[2] else {}
+        doc = Document(type_names[cols["code"][i]], cols["doc_id"][i], parts[0], "", parts[1],
+                       _unopt(cols["course"][i]), _unopt(cols["assignment"][i]), meta)  # fmt: skip
+        chunks = parts[3].split("\x00") if cols["n_chunks"][i] else []
+        if len(chunks) != cols["n_chunks"][i] or (doc.doc_type, doc.doc_id) in table:
+            raise ValueError(f"document row {i} does not fit its chunk count or is saved twice")
+        table.put(doc, chunks, digests[i].tobytes())
+    table.tidy()
+    return table
+
+
 def _odd_default(value: Any) -> Any:
     raise TypeError(f"metadata value {value!r} cannot be saved")
 
 
 def _meta_json(meta: Mapping[str, Any]) -> tuple[str, bool]:
-    """``meta`` as compact JSON, and whether it would not read back equal (then kept as is)."""
+    """The values of ``meta`` as a compact JSON array (its keys are kept once per set of keys),
+    and whether they would not read back equal (then the dict is kept as is)."""
     if not meta:
         return "", False
-    plain = all(
-        type(k) is str and type(v) in _PLAIN and (type(v) is not float or v == v)  # noqa: PLR0124
-        for k, v in meta.items()
-    )
-    try:
-        text = _JSON.encode(dict(meta))
-    except (TypeError, ValueError):
+    if not all(type(k) is str for k in meta):
         return "", True
-    if plain:
-        # inf: allow_nan=False refuses it above; every other plain value reads back equal.
-        return text, False
-    return text, json.loads(text) != meta
+    values = list(meta.values())
+    try:
+        text = _JSON.encode(values)
+    except (TypeError, ValueError):  # inf and NaN (allow_nan=False), other types
+        return "", True
+    if all(type(v) in _PLAIN for v in values):
+        return text, False  # every plain value but inf and NaN reads back equal
+    return text, json.loads(text) != values

@@ -50,6 +50,14 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _counts(tfs: NDArray[Any]) -> NDArray[Any]:
+    """Term counts as 2-byte ints when they all fit (half of float32's bytes; scored as the
+    same float32 values)."""
+    if len(tfs) and (tfs.max() > np.iinfo(np.uint16).max or (tfs != np.floor(tfs)).any()):
+        return np.asarray(tfs, np.float32)
+    return tfs.astype(np.uint16)
+
+
 class Vocab:
     """The base segment's terms -> term ids, without a Python string and int per term (a dict
     of 1M terms, most of them numbers and identifiers seen once, cost ~130 bytes a term): the
@@ -239,7 +247,7 @@ class LexicalIndex:
         flat_rows = [r for rows in term_rows for r in rows]
         flat_tfs = [t for tfs in term_tfs for t in tfs]
         self.rows = np.asarray(flat_rows, np.int32)
-        self.tfs = np.asarray(flat_tfs, np.float32)
+        self.tfs = _counts(np.asarray(flat_tfs, np.float32))
         self.labels = np.asarray(labels, np.int64)
         self.lengths = np.asarray(lengths, np.float32)
         self.dead = np.zeros(len(labels), np.bool_)
@@ -265,6 +273,7 @@ class LexicalIndex:
         lex = cls()
         for name in cls.ARRAYS:
             setattr(lex, name, np.array(arrays[f"lex_{name}"]))
+        lex.tfs = _counts(lex.tfs)
         order = arrays.get("lex_vocab_order")  # absent in files before it: sorted here
         lex.vocab = Vocab.from_joined(arrays["lex_vocab"], order)
         if len(lex.vocab) + 1 != len(lex.offsets) or len(lex.dead) != len(lex.labels):
@@ -307,7 +316,7 @@ class LexicalIndex:
             idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
             if hi > lo:
                 rows = self.rows[lo:hi]
-                tf = self.tfs[lo:hi]
+                tf = self.tfs[lo:hi].astype(np.float32)
                 norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.lengths[rows] / avg))
                 if base_scores is None:
                     base_scores = np.zeros(len(self.labels), np.float32)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.chunking import chunk_text
-from index.columns import DocTable, Entry, key_int
+from index.columns import DocTable, Entry, key_int, read_format_4
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
 from index.text import tokenize
@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from index.encoder import ChunkEncoder
 
 log = logging.getLogger(__name__)
-FORMAT = 4  # 3: documents carry their content version; 4: documents as columns (index.columns)
-OLD_FORMATS = (3,)  # still read (and rewritten as FORMAT at the next save)
+# 3: documents carry their content version; 4: documents as columns (index.columns); 5: a
+# title shared with the first chunk, metadata values without their keys.
+FORMAT = 5
+OLD_FORMATS = (3, 4)  # still read (and rewritten as FORMAT at the next save)
 DocKey = tuple[str, int]
 _CHUNK_MASK = MAX_CHUNKS - 1
 
@@ -89,7 +91,9 @@ def make_entry(
 ) -> Entry:  # fmt: skip
     """One document's entry, as the index keeps it (in a table of its own)."""
     doc = Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
-    return DocTable(capacity=1).put(doc, chunks, bytes.fromhex(version))
+    table = DocTable(capacity=1)
+    table.put(doc, chunks, bytes.fromhex(version))
+    return table[(doc_type, doc_id)]
 
 
 def _meta(doc: Document | Entry, name: str) -> Any:
@@ -416,8 +420,7 @@ class IndexState:
         release_freed_memory()  # a rebuild's batches and token counts
 
     def _lexical_items(self) -> Iterator[tuple[int, str]]:
-        for entry in self.docs.values():
-            yield from zip(entry.labels, entry.chunks, strict=True)
+        return self.docs.texts()
 
     def _refilter(self, labels: tuple[int, ...]) -> None:
         """Set the filter columns of these lexical base rows to their document's new fields."""
@@ -448,14 +451,14 @@ class IndexState:
         tokens: list[list[str]] | None = None,
     ) -> None:  # fmt: skip
         key = key_of(doc)
-        old = self.docs.get(key)
+        old = self.docs.remove(key_int(*key))
         if old is not None:
             if old.meta("private"):
                 self.private_docs -= 1
             old_parent = old.meta("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
-        self.docs.put(doc, chunks, bytes.fromhex(content_version(doc)))
+        self.docs.put(doc, chunks, bytes.fromhex(content_version(doc)), absent=True)
         if doc.metadata.get("private"):
             self.private_docs += 1
         for i, (label, text) in enumerate(zip(labels, chunks, strict=True)):
@@ -537,6 +540,9 @@ class IndexState:
                 state.vectors = VectorStore.from_bytes(arrays.pop("faiss").tobytes(), dim, kind)
                 if fmt == FORMAT:
                     state._load_columns(arrays, header)
+                elif fmt == 4:
+                    log.info("index file format 4: read row by row, saved as %s next time", FORMAT)
+                    state._load_columns(arrays, header, read_format_4(arrays))
                 else:
                     log.info("index file format %s: read row by row, saved as %s next time",
                              fmt, FORMAT)  # fmt: skip
@@ -563,8 +569,10 @@ class IndexState:
         release_freed_memory()
         return state
 
-    def _load_columns(self, arrays: dict[str, Any], header: dict[str, Any]) -> None:
-        docs = self.docs = DocTable.from_arrays(arrays)
+    def _load_columns(
+        self, arrays: dict[str, Any], header: dict[str, Any], docs: DocTable | None = None
+    ) -> None:
+        docs = self.docs = docs if docs is not None else DocTable.from_arrays(arrays)
         self.owner = Owners(docs)
         live = docs.live_rows()
         self.private_docs = int(docs.col("private")[live].sum())
@@ -613,7 +621,7 @@ def saved_counts(path: Path) -> tuple[dict[str, Any], int, int]:
     """A saved index's header, documents and chunks, read without loading it."""
     with np.load(path, allow_pickle=False) as z:
         header = json.loads(z["header"].tobytes())
-        if header.get("format") in OLD_FORMATS:
+        if header.get("format") == 3:
             return header, len(json.loads(z["meta"].tobytes())), len(z["labels"])
         return header, len(z["doc_key"]), int(z["doc_n_chunks"].sum())
 

@@ -84,6 +84,11 @@ def test_fields_read_back_exactly_through_edits_deletes_and_save(tmp_path: Path)
     for i, meta in enumerate(ODD_META, start=1):
         d = _doc(i, meta, title=f"T\u00e9st {i} \U0001f600", url=f"/x/{i}?q=\u00e9")
         docs[(d.doc_type, d.doc_id)] = d
+    # Titles kept apart from the first chunk (stripped, NUL replaced there) or shared with it.
+    for doc_id, title in [(20, "  padded title "), (21, "nul\x00title"), (22, "Title 22\nmore")]:
+        docs[("thread", doc_id)] = _doc(doc_id, {"k": doc_id}, title=title)
+    untitled = Document("post", 23, "", "no title at all", "", None, None, {"parent": "x"})
+    docs[("post", 23)] = untitled
     long = _doc(50, text=" ".join(f"word{i}" for i in range(3000)), course=None)
     docs[("thread", 50)] = long
     erratum = _doc(7, {"status": "reported"}, doc_type="erratum")
@@ -105,7 +110,7 @@ def test_fields_read_back_exactly_through_edits_deletes_and_save(tmp_path: Path)
     loaded = IndexState.load(path, "m", DIM, "flat")
     _check(loaded, docs, saved=True)
     assert loaded.private_docs == state.private_docs
-    assert loaded.children == state.children == {"thread:1": {("thread", 5)}}
+    assert loaded.children == state.children == {"thread:1": {("thread", 5)}, "x": {("post", 23)}}
     assert loaded.lexical.search(["word2999"], 5) == state.lexical.search(["word2999"], 5)
 
 
@@ -203,3 +208,35 @@ def test_a_damaged_table_is_refused_not_served(tmp_path: Path) -> None:
     path.write_bytes(buf.getvalue())
     with pytest.raises(CorruptIndex):
         IndexState.load(path, "m", DIM, "flat")
+
+
+FIXTURE_DOCS = [  # as tests/index/data/index_format{3,4}.npz were saved (by 30cf088, 842ff80)
+    Document("thread", 1, "Title 1", "body one", "/threads/1", 1, 2,
+             {"thread_id": 1, "answered": True, "external_id": None}),
+    Document("post", 2, "  padded ", "reply two " * 400, "/threads/1#p2", 1, None,
+             {"parent": "thread:1", "private": True, "owner": 5}),
+    Document("erratum", 3, "E\u00e9 3", "wrong output", "/errata/3", None, None,
+             {"status": "verified", "score": 1.5}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", [3, 4])
+def test_files_saved_by_earlier_formats_load_the_same(fmt: int, tmp_path: Path) -> None:
+    """Files written by the code before this format (kept as fixtures) load with every field,
+    filter and search as they were, and are written in the current format next time."""
+    path = tmp_path / "index.npz"
+    path.write_bytes((Path(__file__).parent / "data" / f"index_format{fmt}.npz").read_bytes())
+    assert store.saved_counts(path)[1] == 3
+    loaded = IndexState.load(path, "m", DIM, "flat")
+    docs = {(d.doc_type, d.doc_id): d for d in FIXTURE_DOCS}
+    _check(loaded, docs, saved=True)
+    assert loaded.children == {"thread:1": {("post", 2)}} and loaded.private_docs == 1
+    assert set(loaded.allowed_labels(1, None, (), ()).tolist()) == {
+        loaded.docs[("thread", 1)].labels[0]}  # fmt: skip
+    assert loaded.allowed_labels(None, None, (), ("reported",)).tolist() == [
+        loaded.docs[("thread", 1)].labels[0]]  # fmt: skip
+    assert [lab for lab, _ in loaded.lexical.search(["wrong"], 3)] == list(
+        loaded.docs[("erratum", 3)].labels)  # fmt: skip
+    loaded.save(path)
+    assert json.loads(np.load(path)["header"].tobytes())["format"] == store.FORMAT
+    _check(IndexState.load(path, "m", DIM, "flat"), docs, saved=True)
