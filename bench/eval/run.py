@@ -62,12 +62,26 @@ def _digest(paths: Iterable[Path], extra: str) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_key(filler_count: int, seed: int, model: str) -> str:
+def cache_key(filler_count: int, seed: int, model: str, links: Path | None = None) -> str:
     """Everything the built database, index and baseline vectors depend on."""
     code = [HERE / n for n in ("filler.py", "baselines.py", "dataset.py", "product.py")]
     code += list((ROOT / "index").rglob("*.py")) + [ROOT / "app" / "importer.py"]
     code += list((ROOT / "app" / "migrations").rglob("*.py"))
-    return _digest(data_files() + code, f"filler={filler_count}/{seed} model={model}")
+    extra = [links.resolve()] if links else []
+    return _digest(data_files() + code + extra, f"filler={filler_count}/{seed} model={model}")
+
+
+def with_links(corpus: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """The corpus with ``source_thread`` set from ``path`` (erratum id, thread id per line) and
+    the threads imported before the errata (the importer resolves the thread by then)."""
+    pairs = dict(
+        line.split("\t")[:2]
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    linked = [{**r, "source_thread": pairs[r["external_id"]]} if r.get("external_id") in pairs
+              else r for r in corpus]  # fmt: skip
+    return sorted(linked, key=lambda r: (r.get("type") != "thread", bool(r.get("duplicate_of"))))
 
 
 def _prune_cache(keep: Path) -> None:
@@ -353,6 +367,12 @@ def main() -> int:
         help="while tuning assistant/: reuse the newest cached build even if index/ code "
         "changed since (never for reported figures)",
     )
+    parser.add_argument(
+        "--links",
+        type=Path,
+        help="erratum -> report thread pairs (data/source_threads.tsv): the 'with links' run; "
+        "without it the corpus carries no recorded link",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -363,13 +383,15 @@ def main() -> int:
     if len(issues) > 30:
         print(f"WARN ... and {len(issues) - 30} more data problems")
     filler = generate(corpus, args.filler, args.seed)
+    if args.links:
+        corpus = with_links(corpus, args.links)
     records = corpus + filler
     print(f"{len(corpus)} corpus records, {len(filler)} filler threads, {len(questions)} questions")
 
     data_dir = Path(tempfile.mkdtemp(prefix="checkfirst-eval-"))
     try:
         product = open_product(data_dir)
-        key = cache_key(args.filler, args.seed, product.model)
+        key = cache_key(args.filler, args.seed, product.model, args.links)
         vectors = prepare(product, data_dir, records, key, args.rebuild, args.reuse_latest)
         ids = [str(r["external_id"]) for r in records]
         bm25 = BM25(ids, [document_text(r) for r in records])
