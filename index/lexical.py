@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import gc
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ B = 0.75
 COMPACT_MIN = 5000
 COMPACT_RATIO = 0.25
 PAUSE_EVERY = 500
+_CACHE_TERMS = 4096
+_MISSING = object()
 
 
 @contextmanager
@@ -76,6 +79,7 @@ class Vocab:
         self.order = np.asarray(order, np.int64)
         if len(self.order) != n:
             raise ValueError("vocabulary order does not fit its terms")
+        self._cache: dict[str, int | None] = {}  # term -> id of recent lookups (bounded)
 
     @classmethod
     def of(cls, terms: list[str]) -> Vocab:
@@ -114,6 +118,16 @@ class Vocab:
         return self.buf[int(self.offsets[tid]) : int(self.offsets[tid + 1])]
 
     def get(self, term: str) -> int | None:
+        # Query terms repeat; the vocabulary never changes (a new base makes a new one).
+        cached = self._cache.get(term, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        if len(self._cache) >= _CACHE_TERMS:
+            self._cache.clear()
+        tid = self._cache[term] = self._find(term)
+        return tid
+
+    def _find(self, term: str) -> int | None:
         data = term.encode()
         order = self.order
         at = bisect.bisect_left(range(len(order)), data, key=lambda i: self.term(int(order[i])))
@@ -218,36 +232,34 @@ class LexicalIndex:
     def _rebuild(
         self, items: Iterable[tuple[int, str]], pause: Callable[[], object] | None = None
     ) -> None:
-        counts_by_row: list[Counter[str]] = []
+        # Every token as a term id (ids in order of first appearance), in one int32 buffer;
+        # the postings are then the distinct (term, row) pairs, counted and sorted by numpy
+        # (a Counter per row and a list per term cost more time and far more memory).
+        vocab: dict[str, int] = {}
+        setdefault = vocab.setdefault
+        ids = array("i")
         labels: list[int] = []
         lengths: list[int] = []
         for label, text in items:
             if pause is not None and len(labels) % PAUSE_EVERY == 0:
                 pause()
             tokens = tokenize(text)
-            counts_by_row.append(Counter(tokens))
+            ids.extend([setdefault(t, len(vocab)) for t in tokens])
             labels.append(label)
             lengths.append(len(tokens))
-        vocab: dict[str, int] = {}
-        term_rows: list[list[int]] = []
-        term_tfs: list[list[int]] = []
-        for row, counts in enumerate(counts_by_row):
-            for term, tf in counts.items():
-                tid = vocab.get(term)
-                if tid is None:
-                    tid = vocab[term] = len(term_rows)
-                    term_rows.append([])
-                    term_tfs.append([])
-                term_rows[tid].append(row)
-                term_tfs[tid].append(tf)
-        sizes = np.fromiter((len(r) for r in term_rows), np.int64, len(term_rows))
+        n_rows = max(len(labels), 1)
+        pairs = np.frombuffer(ids, np.int32).astype(np.int64) if len(ids) else np.zeros(0, np.int64)
+        del ids
+        pairs *= n_rows  # term id * rows + row: one sortable int per token, made in place
+        pairs += np.repeat(np.arange(len(labels), dtype=np.int64), lengths)
+        pairs, tfs = np.unique(pairs, return_counts=True)
+        pair_terms = pairs // n_rows
+        sizes = np.bincount(pair_terms, minlength=len(vocab)).astype(np.int64)
         self.vocab = Vocab.of(list(vocab))
         del vocab
         self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        flat_rows = [r for rows in term_rows for r in rows]
-        flat_tfs = [t for tfs in term_tfs for t in tfs]
-        self.rows = np.asarray(flat_rows, np.int32)
-        self.tfs = _counts(np.asarray(flat_tfs, np.float32))
+        self.rows = (pairs - pair_terms * n_rows).astype(np.int32)
+        self.tfs = _counts(tfs.astype(np.float32))
         self.labels = np.asarray(labels, np.int64)
         self.lengths = np.asarray(lengths, np.float32)
         self.dead = np.zeros(len(labels), np.bool_)

@@ -129,8 +129,9 @@ def search_state(
                 item = note(label)
                 rank += 1
                 item.lexical_rank = rank
-                # Show the chunk whose words matched rather than the nearest in meaning.
-                item.chunk = state.docs[key].chunks[label & 0xFFF]
+                if prior is not None:  # found by meaning: its record is not decoded again
+                    # Show the chunk whose words matched rather than the nearest in meaning.
+                    item.chunk = state.docs[key].chunk(label & 0xFFF)
                 if rank >= depth:
                     break
 

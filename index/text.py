@@ -29,16 +29,25 @@ STOPWORDS = frozenset(
 def tokenize(text: str) -> list[str]:
     """Lower-cased tokens in text order, stop words dropped; an identifier yields the whole
     name followed by each of its parts (``a_next`` -> ``a_next``, ``next``)."""
+    # An ASCII text is lower-cased once (every token is ASCII: the pattern matches only ASCII);
+    # any other is lower-cased token by token, since lower-casing some non-ASCII letters
+    # yields ASCII ones (the Kelvin sign becomes "k").
+    ascii_text = text.isascii()
+    raws = _TOKEN.findall(text.lower() if ascii_text else text)
     out: list[str] = []
-    for raw in _TOKEN.findall(text):
-        token = raw.lower().strip("._")
-        if not token:
-            continue
+    append = out.append
+    for raw in raws:
+        token = raw if ascii_text else raw.lower()
         if "_" in token or "." in token:
-            out.append(token)
-            out.extend(p for p in _PARTS.split(token) if p and p not in STOPWORDS)
-        elif token not in STOPWORDS:
-            out.append(token)
+            token = token.strip("._")
+            if not token:
+                continue
+            if "_" in token or "." in token:
+                append(token)
+                out.extend(p for p in _PARTS.split(token) if p and p not in STOPWORDS)
+                continue
+        if token not in STOPWORDS:
+            append(token)
     return out
 
 
