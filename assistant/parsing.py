@@ -120,11 +120,21 @@ _NAME_LINE = Pattern(
     r"\s*(?:=|:)((?:[^=\n][^\n]*)?)\n?\z"
 )
 # Words just before a number that make it the notebook's number, not the learner's own
-# ("expected 0.41 but mine is 0.28", "the notebook shows 0.41 instead of 0.28").
+# ("expected 0.41 but mine is 0.28", "the notebook shows 0.41 instead of 0.28", "the expected
+# cost is 0.41": up to two words between).
 _THEIRS = Pattern(
     r"(?i)(?:expect\w*|should(?:\s+be)?|printed|prints|says|shows|instead\s+of|not|vs\.?|versus)"
-    r"[\s:=]*(?:\w+\s+)?\z"
+    r"(?:[\s:=]+\w+){0,2}[\s:=]*\z"
 )
+# A data line's value is numbers, arrays, shapes, True/False/None or quoted strings; words there
+# are the learner's own ("kmeans: every point ends up in the same cluster"). Word runs are read
+# whole (maximal ``[\w.]`` runs, so ``np.mean`` or ``dW1`` is no plain word).
+_WORD_RUN = Pattern(r"[A-Za-z_][\w.]*")
+_QUOTED = Pattern(r"'[^'\n]*'|\"[^\"\n]*\"")
+_VALUE_WORDS = {
+    "true", "false", "none", "nan", "inf", "array", "tensor", "dtype", "shape", "float", "int",
+    "bool", "device", "name", "numpy", "np", "tf", "torch", "cpu", "gpu",
+}  # fmt: skip
 _FRAME_CELL = Pattern(
     r"(?:Cell In\s*\[\d*\]|<ipython-input-[\w-]+>),?\s*(?:line \d+,?\s*)?in\s+([A-Za-z_]\w*)"
 )
@@ -137,6 +147,35 @@ def _name_line(line: str) -> tuple[str, str] | None:
         return None
     # Python's "\s*(.*)" after the separator: the rest without its leading whitespace.
     return m.group(1), m.group(2).lstrip()
+
+
+def _is_sentence(rest: str) -> bool:
+    """Whether what follows ``name:`` / ``name =`` is words, not a value: at least three plain
+    words (letters only, not ``True``/``nan``/``dtype``…, not a call or a keyword argument) that
+    make up at least half of its characters once quoted strings are dropped, and no error name
+    (``rnn_test: AssertionError: Wrong values`` is an error line)."""
+    text = _QUOTED.sub(" ", rest)
+    solid = sum(not c.isspace() for c in text)
+    count = letters = 0
+    for m in _WORD_RUN.finditer(text):
+        # A sentence's full stop is no part of its last word.
+        word = m.group(0).rstrip(".")
+        after = text[m.end() : m.end() + 1]
+        if (
+            word.isalpha()
+            and len(word) > 1
+            and word.lower() not in _VALUE_WORDS
+            and after not in ("(", "=")
+        ):
+            count += 1
+            letters += len(word)
+    return count >= 3 and 2 * letters >= solid and _CAMEL_ERROR.search(rest) is None
+
+
+def _data_name_line(line: str) -> bool:
+    """A ``name = value`` / ``name: value`` line whose value is printed data, not words."""
+    named = _name_line(line)
+    return named is not None and not _is_sentence(named[1])
 
 
 @dataclass(frozen=True)
@@ -342,7 +381,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             continue
         letters = sum(c.isalpha() for c in stripped)
         # Number dumps and array prints are mostly digits, brackets and signs.
-        if letters < 0.4 * len(stripped.replace(" ", "")) or _name_line(line):
+        if letters < 0.4 * len(stripped.replace(" ", "")) or _data_name_line(line):
             data.append(line)
         elif in_fence:
             continue

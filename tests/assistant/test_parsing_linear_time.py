@@ -131,6 +131,7 @@ UNITS = [
     "ValueError: ",
     "\n ",
     "a = [",
+    "k: every 'point' ",
 ]
 
 
@@ -156,6 +157,14 @@ def test_parser_work_grows_linearly_on_adversarial_text(
     small = work(fn, adversarial(unit, n, head, tail))
     large = work(fn, adversarial(unit, 2 * n, head, tail))
     assert large <= 2.5 * small + 2000, (entry, unit, small, large)
+
+
+@pytest.mark.parametrize("unit", ["k: every 'point' ", "k: every word\n", "cost: 0.5 "])
+def test_name_then_words_lines_do_linear_work(unit: str) -> None:
+    # Deciding whether "name: ..." holds a value or the learner's words reads the line once.
+    small = work(parsing.parse, adversarial(unit, 3000))
+    large = work(parsing.parse, adversarial(unit, 6000))
+    assert large <= 2.5 * small + 2000, (unit, small, large)
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
