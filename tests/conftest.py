@@ -37,10 +37,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The PostgreSQL pass runs what can differ by database. Tests marked ``nodb`` need none;
+    # ``browser`` tests drive the pages in chromium, whose queries the HTTP and page tests
+    # (TestClient) run on both databases, so they run once, in the SQLite pass: the two passes
+    # run side by side on two cores, and the PostgreSQL pass is the longer one.
     if TEST_DB == "postgresql":
         skip = pytest.mark.skip(reason="database-independent; covered by the SQLite pass")
         for item in items:
-            if "nodb" in item.keywords:
+            if "nodb" in item.keywords or "browser" in item.keywords:
                 item.add_marker(skip)
 
 
