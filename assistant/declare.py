@@ -234,10 +234,11 @@ def above(c: Candidate, threads: list[Candidate], linker: Linker) -> dict[str, f
 def choose(ranked: list[Candidate], q: QueryEvidence, model: Model) -> Candidate | None:
     """The erratum to declare among the first ``model.within`` candidates, if any."""
     best: tuple[float, Candidate] | None = None
-    linker = Linker(ranked)
+    linker: Linker | None = None  # IDF over every candidate's head: built only when needed
     for position, c in enumerate(ranked[: model.within]):
         if not eligible(c, q):
             continue
+        linker = linker or Linker(ranked)
         threads = [t for t in ranked[:position] if t.erratum is None]
         x = vector(base(c, q), position=position, share=c.probability, **above(c, threads, linker))
         p = model.probability(x)
