@@ -13,6 +13,11 @@ uses (``assistant.ranking``). Statistics are built once per course and process (
 for 3,000 threads), and rebuilt when the course has new posts or errata, at most every
 ``REFRESH_SECONDS`` for a large course (a rebuild costs about a second per 3,000 threads):
 links are soft evidence, a few minutes stale is fine.
+
+The same pass counts, for each short reply's words (``assistant.terms.words_key``), how many
+threads carry it word for word: a reply found under ``BOILERPLATE_THREADS`` or more threads of
+the course ("same here, following", "check the pinned FAQ", "solved it, thanks") explains none
+of them, even when someone marked it accepted (``assistant.ranking``'s ``specific_answer``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from assistant.parsing import identifiers_in
+from assistant.terms import words_key
 from errata.models import Erratum
 from forum.models import Post, Thread
 from index.text import token_set
@@ -42,6 +48,11 @@ MIN_SCORE = 1.0
 REFRESH_SECONDS = 300.0
 # Below this many documents a rebuild is cheap: always current.
 SMALL = 500
+# A reply under this many threads of a course, word for word, is boilerplate; replies longer
+# than BOILERPLATE_CHARS are not compared (a long reply is rarely repeated verbatim, and
+# skipping them keeps the pass cheap).
+BOILERPLATE_THREADS = 3
+BOILERPLATE_CHARS = 300
 
 
 @dataclass
@@ -52,6 +63,23 @@ class LinkStats:
     words: Counter[str] = field(default_factory=Counter)
     names: Counter[str] = field(default_factory=Counter)
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # words_key -> how many threads carry that reply word for word (short replies only).
+    reply_threads: Counter[str] = field(default_factory=Counter)
+
+    def add_replies(self, replies: Iterable[str]) -> None:
+        """One thread's replies."""
+        self.reply_threads.update(
+            {words_key(r) for r in replies if len(r) <= BOILERPLATE_CHARS} - {""}
+        )
+
+    @property
+    def boilerplate(self) -> frozenset[str]:
+        """The reply keys found under ``BOILERPLATE_THREADS`` or more threads."""
+        cached: frozenset[str] | None = self.__dict__.get("_boilerplate")
+        if cached is None:
+            cached = frozenset(k for k, n in self.reply_threads.items() if n >= BOILERPLATE_THREADS)
+            self.__dict__["_boilerplate"] = cached
+        return cached
 
     def add(self, text: str) -> None:
         names = {n.lower() for n in identifiers_in(text)}
@@ -80,21 +108,29 @@ class LinkStats:
         return {name for name, s in best if s >= MIN_SCORE}
 
 
-def learn(texts: Iterable[str]) -> LinkStats:
+def learn(texts: Iterable[str], replies: Iterable[Iterable[str]] = ()) -> LinkStats:
+    """Statistics of documents ``texts`` and of ``replies`` (each thread's reply bodies)."""
     stats = LinkStats()
     for text in texts:
         stats.add(text)
+    for thread_replies in replies:
+        stats.add_replies(thread_replies)
     return stats
 
 
-def course_texts(session: Session, course_id: int | None) -> list[str]:
+def learn_course(session: Session, course_id: int | None) -> LinkStats:
+    texts, replies = course_content(session, course_id)
+    return learn(texts, replies)
+
+
+def course_content(session: Session, course_id: int | None) -> tuple[list[str], list[list[str]]]:
     """One text per public thread (title, question, replies) and per erratum of the course
-    (every course when ``course_id`` is None)."""
+    (every course when ``course_id`` is None), and each thread's reply bodies."""
     threads = select(Thread.id, Thread.title).where(
         col(Thread.deleted_at).is_(None), col(Thread.is_private).is_(False)
     )
     posts = (
-        select(Post.thread_id, Post.body)
+        select(Post.thread_id, Post.body, Post.is_question)
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
             col(Post.deleted_at).is_(None),
@@ -108,14 +144,17 @@ def course_texts(session: Session, course_id: int | None) -> list[str]:
         posts = posts.where(Thread.course_id == course_id)
         errata = errata.where(Erratum.course_id == course_id)
     bodies: dict[int | None, list[str]] = defaultdict(list)
+    replies: dict[int | None, list[str]] = defaultdict(list)
     for thread_id, title in session.exec(threads).all():
         bodies[thread_id].append(title)
-    for thread_id, body in session.exec(posts).all():
+    for thread_id, body, is_question in session.exec(posts).all():
         if thread_id in bodies:
             bodies[thread_id].append(body)
+            if not is_question:
+                replies[thread_id].append(body)
     texts = ["\n".join(parts) for parts in bodies.values()]
     texts += ["\n".join(row) for row in session.exec(errata).all()]
-    return texts
+    return texts, list(replies.values())
 
 
 def _signature(session: Session) -> tuple[object, ...]:
@@ -159,7 +198,7 @@ def stats_for(session: Session, course_id: int | None) -> LinkStats:
             target=_rebuild, args=(bind, key, course_id, signature), daemon=True
         ).start()
         return hit[2]
-    stats = learn(course_texts(session, course_id))
+    stats = learn_course(session, course_id)
     with _lock:
         _cache[key] = (signature, now, stats)
     return stats
@@ -167,7 +206,7 @@ def stats_for(session: Session, course_id: int | None) -> LinkStats:
 
 def _rebuild(engine: Engine, key: Key, course_id: int | None, signature: Signature) -> None:
     with Session(engine) as session:
-        stats = learn(course_texts(session, course_id))
+        stats = learn_course(session, course_id)
     with _lock:
         _cache[key] = (signature, time.monotonic(), stats)
 
@@ -183,3 +222,9 @@ def linked(session: Session, course_id: int | None, words: Iterable[str]) -> set
     if not words:
         return set()
     return stats_for(session, course_id).link(words)
+
+
+def linked_in(stats: LinkStats, words: Iterable[str]) -> set[str]:
+    """``linked`` with the course's statistics already at hand."""
+    words = [w for w in words if len(w) > 2 and w.isalpha()]
+    return stats.link(words) if words else set()

@@ -32,8 +32,10 @@ The features, all computed from what retrieval already holds (no model call per 
   and description), the error line's words and the learner's prose words over the whole
   candidate, the prose over the head, the linked identifiers over the whole candidate.
 - ``boilerplate_replies``: share of a thread's replies found word for word under at least two
-  other candidates ("restart the kernel", "same here", "check the pinned FAQ"): they explain
-  nothing; ``specific_answer``: an accepted or endorsed reply that is not such a reply.
+  other candidates, or under several threads of the course (``assistant.links``: "restart the
+  kernel", "same here", "check the pinned FAQ"): they explain nothing; ``specific_answer``: an
+  accepted or endorsed reply that is not such a reply (a boilerplate reply marked accepted
+  answers nothing).
 - ``same_assignment``: the learner named an assignment and the candidate belongs to it.
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
@@ -136,10 +138,18 @@ class QueryEvidence:
     linked: set[str]
     version: str
     assignment_id: int | None
+    # Reply texts (``terms.reply_key``) repeated under many threads of the course.
+    boilerplate: frozenset[str] = frozenset()
 
     @classmethod
     def of(
-        cls, parsed: Parsed, scope: Scope, version: str | None, linked: set[str] | None = None
+        cls,
+        parsed: Parsed,
+        scope: Scope,
+        version: str | None,
+        linked: set[str] | None = None,
+        *,
+        boilerplate: frozenset[str] = frozenset(),
     ) -> QueryEvidence:
         idents = {i.lower() for i in (*parsed.functions, *parsed.tests, *parsed.identifiers)}
         error_text = " ".join(
@@ -159,6 +169,7 @@ class QueryEvidence:
             linked=(linked or set()) - idents,
             version=(version or "").strip(),
             assignment_id=scope.assignment.id if scope.assignment else None,
+            boilerplate=boilerplate,
         )
 
 
@@ -232,10 +243,13 @@ def shared_replies(cands: list[Candidate]) -> Counter[str]:
     return seen
 
 
-def reply_features(c: Candidate, shared: Counter[str]) -> dict[str, float]:
+def reply_features(
+    c: Candidate, shared: Counter[str], common: frozenset[str] = frozenset()
+) -> dict[str, float]:
     if not c.replies:
         return {"specific_answer": 0.0, "boilerplate_replies": 0.0}
-    boiler = [shared[reply_key(body)] > 2 for body, _ in c.replies]
+    keys = [reply_key(body) for body, _ in c.replies]
+    boiler = [shared[k] > 2 or k in common for k in keys]
     return {
         "specific_answer": float(
             any(marked and not b for (_, marked), b in zip(c.replies, boiler, strict=True))
@@ -261,7 +275,7 @@ def field_features(
     }
     out = [{name: col[i] for name, col in columns.items()} for i in range(len(cands))]
     for c, f in zip(cands, out, strict=True):
-        f.update(reply_features(c, shared))
+        f.update(reply_features(c, shared, q.boilerplate))
     return out
 
 

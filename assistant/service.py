@@ -115,8 +115,11 @@ def candidates(
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
     threadlinks.load_recorded(session, cands)
     course_id = scope.course.id if scope.course else None
-    linked = links.linked(session, course_id, token_set(parsed.prose))
-    evidence = ranking.QueryEvidence.of(parsed, scope, request.notebook_version, linked)
+    course = links.stats_for(session, course_id)
+    linked = links.linked_in(course, token_set(parsed.prose))
+    evidence = ranking.QueryEvidence.of(
+        parsed, scope, request.notebook_version, linked, boilerplate=course.boilerplate
+    )
     return ranking.rank(cands, evidence), evidence, parsed, scope
 
 

@@ -55,12 +55,17 @@ def terms(text: str) -> Terms:
     return hit
 
 
-def reply_key(text: str) -> str:
+def words_key(text: str) -> str:
     """A reply's words in order: two replies with the same key say the same thing word for
     word ("Restart the kernel." and "restart the kernel")."""
+    return " ".join(tokenize(text))
+
+
+def reply_key(text: str) -> str:
+    """``words_key``, cached for the replies asks meet again and again."""
     key = digest(text)
     hit = _reply_keys.get(key)
     if hit is None:
-        hit = " ".join(tokenize(text))
+        hit = words_key(text)
         _reply_keys.put_sized(key, hit, sys.getsizeof(hit) + 100)
     return hit

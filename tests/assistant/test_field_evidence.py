@@ -10,6 +10,7 @@ from assistant.fields import Field
 from assistant.parsing import parse
 from assistant.ranking import QueryEvidence, field_features
 from assistant.retrieval import Candidate, Scope, fill_erratum_text
+from assistant.terms import reply_key
 from errata.models import Erratum, ErratumStatus
 
 pytestmark = pytest.mark.nodb
@@ -86,6 +87,24 @@ def test_a_reply_found_word_for_word_under_many_threads_is_no_answer() -> None:
     twin = _thread("cost double again", "Same as above?", "Divide by 2 * m, not m.")
     twin.replies = [("Divide by 2 * m, not m.", True)]
     assert field_features([real, twin], q)[1]["specific_answer"] == 1.0
+
+
+def test_an_accepted_reply_the_course_repeats_everywhere_answers_nothing() -> None:
+    # Among one question's candidates the filler's accepted "check the FAQ" appears once, but
+    # the course's statistics (assistant.links) saw it under many threads.
+    boiler = "Check the pinned FAQ at the top of the forum."
+    real = _thread("conv_single_step returns an array", "Must cast to float 64.", "float(b)")
+    real.replies = [("Return Z = np.sum(s) + float(b).", True)]
+    filler = _thread("You must cast the output to numpy float 64", "Any idea?", boiler)
+    filler.replies = [(boiler, True)]
+    parsed = parse("AssertionError: You must cast the output to numpy float 64")
+    alone = QueryEvidence.of(parsed, Scope(), version=None)
+    assert field_features([real, filler], alone)[1]["specific_answer"] == 1.0
+    common = frozenset({reply_key(boiler)})
+    q = QueryEvidence.of(parsed, Scope(), version=None, boilerplate=common)
+    real_f, filler_f = field_features([real, filler], q)
+    assert filler_f["specific_answer"] == 0.0 and filler_f["boilerplate_replies"] == 1.0
+    assert real_f["specific_answer"] == 1.0 and real_f["boilerplate_replies"] == 0.0
 
 
 def test_an_edited_candidate_is_scored_on_its_new_words() -> None:

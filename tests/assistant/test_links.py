@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from assistant import links
 from assistant.links import learn
+from assistant.terms import words_key
 
 COURSE = [
     "dW1 is slightly off: the first layer weight gradient differs from the expected output",
@@ -65,3 +66,45 @@ def test_links_come_from_the_courses_threads_and_follow_new_posts(
         thread(text)
     assert "db2" in links.linked(session, course.id, words)
     assert links.linked(session, course.id + 1, words) == set()  # another course's content
+
+
+@pytest.mark.nodb
+def test_a_reply_repeated_under_several_threads_is_boilerplate() -> None:
+    stats = learn(
+        [],
+        [
+            ["Same here, following.", "Use keepdims=True."],
+            ["same here following"],  # the same words, other case and punctuation
+            ["Same here, following!", "Same here, following."],  # counted once per thread
+            ["Use keepdims=True."],
+        ],
+    )
+    assert stats.boilerplate == frozenset({words_key("Same here, following.")})
+    assert learn([], [["Same here."], ["Same here."]]).boilerplate == frozenset()
+
+
+def test_boilerplate_replies_are_counted_from_the_courses_threads(
+    session: Session, make_user: Any
+) -> None:
+    from forum.models import Course, Post, Thread
+
+    author = make_user("boiler_author", "learner")
+    course = Course(slug="boiler-course", title="Boilerplate")
+    session.add(course)
+    session.commit()
+    assert course.id is not None
+    for i in range(3):
+        t = Thread(course_id=course.id, author_id=author.id, title=f"fails {i}")
+        session.add(t)
+        session.flush()
+        assert t.id is not None
+        session.add(Post(thread_id=t.id, author_id=author.id, is_question=True, body="Any idea?"))
+        session.add(Post(thread_id=t.id, author_id=author.id, body="Solved it, thanks everyone."))
+        session.add(Post(thread_id=t.id, author_id=author.id, body=f"Reshape to ({i}, 1)."))
+    session.commit()
+    links.clear()
+    assert links.stats_for(session, course.id).boilerplate == frozenset(
+        {words_key("Solved it, thanks everyone.")}
+    )
+    # A question post is not a reply: "Any idea?" under every thread is not counted.
+    assert links.stats_for(session, course.id + 1).boilerplate == frozenset()
