@@ -10,6 +10,9 @@ is right):
 
 - at least ``MIN_NUMBERS`` numbers agree, or fewer that each carry ``PRECISE_DIGITS``
   significant digits on both sides (``J = 0.44270565``: one chance in ~10^6 by accident);
+- values matched by position (no shared name) carry at least ``MIN_DIGITS`` significant digits
+  between them (each number at least one): ``1`` and ``2`` from a pasted line of code agree
+  with ``1.5 1.5`` once rounded to whole numbers, which says nothing;
 - an output without numbers (a printed string) equals the reference once whitespace is
   collapsed;
 - when both of an erratum's outputs agree with the learner's, the one that agrees on *more*
@@ -34,6 +37,9 @@ ATOL = 1e-6
 MIN_NUMBERS = 2
 # Fewer numbers are enough when each printed this many significant digits (both sides).
 PRECISE_DIGITS = 6
+# Values matched by position must carry this many significant digits in all (a number counts
+# at least one): two one-digit integers agree with many printed outputs by chance.
+MIN_DIGITS = 4
 # A printed string (no numbers) must be at least this long to identify an output.
 MIN_TEXT_CHARS = 8
 # The most numbers of one side a comparison looks at. Finding a printed slice inside another
@@ -69,6 +75,11 @@ def _precise(v: Value) -> bool:
     return bool(v.numbers) and all(
         significant_digits(x, u) >= PRECISE_DIGITS for x, u in zip(v.numbers, v.ulps, strict=True)
     )
+
+
+def _digits(v: Value) -> int:
+    """The significant digits ``v`` prints in all, each number counting at least one."""
+    return sum(max(1, significant_digits(x, u)) for x, u in zip(v.numbers, v.ulps, strict=True))
 
 
 def _enough(a: Value, b: Value | None = None) -> bool:
@@ -131,9 +142,11 @@ def compare(
     # No shared names: compare everything in order, then value by value.
     a_flat = _flatten(a_values)
     r_flat = _flatten(r_values)
+    if _digits(a_flat) < MIN_DIGITS:
+        return Comparison(False)
     if _enough(a_flat, r_flat) and _same(a_flat, r_flat, rtol=rtol, atol=atol):
         return Comparison(True, compared=len(a_flat.numbers))
-    compared = 0
+    compared = digits = 0
     precise = False
     for value in a_values:
         if not _enough(value):
@@ -143,8 +156,10 @@ def compare(
         ) and not _contained(value, r_flat, rtol=rtol, atol=atol):
             return Comparison(False)
         compared += len(value.numbers)
+        digits += _digits(value)
         precise = precise or _precise(value)
-    return Comparison(compared >= MIN_NUMBERS or (compared > 0 and precise), compared=compared)
+    enough = compared >= MIN_NUMBERS or (compared > 0 and precise)
+    return Comparison(enough and digits >= MIN_DIGITS, compared=compared)
 
 
 def _bounded(values: list[Value]) -> list[Value]:

@@ -87,3 +87,21 @@ def test_match_erratum_ambiguous_when_both_match() -> None:
 def test_match_erratum_no_match_for_other_numbers() -> None:
     other = "a_next[4] = [0.1 0.2 0.3 0.4 0.5]"
     assert match_erratum(other, corrected_output=CORRECTED, published_output=PUBLISHED) is None
+
+
+def test_a_pasted_line_of_code_is_not_an_output_that_matches_an_erratum() -> None:
+    # A learner pastes their He-initialisation line; its only numbers are 1 and 2 (``l-1``,
+    # ``2 /``). Rounded to whole numbers they agree with a corrected output of 1.5s, which says
+    # nothing: the notebook must not be declared wrong on it.
+    code = "parameters['W' + str(l)] = np.random.randn(dims[l], dims[l-1]) * np.sqrt(2 / dims[l])"
+    corrected = "[[-1.5 -1.5 -1.5]\n [ 1.5  1.5  1.5]]"
+    published = "[[-1.  0.  1.]\n [-1.  0.  1.]]"
+    assert match_erratum(code, corrected_output=corrected, published_output=published) is None
+    assert not compare("1 2", corrected).matched
+    # The same erratum's outputs, pasted as printed, still match: six numbers agree.
+    assert match_erratum(corrected, corrected_output=corrected, published_output=published) == (
+        MatchKind.corrected
+    )
+    assert match_erratum(published, corrected_output=corrected, published_output=published) == (
+        MatchKind.published
+    )
