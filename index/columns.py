@@ -19,7 +19,7 @@ stays right even if the table changes after it was made.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,9 +33,12 @@ if TYPE_CHECKING:
 DocKey = tuple[str, int]
 NONE = np.iinfo(np.int64).min  # a course, assignment or owner id that is None
 _CHUNK_BITS = 12
+_ID_BITS = 46
 COMPACT_MIN = 5000
+LOAD_BATCH = 4096  # rows of an older format's file written to the table at a time
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+_STR = frozenset((str,))
 # Columns of one row: name -> dtype (``digest`` is 16 bytes a row).
 COLUMNS: dict[str, Any] = {
     "key": np.int64, "code": np.int8, "doc_id": np.int64, "course": np.int64,
@@ -46,9 +49,55 @@ COLUMNS: dict[str, Any] = {
 }  # fmt: skip
 
 
+def list_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode`` for a list or dict, with its C encoder made once rather than at each
+    call (``JSONEncoder.encode`` makes one per call: a third of its cost on a document's small
+    fields). The same C function with the same options writes the same text; only circular
+    values are not looked for (they fail with RecursionError, not ValueError)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:
+        return encoder.encode
+    strings = (json.encoder.encode_basestring_ascii if encoder.ensure_ascii
+               else json.encoder.encode_basestring)  # fmt: skip
+    encode = make(None, encoder.default, strings, None, encoder.key_separator,
+                  encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
+                  encoder.allow_nan)  # fmt: skip
+    join = "".join
+    return lambda value: join(encode(value, 0))
+
+
+_ENCODE = list_encoder(_JSON)
+
+
 def key_int(doc_type: str, doc_id: int) -> int:
     """A document key as one int: its first chunk's label (``make_label``)."""
     return make_label(doc_type, doc_id, 0)
+
+
+def keys_of(docs: Sequence[Document]) -> NDArray[np.int64]:
+    """``key_int`` of each document, computed with numpy (one ``type_code`` per type)."""
+    codes: dict[str, int] = {}
+    try:
+        ids = np.fromiter((d.doc_id for d in docs), np.int64, len(docs))
+        types = np.fromiter(
+            (codes[t] if (t := d.doc_type) in codes else codes.setdefault(t, type_code(t))
+             for d in docs), np.int64, len(docs),
+        )  # fmt: skip
+    except (OverflowError, TypeError, ValueError):
+        ids = types = np.zeros(0, np.int64)
+    if len(ids) != len(docs) or (len(ids) and (ids.min() < 0 or ids.max() >= 1 << _ID_BITS)):
+        return np.array([key_int(d.doc_type, d.doc_id) for d in docs], np.int64)  # raises
+    return (types << (_ID_BITS + _CHUNK_BITS)) | (ids << _CHUNK_BITS)
+
+
+def chunk_labels(keys: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Every chunk label of documents with these keys and chunk counts, in order."""
+    if not len(keys):
+        return np.zeros(0, np.int64)
+    starts = np.cumsum(counts) - counts
+    return np.repeat(keys, counts) + (
+        np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    )
 
 
 def _opt(value: int | None) -> int:
@@ -165,8 +214,23 @@ class DocTable(Mapping[DocKey, Entry]):
         """Column ``name`` over every row, dead ones included (key -1); a view: read it now."""
         return self._cols[name][: self.n]
 
-    def _grow(self) -> None:
-        cap = max(1024, 2 * len(self._cols["key"]))
+    def put_new(
+        self, docs: Sequence[Document], chunks: Sequence[Sequence[str]], digests: Sequence[bytes]
+    ) -> int:  # fmt: skip
+        """``put_many`` of documents that should not be in the table (read from a file): -1,
+        or the position of the first one that is, or is given twice (nothing written then)."""
+        keys = keys_of(docs)
+        present = (self.rows_of(keys) >= 0).tolist()
+        seen: set[int] = set()
+        for i, key in enumerate(keys.tolist()):
+            if present[i] or key in seen:
+                return i
+            seen.add(key)
+        self.put_many(docs, chunks, digests, keys)
+        return -1
+
+    def _grow(self, need: int = 0) -> None:
+        cap = max(1024, 2 * len(self._cols["key"]), need)
         for name, old in self._cols.items():
             new = np.zeros(cap, old.dtype)
             new[: self.n] = old[: self.n]
@@ -197,10 +261,19 @@ class DocTable(Mapping[DocKey, Entry]):
             rows = self._sorted_rows[at]
             hit = (sk[at] == keys) & (self._cols["key"][rows] == keys)
             out[hit] = rows[hit]
-        if self._recent:
-            for i in np.flatnonzero(np.isin(keys, np.fromiter(self._recent, np.int64))):
-                out[i] = self._recent[int(keys[i])]
+        recent = self._recent
+        if recent and len(keys) < len(recent):  # a few keys: a dict lookup each
+            for i, key in enumerate(keys.tolist()):
+                if (row := recent.get(key)) is not None:
+                    out[i] = row
+        elif recent:
+            for at_key in np.flatnonzero(np.isin(keys, np.fromiter(recent, np.int64))):
+                out[at_key] = recent[int(keys[at_key])]
         return out
+
+    def entries(self, keys: NDArray[np.int64]) -> list[Entry | None]:
+        """The entry of each key, None where a key has none (one lookup for them all)."""
+        return [None if row < 0 else self.entry(row) for row in self.rows_of(keys).tolist()]
 
     def _index(self) -> None:
         keys = self.col("key")
@@ -320,59 +393,97 @@ class DocTable(Mapping[DocKey, Entry]):
     ) -> None:  # fmt: skip
         """Add or replace ``doc`` with its chunk texts and content version (``absent``: the
         caller has just removed it, so it is not looked up again)."""
-        key = key_int(doc.doc_type, doc.doc_id)
+        keys = keys_of([doc])
         if not absent:
-            self.remove(key)
-        if self.n == len(self._cols["key"]):
-            self._grow()
-        row = self.n
-        code = type_code(doc.doc_type)
-        self._names.setdefault(code, doc.doc_type)
-        meta = doc.metadata
-        meta_text, odd = _meta_json(meta)
-        keys = tuple(meta) if meta_text else ()
-        key_id = self._meta_key_ids.setdefault(keys, len(self.meta_keys))
-        if key_id == len(self.meta_keys):
-            self.meta_keys.append(keys)
-        title, texts = doc.title.encode(), "\x00".join(chunks).encode()
-        # The title in front of the first chunk (as ``doc_chunks`` makes it) is not kept twice.
-        shared = bool(title) and texts.startswith(title + b"\n")
-        parts = [b"" if shared else title, doc.url.encode(), meta_text.encode(), texts]
+            self.remove(int(keys[0]))
+        self.put_many([doc], [chunks], [digest], keys)
+
+    def put_many(
+        self, docs: Sequence[Document], chunks: Sequence[Sequence[str]],
+        digests: Sequence[bytes], keys: NDArray[np.int64] | None = None,
+    ) -> None:  # fmt: skip
+        """Append ``docs`` (none of them in the table, no two the same: the caller has looked
+        or removed them) with their chunk texts and content versions, in this order: the rows
+        ``put`` would make one by one, written a column at a time (``keys``: ``keys_of(docs)``
+        when the caller has it already)."""
+        k = len(docs)
+        if not k:
+            return
+        if keys is None:
+            keys = keys_of(docs)
+        # Per document: its strings, metadata values and filter fields (one JSON encode each).
+        pieces: list[bytes] = []
+        append = pieces.append
+        lens = np.zeros((4, k), np.int64)  # title (negative: shared), URL, metadata, texts
+        meta_ids, statuses, privates, owners = [], [], [], []
+        codes: dict[str, int] = {}
+        odd_rows: list[tuple[int, dict[str, Any]]] = []
+        key_ids, meta_keys = self._meta_key_ids, self.meta_keys
+        status_codes = self.statuses
+        for i, (doc, texts) in enumerate(zip(docs, chunks, strict=True)):
+            doc_type = doc.doc_type
+            if doc_type not in codes:
+                codes[doc_type] = code = type_code(doc_type)
+                self._names.setdefault(code, doc_type)
+            meta = doc.metadata
+            meta_text, odd = _meta_json(meta)
+            names = tuple(meta) if meta_text else ()
+            key_id = key_ids.get(names)
+            if key_id is None:
+                key_id = key_ids[names] = len(meta_keys)
+                meta_keys.append(names)
+            meta_ids.append(key_id)
+            title, body = doc.title.encode(), "\x00".join(texts).encode()
+            url, meta_bytes = doc.url.encode(), meta_text.encode()
+            # The title in front of the first chunk (as ``doc_chunks`` makes it) is not kept
+            # twice.
+            if title and body.startswith(title + b"\n"):
+                lens[0, i] = -len(title)
+            else:
+                lens[0, i] = len(title)
+                append(title)
+            lens[1, i], lens[2, i], lens[3, i] = len(url), len(meta_bytes), len(body)
+            append(url)
+            append(meta_bytes)
+            append(body)
+            status = str(meta.get("status") or "")
+            statuses.append(status_codes.setdefault(status, len(status_codes)))
+            private = bool(meta.get("private"))
+            privates.append(private)
+            owners.append(int(meta.get("owner") or -1) if private else -1)
+            if odd:
+                odd_rows.append((i, dict(meta)))
+        first = self.n
+        if first + k > len(self._cols["key"]):
+            self._grow(first + k)
+        sizes = np.maximum(lens[0], 0) + lens[1] + lens[2] + lens[3]
+        n_chunks = np.fromiter(map(len, chunks), np.int64, k)
+        at = slice(first, first + k)
         c = self._cols
-        c["key"][row] = key
-        c["code"][row] = code
-        c["doc_id"][row] = doc.doc_id
-        c["course"][row] = _opt(doc.course_id)
-        c["assignment"][row] = _opt(doc.assignment_id)
-        c["n_chunks"][row] = len(chunks)
-        c["offset"][row] = len(self.buf)
-        c["title_len"][row], c["url_len"][row], c["meta_len"][row], c["text_len"][row] = map(
-            len, parts
-        )
-        if shared:
-            c["title_len"][row] = -len(title)
-        c["meta_keys"][row] = key_id
-        c["digest"][row] = np.frombuffer(digest.ljust(16, b"\0")[:16], "V16")[0]
-        self._set_filters(row, meta)
-        for part in parts:
-            self.buf += part
-        if odd:
-            self._odd_meta[row] = dict(meta)
-        self.n += 1
-        self.live += 1
-        self.chunks += len(chunks)
-        self._recent[key] = row
+        c["key"][at] = keys
+        c["code"][at] = keys >> (_ID_BITS + _CHUNK_BITS)
+        c["doc_id"][at] = (keys >> _CHUNK_BITS) & ((1 << _ID_BITS) - 1)
+        c["course"][at] = [NONE if d.course_id is None else int(d.course_id) for d in docs]
+        c["assignment"][at] = [
+            NONE if d.assignment_id is None else int(d.assignment_id) for d in docs
+        ]
+        c["n_chunks"][at] = n_chunks
+        c["offset"][at] = len(self.buf) + np.cumsum(sizes) - sizes
+        c["title_len"][at], c["url_len"][at], c["meta_len"][at], c["text_len"][at] = lens
+        c["meta_keys"][at] = meta_ids
+        c["digest"][at] = np.frombuffer(b"".join(d.ljust(16, b"\0")[:16] for d in digests), "V16")
+        c["status"][at] = statuses
+        c["private"][at] = privates
+        c["owner"][at] = owners
+        self.buf += b"".join(pieces)
+        for i, meta in odd_rows:
+            self._odd_meta[first + i] = meta
+        self.n += k
+        self.live += k
+        self.chunks += int(n_chunks.sum())
+        self._recent.update(zip(keys.tolist(), range(first, first + k), strict=True))
         if len(self._recent) > max(COMPACT_MIN, len(self._sorted_keys) // 4):
             self._index()
-
-    def _set_filters(self, row: int, meta: Mapping[str, Any]) -> None:
-        status = str(meta.get("status") or "")
-        code = self.statuses.setdefault(status, len(self.statuses))
-        private = bool(meta.get("private"))
-        c = self._cols
-        c["status"][row] = code
-        c["private"][row] = private
-        c["owner"][row] = int(meta.get("owner") or -1) if private else -1
 
     def remove(self, key: int) -> Entry | None:
         """Drop the document of ``key``; returns what it was (None when absent)."""
@@ -492,7 +603,7 @@ class DocTable(Mapping[DocKey, Entry]):
 
 def read_format_4(arrays: Mapping[str, NDArray[Any]]) -> DocTable:
     """The documents of a FORMAT 4 file (titles stored apart, metadata as JSON objects), put
-    into a new table one by one."""
+    into a new table row by row (written LOAD_BATCH rows at a time)."""
     names = json.loads(arrays["doc_names"].tobytes())
     type_names = {int(k): v for k, v in names["types"].items()}
     odd = {int(r): m for r, m in names["odd"].items()}
@@ -502,6 +613,7 @@ def read_format_4(arrays: Mapping[str, NDArray[Any]]) -> DocTable:
              "url_len", "meta_len", "text_len")}  # fmt: skip
     digests = np.ascontiguousarray(arrays["doc_digest"], np.uint8).reshape(-1, 16)
     table = DocTable()
+    batch: tuple[list[Document], list[list[str]], list[bytes]] = ([], [], [])
     for i in range(len(cols["code"])):
         at = cols["offset"][i]
         parts = []
@@ -512,9 +624,16 @@ def read_format_4(arrays: Mapping[str, NDArray[Any]]) -> DocTable:
         doc = Document(type_names[cols["code"][i]], cols["doc_id"][i], parts[0], "", parts[1],
                        _unopt(cols["course"][i]), _unopt(cols["assignment"][i]), meta)  # fmt: skip
         chunks = parts[3].split("\x00") if cols["n_chunks"][i] else []
-        if len(chunks) != cols["n_chunks"][i] or (doc.doc_type, doc.doc_id) in table:
-            raise ValueError(f"document row {i} does not fit its chunk count or is saved twice")
-        table.put(doc, chunks, digests[i].tobytes())
+        if len(chunks) != cols["n_chunks"][i]:
+            raise ValueError(f"document row {i} does not fit its chunk count")
+        batch[0].append(doc)
+        batch[1].append(chunks)
+        batch[2].append(digests[i].tobytes())
+        if len(batch[0]) == LOAD_BATCH or i == len(cols["code"]) - 1:
+            twice = table.put_new(*batch)
+            if twice >= 0:
+                raise ValueError(f"document row {i + 1 - len(batch[0]) + twice} is saved twice")
+            batch = ([], [], [])
     table.tidy()
     return table
 
@@ -528,13 +647,13 @@ def _meta_json(meta: Mapping[str, Any]) -> tuple[str, bool]:
     and whether they would not read back equal (then the dict is kept as is)."""
     if not meta:
         return "", False
-    if not all(type(k) is str for k in meta):
+    if not _STR.issuperset(map(type, meta)):
         return "", True
     values = list(meta.values())
     try:
-        text = _JSON.encode(values)
+        text = _ENCODE(values)
     except (TypeError, ValueError):  # inf and NaN (allow_nan=False), other types
         return "", True
-    if all(type(v) in _PLAIN for v in values):
+    if _PLAIN.issuperset(map(type, values)):
         return text, False  # every plain value but inf and NaN reads back equal
     return text, json.loads(text) != values

@@ -88,12 +88,14 @@ class SharedVectors:
 
     def vectors(self, keys: Sequence[ChunkKey], texts: Sequence[str]) -> NDArray[np.float32]:
         """An (n, dim) array: the vector of each ``texts[i]`` as chunk ``keys[i]``."""
-        wants = [_Want(k, chunk_version(t), t) for k, t in zip(keys, texts, strict=True)]
+        pairs = [(k, chunk_version(t)) for k, t in zip(keys, texts, strict=True)]
         offered = self._offered
         found: dict[tuple[ChunkKey, str], NDArray[np.float32]] = {
-            pair: offered[pair] for w in wants if (pair := (w.key, w.version)) in offered
+            pair: offered[pair] for pair in pairs if pair in offered
         }
-        pending = [w for w in wants if (w.key, w.version) not in found]
+        # A rebuild finds them all offered: no _Want per chunk then.
+        pending = [_Want(k, v, t) for (k, v), t in zip(pairs, texts, strict=True)
+                   if (k, v) not in found]  # fmt: skip
         deadline = time.monotonic() + CLAIM_SECONDS * 2
         while pending:
             found.update(self._load(pending))
@@ -108,9 +110,9 @@ class SharedVectors:
                 raise RuntimeError(f"waited too long for {len(pending)} chunk vectors")
             else:
                 time.sleep(POLL_SECONDS)  # another process is encoding them
-        out = np.zeros((len(wants), self.encoder.dim), np.float32)
-        for i, w in enumerate(wants):
-            out[i] = found[(w.key, w.version)]
+        out = np.zeros((len(pairs), self.encoder.dim), np.float32)
+        if pairs:
+            np.stack([found[pair] for pair in pairs], out=out, casting="same_kind")
         return out
 
     def _load(self, wants: list[_Want]) -> StoredVectors:

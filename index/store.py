@@ -19,12 +19,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.chunking import chunk_text
-from index.columns import DocTable, Entry, key_int, read_format_4
+from index.columns import (
+    LOAD_BATCH,
+    DocTable,
+    Entry,
+    chunk_labels,
+    key_int,
+    keys_of,
+    list_encoder,
+    read_format_4,
+)
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
 from index.text import tokenize
 from index.types import Viewer
-from index.vectors import MAX_CHUNKS, VectorStore, labels_of, make_label, type_code
+from index.vectors import MAX_CHUNKS, VectorStore, labels_of, type_code
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -149,14 +158,19 @@ def _filter_fields(doc: Document | Entry) -> tuple[Any, ...]:
 def content_version(doc: Document) -> str:
     """A digest of everything the index holds of a document (text and filter/boost metadata),
     so the drift check sees a missed edit or status change, not only a missing id."""
+    return content_digest(doc).hex()
+
+
+def content_digest(doc: Document) -> bytes:
+    """``content_version`` as the 16 bytes the document table keeps."""
     fields = [doc.doc_type, doc.doc_id, doc.title, doc.text, doc.url, doc.course_id,
               doc.assignment_id, doc.metadata]  # fmt: skip
-    data = _VERSION_JSON.encode(fields)
-    return hashlib.sha256(data.encode()).hexdigest()[:32]
+    return hashlib.sha256(_VERSION_ENCODE(fields).encode()).digest()[:16]
 
 
 # One encoder for every digest (``json.dumps`` with options builds a new one per call).
 _VERSION_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
+_VERSION_ENCODE = list_encoder(_VERSION_JSON)
 _ROW_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
@@ -317,7 +331,10 @@ class IndexState:
         to_embed: list[str] = []
         keys: list[tuple[str, int, int]] = []
         with self.lock.read():  # once per batch: only the applier changes ``docs``
-            olds = [self.docs.get(key_of(doc)) for doc in docs]
+            try:
+                olds = self.docs.entries(keys_of(docs))
+            except ValueError:  # an id out of range (never indexed): looked up one by one
+                olds = [self.docs.get(key_of(doc)) for doc in docs]
         empty = np.zeros((0, self.dim), np.float32)  # until filled in below; one per batch
         for doc, old in zip(docs, olds, strict=True):
             chunks = doc_chunks(doc)
@@ -327,7 +344,8 @@ class IndexState:
                 tokens = [tokenize(c) for c in chunks] if lexical else None
                 prepared.append(Prepared(doc, chunks, empty, tokens))
                 to_embed.extend(chunks)
-                keys.extend((doc.doc_type, doc.doc_id, i) for i in range(len(chunks)))
+                doc_type, doc_id = doc.doc_type, doc.doc_id
+                keys.extend((doc_type, doc_id, i) for i in range(len(chunks)))
         if to_embed:
             vectors = shared.vectors(keys, to_embed) if shared else encoder.encode(to_embed)
             at = 0
@@ -343,21 +361,32 @@ class IndexState:
     ) -> None:  # fmt: skip
         """Swap in ``put`` and drop ``remove`` atomically, then record ``seq``; then compact
         the HNSW graph or the lexical delta if they have grown (unless ``compact`` is off;
-        ``pause`` is called every so often while compacting)."""
+        ``pause`` is called every so often while compacting).
+
+        The documents are looked up once for the batch, and those with new texts are written
+        to the table together (``_remember_many``), in ``put`` order as one by one would."""
+        if any(len(p.chunks) > MAX_CHUNKS for p in put):  # before anything changes
+            raise ValueError(f"chunk number out of range: more than {MAX_CHUNKS} chunks")
+        keys = keys_of([p.doc for p in put])
+        # Two versions of one document in a batch: applied one after the other, as given.
+        distinct = len(set(keys.tolist())) == len(put)
         with self.lock.write():
             self._changes += 1
             drop_labels: list[int] = []
             for key in remove:
                 drop_labels.extend(self._forget(key))
+            # Entries read before any is dropped below stay right (bytes written never change).
+            olds = self.docs.entries(keys) if distinct else None
             keep_vectors: set[int] = set()  # ids of Prepared whose vectors stay as they are
-            for p in put:
-                old = self.docs.get(key_of(p.doc))
+            for i, p in enumerate(put):
+                old = olds[i] if olds is not None else self.docs.get(key_of(p.doc))
                 if old is not None and p.vectors is None and list(old.chunks) == p.chunks:
                     keep_vectors.add(id(p))  # same text: only metadata changed
                     continue
                 if p.vectors is None:  # changed since prepare: cannot happen under one writer
                     raise RuntimeError("document changed between prepare and apply")
-                drop_labels.extend(self._forget(key_of(p.doc)))
+                if old is not None or olds is None:
+                    drop_labels.extend(self._forget(key_of(p.doc)))
             self.vectors.remove(drop_labels)
             # A rebuild (compact=False) leaves the lexical side to one bulk build in
             # ``compact()``: tokenising every chunk into the delta first doubled its cost.
@@ -366,25 +395,67 @@ class IndexState:
                 self.lexical_deferred = True
             new_labels: list[int] = []
             new_vectors: list[NDArray[np.float32]] = []
-            for p in put:
-                if id(p) in keep_vectors:
-                    old = self.docs[key_of(p.doc)]
-                    refilter = _filter_fields(old) != _filter_fields(p.doc)
-                    self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
-                    if refilter:  # its lexical base rows now filter differently
-                        self._refilter(old.labels)
+            run: list[int] = []  # new texts since the last kept document: written together
+            for i, p in enumerate(put):
+                if id(p) not in keep_vectors:
+                    assert p.vectors is not None
+                    new_vectors.append(p.vectors)
+                    run.append(i)
                     continue
-                labels = [make_label(p.doc.doc_type, p.doc.doc_id, i) for i in range(len(p.chunks))]
-                assert p.vectors is not None
-                new_labels.extend(labels)
-                new_vectors.append(p.vectors)
-                self._remember(p.doc, tuple(labels), tuple(p.chunks), add_lexical, p.tokens)
+                new_labels.extend(self._remember_many(put, keys, run, add_lexical, distinct))
+                run = []
+                old = self.docs[key_of(p.doc)]
+                refilter = _filter_fields(old) != _filter_fields(p.doc)
+                self._remember(p.doc, old.labels, old.chunks, add_lexical=False)
+                if refilter:  # its lexical base rows now filter differently
+                    self._refilter(old.labels)
+            new_labels.extend(self._remember_many(put, keys, run, add_lexical, distinct))
             if new_labels:  # one FAISS call per batch, not one per document
                 self.vectors.add(new_labels, np.concatenate(new_vectors).astype(np.float32))
             if seq is not None:
                 self.seq = max(self.seq, seq)
         if compact:
             self.compact_in_background(pause)
+
+    def _remember_many(
+        self, put: list[Prepared], keys: NDArray[np.int64], at: list[int], add_lexical: bool,
+        distinct: bool,
+    ) -> list[int]:  # fmt: skip
+        """Write ``put[i]`` for each ``i`` in ``at`` (none of them in the table now) and
+        return their chunk labels, in order: columns written for them all at once when their
+        keys are distinct, else one by one."""
+        if not at:
+            return []
+        some = [put[i] for i in at]
+        run_keys = keys[at]
+        counts = np.fromiter((len(p.chunks) for p in some), np.int64, len(some))
+        labels = chunk_labels(run_keys, counts).tolist()
+        if not distinct:
+            start = 0
+            for p, n in zip(some, counts.tolist(), strict=True):
+                self._remember(p.doc, tuple(labels[start : start + n]), tuple(p.chunks),
+                               add_lexical, p.tokens)  # fmt: skip
+                start += n
+            return labels
+        docs = [p.doc for p in some]
+        self.docs.put_many(docs, [p.chunks for p in some], [content_digest(d) for d in docs],
+                           run_keys)  # fmt: skip
+        start = 0
+        for p in some:
+            n = len(p.chunks)
+            if add_lexical:
+                tokens = p.tokens
+                for i in range(n):
+                    self.lexical.add(labels[start + i], p.chunks[i],
+                                     tokens[i] if tokens is not None else None)  # fmt: skip
+            start += n
+            meta = p.doc.metadata
+            if meta.get("private"):
+                self.private_docs += 1
+            parent = meta.get("parent")
+            if parent:
+                self.children.setdefault(str(parent), set()).add(key_of(p.doc))
+        return labels
 
     def compact_in_background(self, pause: Callable[[], object] | None = None) -> None:
         """Rebuild an HNSW graph without its dead nodes, or the lexical base with its delta,
@@ -458,7 +529,7 @@ class IndexState:
             old_parent = old.meta("parent")
             if old_parent:
                 self.children.get(old_parent, set()).discard(key)
-        self.docs.put(doc, chunks, bytes.fromhex(content_version(doc)), absent=True)
+        self.docs.put(doc, chunks, content_digest(doc), absent=True)
         if doc.metadata.get("private"):
             self.private_docs += 1
         for i, (label, text) in enumerate(zip(labels, chunks, strict=True)):
@@ -594,21 +665,35 @@ class IndexState:
         codes, ids, counts = array("q"), array("q"), array("q")
         at = 0
         private = 0
+        batch: tuple[list[Document], list[list[str]], list[bytes]] = ([], [], [])
+
+        def flush() -> None:
+            twice = docs.put_new(*batch)
+            if twice >= 0:
+                doc = batch[0][twice]
+                raise ValueError(f"document {doc.doc_type}:{doc.doc_id} saved twice")
+            for part in batch:
+                part.clear()
+
         for (doc_type, doc_id, title, url, course_id, assignment_id, metadata, n,
              version) in _json_rows(arrays["meta"].tobytes().decode()):  # fmt: skip
             codes.append(type_code(doc_type))
             ids.append(doc_id)
             counts.append(n)
-            doc = Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
-            if (doc_type, doc_id) in docs:
-                raise ValueError(f"document {doc_type}:{doc_id} saved twice")
-            docs.put(doc, all_texts[at : at + n], bytes.fromhex(version))
+            batch[0].append(
+                Document(doc_type, doc_id, title, "", url, course_id, assignment_id, metadata)
+            )
+            batch[1].append(all_texts[at : at + n])
+            batch[2].append(bytes.fromhex(version))
+            if len(batch[0]) == LOAD_BATCH:
+                flush()
             at += n
             if metadata.get("private"):
                 private += 1
             parent = metadata.get("parent")
             if parent:
                 children.setdefault(str(parent), set()).add((doc_type, doc_id))
+        flush()
         if at != len(all_labels):
             raise ValueError("documents and chunk labels differ in number")
         if not np.array_equal(labels_of(codes, ids, counts), all_labels):
