@@ -40,32 +40,40 @@ def test_words_seen_once_together_or_everywhere_link_nothing() -> None:
     assert learn([]).link(["first", "layer"]) == set()
 
 
-def test_links_come_from_the_courses_threads_and_follow_new_posts(
-    session: Session, make_user: Any
-) -> None:
-    from forum.models import Course, Post, Thread
+def _course(session: Session, slug: str) -> int:
+    from forum.models import Course
 
-    author = make_user("links_author", "learner")
-    course = Course(slug="links-course", title="Links")
+    course = Course(slug=slug, title=slug)
     session.add(course)
     session.commit()
     assert course.id is not None
+    return course.id
 
-    def thread(text: str) -> None:
-        t = Thread(course_id=course.id, author_id=author.id, title=text[:60])
-        session.add(t)
-        session.flush()
-        assert t.id is not None
-        session.add(Post(thread_id=t.id, author_id=author.id, is_question=True, body=text))
-        session.commit()
 
+def _thread(session: Session, course_id: int, author_id: int, question: str, *replies: str) -> None:
+    from forum.models import Post, Thread
+
+    t = Thread(course_id=course_id, author_id=author_id, title=question[:60])
+    session.add(t)
+    session.flush()
+    assert t.id is not None
+    session.add(Post(thread_id=t.id, author_id=author_id, is_question=True, body=question))
+    session.add_all(Post(thread_id=t.id, author_id=author_id, body=r) for r in replies)
+    session.commit()
+
+
+def test_links_come_from_the_courses_threads_and_follow_new_posts(
+    session: Session, make_user: Any
+) -> None:
+    author = make_user("links_author", "learner")
+    course_id = _course(session, "links-course")
     links.clear()
     words = ["output", "layer", "bias", "gradient"]
-    assert links.linked(session, course.id, words) == set()
+    assert links.linked(session, course_id, words) == set()
     for text in COURSE:
-        thread(text)
-    assert "db2" in links.linked(session, course.id, words)
-    assert links.linked(session, course.id + 1, words) == set()  # another course's content
+        _thread(session, course_id, author.id, text)
+    assert "db2" in links.linked(session, course_id, words)
+    assert links.linked(session, course_id + 1, words) == set()  # another course's content
 
 
 @pytest.mark.nodb
@@ -86,25 +94,16 @@ def test_a_reply_repeated_under_several_threads_is_boilerplate() -> None:
 def test_boilerplate_replies_are_counted_from_the_courses_threads(
     session: Session, make_user: Any
 ) -> None:
-    from forum.models import Course, Post, Thread
-
     author = make_user("boiler_author", "learner")
-    course = Course(slug="boiler-course", title="Boilerplate")
-    session.add(course)
-    session.commit()
-    assert course.id is not None
+    course_id = _course(session, "boiler-course")
     for i in range(3):
-        t = Thread(course_id=course.id, author_id=author.id, title=f"fails {i}")
-        session.add(t)
-        session.flush()
-        assert t.id is not None
-        session.add(Post(thread_id=t.id, author_id=author.id, is_question=True, body="Any idea?"))
-        session.add(Post(thread_id=t.id, author_id=author.id, body="Solved it, thanks everyone."))
-        session.add(Post(thread_id=t.id, author_id=author.id, body=f"Reshape to ({i}, 1)."))
-    session.commit()
+        _thread(
+            session, course_id, author.id, "Any idea?",
+            "Solved it, thanks everyone.", f"Reshape to ({i}, 1).",
+        )  # fmt: skip
     links.clear()
-    assert links.stats_for(session, course.id).boilerplate == frozenset(
+    # A question post is not a reply: "Any idea?" under every thread is not counted.
+    assert links.stats_for(session, course_id).boilerplate == frozenset(
         {words_key("Solved it, thanks everyone.")}
     )
-    # A question post is not a reply: "Any idea?" under every thread is not counted.
-    assert links.stats_for(session, course.id + 1).boilerplate == frozenset()
+    assert links.stats_for(session, course_id + 1).boilerplate == frozenset()  # another course
