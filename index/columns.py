@@ -305,6 +305,61 @@ class DocTable(Mapping[DocKey, Entry]):
                 "private": ok & c["private"][at],
                 "owner": np.where(ok, c["owner"][at], -1)}  # fmt: skip
 
+    def keys_at(self, rows: list[int]) -> list[DocKey]:
+        """``key_at`` of each row, read with one gather per column."""
+        at = np.asarray(rows, np.int64)
+        names = self._names
+        codes, ids = self._cols["code"][at].tolist(), self._cols["doc_id"][at].tolist()
+        return [(names[c], i) for c, i in zip(codes, ids, strict=True)]
+
+    def chunk_texts(self, rows: list[int], chunks: list[int]) -> list[str]:
+        """Chunk ``chunks[i]`` of row ``rows[i]`` (``Entry.chunk``), each read straight from
+        the buffer: only its own bytes decoded, no entry made."""
+        if not rows:
+            return []
+        at = np.asarray(rows, np.int64)
+        c = self._cols
+        starts = (c["offset"][at] + np.maximum(c["title_len"][at], 0) + c["url_len"][at]
+                  + c["meta_len"][at]).tolist()  # fmt: skip
+        sizes, counts = c["text_len"][at].tolist(), c["n_chunks"][at].tolist()
+        buf = self.buf
+        out = []
+        for start, size, n, i in zip(starts, sizes, counts, chunks, strict=True):
+            raw = buf[start : start + size]
+            # NUL is one byte in UTF-8 and never part of another character's bytes.
+            out.append((raw.split(b"\x00")[i] if n > 1 else raw).decode())
+        return out
+
+    def meta_values(self, rows: list[int], names: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """``Entry.meta(name)`` of each row for each of ``names``; a row's metadata JSON is
+        read (straight from the buffer) only when its keys hold one of the names."""
+        if not rows:
+            return []
+        at = np.asarray(rows, np.int64)
+        c = self._cols
+        starts = (c["offset"][at] + np.maximum(c["title_len"][at], 0) + c["url_len"][at]).tolist()
+        sizes, key_ids = c["meta_len"][at].tolist(), c["meta_keys"][at].tolist()
+        # Where each name sits among a set of keys (None: not there), per set of keys.
+        places: dict[int, tuple[int | None, ...]] = {}
+        for key_id in set(key_ids):
+            keys = self.meta_keys[key_id]
+            places[key_id] = tuple(keys.index(n) if n in keys else None for n in names)
+        none = (None,) * len(names)
+        buf, odd, loads = self.buf, self._odd_meta, json.loads
+        out: list[tuple[Any, ...]] = []
+        for row, start, size, key_id in zip(rows, starts, sizes, key_ids, strict=True):
+            if row in odd:
+                meta = odd[row]
+                out.append(tuple(meta.get(n) for n in names))
+                continue
+            place = places[key_id]
+            if size and place != none:
+                values = loads(buf[start : start + size])
+                out.append(tuple(None if i is None else values[i] for i in place))
+            else:
+                out.append(none)
+        return out
+
     def entry(self, row: int) -> Entry:
         c = self._cols
         code = int(c["code"][row])

@@ -304,10 +304,12 @@ class LexicalIndex:
         k: int,
         allow: Callable[[int], bool] | None = None,
         base_mask: NDArray[np.bool_] | None = None,
+        allow_many: Callable[[NDArray[np.int64]], NDArray[np.bool_]] | None = None,
     ) -> list[tuple[int, float]]:
         """The ``k`` best (label, BM25 score) pairs for query ``terms``, filtered by ``allow``;
         ``base_mask`` (rows of the base segment that pass the same filter) spares calling
-        ``allow`` on base rows."""
+        ``allow`` on base rows; ``allow_many`` (the filter for many labels at once) replaces
+        ``allow`` on the delta's."""
         n = self.live
         if n == 0 or not terms:
             return []
@@ -340,7 +342,10 @@ class LexicalIndex:
                     delta_scores[label] = delta_scores.get(label, 0.0) + idf * s
         # Each segment ranked and filtered on its own, then merged: both lists are sorted.
         delta = sorted(delta_scores.items(), key=lambda kv: kv[1], reverse=True)
-        if allow is not None:
+        if allow_many is not None and delta:
+            keep = allow_many(np.fromiter((label for label, _ in delta), np.int64, len(delta)))
+            delta = [pair for pair, ok in zip(delta, keep.tolist(), strict=True) if ok]
+        elif allow is not None:
             delta = [(label, score) for label, score in delta if allow(label)]
         base: list[tuple[int, float]] = []
         if base_scores is not None:

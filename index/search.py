@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from markupsafe import escape
 from sqlmodel import Session
 
 from index.documents import Document
 from index.encoder import Encoder
 from index.fusion import rrf_score
-from index.store import DocKey, IndexState
+from index.store import IndexState
 from index.text import tokenize
-from index.types import Hit, Query, Viewer
+from index.types import Hit, Query
+from index.vectors import type_code
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES = ("hybrid", "dense", "lexical")
@@ -34,9 +39,11 @@ ENDORSED_BOOST = 1.2
 
 @dataclass
 class _Found:
-    key: DocKey
-    doc: Document
-    chunk: str
+    """A document found: its row in the document table and the chunk to show (nothing
+    decoded until it is among the hits returned)."""
+
+    row: int
+    chunk: int
     dense_rank: int | None = None
     dense_score: float | None = None
     lexical_rank: int | None = None
@@ -54,7 +61,10 @@ def search(session: Session | None, query: Query, *, mode: Mode = "hybrid") -> l
 def search_state(
     state: IndexState, encoder: Encoder, query: Query, *, mode: Mode = "hybrid"
 ) -> list[Hit]:
-    """``search`` against a given index (benchmarks and tests use this directly)."""
+    """``search`` against a given index (benchmarks and tests use this directly).
+
+    Labels are resolved to document rows many at a time (numpy), filters and boosts read the
+    table's columns, and only the hits returned are decoded into documents."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if query.limit < 1:
@@ -69,137 +79,133 @@ def search_state(
     phrase = " ".join(text.lower().split()) if len(terms) >= 3 else ""
     filtered = bool(query.course_id or query.assignment_id or query.doc_types or query.statuses)
     depth = max(50, query.limit * 5)
-    found: dict[DocKey, _Found] = {}
+    found: dict[int, _Found] = {}  # by document row
 
     with state.lock.read():
+        docs = state.docs
         # Private documents the viewer may not see are filtered like a course (invariant 4).
         filtered = filtered or state.hides_private(query.viewer)
+        filters = (query.course_id, query.assignment_id, query.doc_types, query.statuses,
+                   query.viewer)  # fmt: skip
 
-        def allow(label: int) -> bool:
-            key = state.owner.get(label)
-            if key is None:  # removed
-                return False
-            if not filtered:
-                return True
-            doc = state.docs[key].doc
-            return _matches(doc, query) and _may_see(doc, query.viewer)
-
-        def note(label: int) -> _Found:
-            key = state.owner[label]
-            item = found.get(key)
-            if item is None:
-                entry = state.docs[key]
-                item = found[key] = _Found(key, entry.doc, entry.chunks[label & 0xFFF])
-            return item
+        def rows_passing(labels: NDArray[np.int64]) -> NDArray[np.int64]:
+            """The row of each label, -1 where it is removed or filtered out."""
+            rows = state.label_rows(labels)
+            if filtered:
+                rows[~state.passing(rows, *filters)] = -1
+            return rows
 
         if qvec is not None:
             allowed = None
             if filtered:  # searched inside the filter, never cut from a global top-k
-                allowed = state.allowed_labels(
-                    query.course_id, query.assignment_id, query.doc_types, query.statuses,
-                    query.viewer,
-                )  # fmt: skip
+                allowed = state.allowed_labels(*filters)
+            dense = state.vectors.search(qvec, depth, allowed)
+            labels = np.fromiter((label for label, _ in dense), np.int64, len(dense))
             rank = 0
-            for label, score in state.vectors.search(qvec, depth, allowed):
-                if not allow(label):
+            for (label, score), row in zip(dense, rows_passing(labels).tolist(), strict=True):
+                if row < 0:
                     continue
-                item = note(label)
+                item = found.get(row)
+                if item is None:
+                    item = found[row] = _Found(row, label & 0xFFF)
                 if item.dense_rank is None:
                     rank += 1
                     item.dense_rank, item.dense_score = rank, score
                 if rank >= depth:
                     break
         if mode != "dense" and terms:
-            rank = 0
-            mask = None
-            if filtered:
-                mask = state.base_row_mask(
-                    query.course_id, query.assignment_id, query.doc_types, query.statuses,
-                    query.viewer,
-                )  # fmt: skip
-            lexical = state.lexical.search(terms, depth, allow if filtered else None, mask)
+            mask = state.base_row_mask(*filters) if filtered else None
+
+            def allow_many(labels: NDArray[np.int64]) -> NDArray[np.bool_]:
+                return rows_passing(labels) >= 0
+
+            lexical = state.lexical.search(terms, depth, None, mask,
+                                           allow_many if filtered else None)  # fmt: skip
+            labels = np.fromiter((label for label, _ in lexical), np.int64, len(lexical))
+            lex_rows = state.label_rows(labels).tolist()
             if phrase:
                 # A pasted error message matched verbatim beats the same words scattered.
-                lexical.sort(key=lambda ls: (phrase not in _flat(state, ls[0]), -ls[1]))
-            for label, _score in lexical:
-                key = state.owner[label]
-                prior = found.get(key)
-                if prior is not None and prior.lexical_rank is not None:
+                texts = docs.chunk_texts(lex_rows, [label & 0xFFF for label in labels.tolist()])
+                verbatim = [phrase in " ".join(t.lower().split()) for t in texts]
+                order = sorted(range(len(lexical)),
+                               key=lambda i: (not verbatim[i], -lexical[i][1]))  # fmt: skip
+                lexical = [lexical[i] for i in order]
+                lex_rows = [lex_rows[i] for i in order]
+            rank = 0
+            for (label, _score), row in zip(lexical, lex_rows, strict=True):
+                if row < 0:  # removed (the lexical side drops it in the same change)
                     continue
-                item = note(label)
+                item = found.get(row)
+                if item is not None and item.lexical_rank is not None:
+                    continue
+                if item is None:
+                    item = found[row] = _Found(row, label & 0xFFF)
+                else:  # found by meaning: show the chunk whose words matched
+                    item.chunk = label & 0xFFF
                 rank += 1
                 item.lexical_rank = rank
-                if prior is not None:  # found by meaning: its record is not decoded again
-                    # Show the chunk whose words matched rather than the nearest in meaning.
-                    item.chunk = state.docs[key].chunk(label & 0xFFF)
                 if rank >= depth:
                     break
 
-    scored = []
-    for item in found.values():
-        if mode == "dense" and item.dense_rank is None:
-            continue
-        if mode == "lexical" and item.lexical_rank is None:
-            continue
-        score = rrf_score((item.dense_rank, item.lexical_rank))
-        scored.append((score * _boost(item.doc), item))
-    scored.sort(key=lambda pair: (-pair[0], pair[1].key))
+        items = [
+            item for item in found.values()
+            if not (mode == "dense" and item.dense_rank is None)
+            and not (mode == "lexical" and item.lexical_rank is None)
+        ]  # fmt: skip
+        rows = [item.row for item in items]
+        boosts = _boosts(state, rows)
+        keys = docs.keys_at(rows)
+        scored = []
+        for item, boost, key in zip(items, boosts, keys, strict=True):
+            score = rrf_score((item.dense_rank, item.lexical_rank))
+            scored.append((score * boost, key, item))
+        scored.sort(key=lambda triple: (-triple[0], triple[1]))
+        top = scored[: query.limit]
+        entries = [docs.entry(item.row) for _, _, item in top]
+        chunks = docs.chunk_texts([item.row for _, _, item in top],
+                                  [item.chunk for _, _, item in top])  # fmt: skip
     words = set(terms)
-    return [_hit(item, score, words) for score, item in scored[: query.limit]]
+    return [
+        _hit(entry.doc, chunk, item, score, words)
+        for (score, _, item), entry, chunk in zip(top, entries, chunks, strict=True)
+    ]
 
 
-def _flat(state: IndexState, label: int) -> str:
-    return " ".join(state.docs[state.owner[label]].chunks[label & 0xFFF].lower().split())
+def _boosts(state: IndexState, rows: list[int]) -> list[float]:
+    """The boost of each document row: its erratum status from the status column; accepted
+    and endorsed from its metadata, read only for rows whose metadata has those keys."""
+    if not rows:
+        return []
+    docs = state.docs
+    at = np.asarray(rows, np.int64)
+    names = {code: name for name, code in docs.statuses.items()}
+    erratum = type_code("erratum")
+    codes, statuses = docs.col("code")[at].tolist(), docs.col("status")[at].tolist()
+    flags = docs.meta_values(rows, ("accepted", "endorsed"))
+    out = []
+    for code, status, (accepted, endorsed) in zip(codes, statuses, flags, strict=True):
+        # The status column holds str(status or ""): "" and "None" both boost by 1.0.
+        boost = STATUS_BOOST.get(names[status], 1.0) if code == erratum else 1.0
+        if accepted:
+            boost *= ACCEPTED_BOOST
+        if endorsed:
+            boost *= ENDORSED_BOOST
+        out.append(boost)
+    return out
 
 
-def _matches(doc: Document, query: Query) -> bool:
-    if query.course_id is not None and doc.course_id != query.course_id:
-        return False
-    if query.assignment_id is not None and doc.assignment_id != query.assignment_id:
-        return False
-    if query.doc_types and doc.doc_type not in query.doc_types:
-        return False
-    # Status filters errata only; threads and posts have no erratum status.
-    return not (
-        query.statuses
-        and doc.doc_type == "erratum"
-        and doc.metadata.get("status") not in query.statuses
-    )
-
-
-def _may_see(doc: Document, viewer: Viewer | None) -> bool:
-    """Public documents, or a private one its owner or the course's staff is searching."""
-    if not doc.metadata.get("private"):
-        return True
-    if viewer is None:
-        return False
-    if viewer.staff_course_ids is None or doc.course_id in viewer.staff_course_ids:
-        return True
-    return viewer.user_id is not None and doc.metadata.get("owner") == viewer.user_id
-
-
-def _boost(doc: Document) -> float:
-    meta = doc.metadata
-    boost = STATUS_BOOST.get(str(meta.get("status")), 1.0) if doc.doc_type == "erratum" else 1.0
-    if meta.get("accepted"):
-        boost *= ACCEPTED_BOOST
-    if meta.get("endorsed"):
-        boost *= ENDORSED_BOOST
-    return boost
-
-
-def _hit(item: _Found, score: float, words: set[str]) -> Hit:
-    plain = snippet_text(item.chunk, item.doc.title, words)
+def _hit(doc: Document, chunk: str, item: _Found, score: float, words: set[str]) -> Hit:
+    plain = snippet_text(chunk, doc.title, words)
     return Hit(
-        doc_type=item.doc.doc_type,
-        doc_id=item.doc.doc_id,
+        doc_type=doc.doc_type,
+        doc_id=doc.doc_id,
         score=score,
-        title=item.doc.title,
-        url=item.doc.url,
+        title=doc.title,
+        url=doc.url,
         snippet=highlight(plain, words),
-        course_id=item.doc.course_id,
-        assignment_id=item.doc.assignment_id,
-        metadata={**item.doc.metadata, "text": plain},
+        course_id=doc.course_id,
+        assignment_id=doc.assignment_id,
+        metadata={**doc.metadata, "text": plain},
         dense_rank=item.dense_rank,
         lexical_rank=item.lexical_rank,
         dense_score=item.dense_score,

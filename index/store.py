@@ -311,12 +311,27 @@ class IndexState:
     def _build_row_meta(self, labels: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         """Filter columns of chunk ``labels``, gathered from their documents' rows (a label
         whose document is gone or has fewer chunks gets empty fields: it is a dead row)."""
+        return self.docs.filter_columns(self.label_rows(labels))
+
+    def label_rows(self, labels: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The document row of each chunk label, -1 where its document is gone or has fewer
+        chunks (``owner.get`` for many labels at once, with numpy)."""
         docs = self.docs
         rows = docs.rows_of(labels & ~np.int64(_CHUNK_MASK))
         gone = rows < 0
         gone[~gone] = (labels[~gone] & _CHUNK_MASK) >= docs.col("n_chunks")[rows[~gone]]
         rows[gone] = -1
-        return docs.filter_columns(rows)
+        return rows
+
+    def passing(
+        self, rows: NDArray[np.int64], course_id: int | None, assignment_id: int | None,
+        doc_types: tuple[str, ...], statuses: tuple[str, ...], viewer: Viewer | None = None,
+    ) -> NDArray[np.bool_]:  # fmt: skip
+        """Which of these document rows (-1: none) pass the filters, the viewer's private
+        documents included (the same columns ``base_row_mask`` filters by)."""
+        mask = self._mask(self.docs.filter_columns(rows), len(rows), course_id, assignment_id,
+                          doc_types, statuses, viewer)  # fmt: skip
+        return mask & (rows >= 0)
 
     # Writing
 
