@@ -63,23 +63,8 @@ class LinkStats:
     words: Counter[str] = field(default_factory=Counter)
     names: Counter[str] = field(default_factory=Counter)
     together: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    # words_key -> how many threads carry that reply word for word (short replies only).
-    reply_threads: Counter[str] = field(default_factory=Counter)
-
-    def add_replies(self, replies: Iterable[str]) -> None:
-        """One thread's replies."""
-        self.reply_threads.update(
-            {words_key(r) for r in replies if len(r) <= BOILERPLATE_CHARS} - {""}
-        )
-
-    @property
-    def boilerplate(self) -> frozenset[str]:
-        """The reply keys found under ``BOILERPLATE_THREADS`` or more threads."""
-        cached: frozenset[str] | None = self.__dict__.get("_boilerplate")
-        if cached is None:
-            cached = frozenset(k for k, n in self.reply_threads.items() if n >= BOILERPLATE_THREADS)
-            self.__dict__["_boilerplate"] = cached
-        return cached
+    # The reply texts (``terms.words_key``) found under BOILERPLATE_THREADS or more threads.
+    boilerplate: frozenset[str] = frozenset()
 
     def add(self, text: str) -> None:
         names = {n.lower() for n in identifiers_in(text)}
@@ -113,9 +98,17 @@ def learn(texts: Iterable[str], replies: Iterable[Iterable[str]] = ()) -> LinkSt
     stats = LinkStats()
     for text in texts:
         stats.add(text)
-    for thread_replies in replies:
-        stats.add_replies(thread_replies)
+    stats.boilerplate = boilerplate(replies)
     return stats
+
+
+def boilerplate(replies: Iterable[Iterable[str]]) -> frozenset[str]:
+    """The short replies (as ``words_key``) found under ``BOILERPLATE_THREADS`` or more of these
+    threads (each thread's replies one iterable); only those are kept, not every reply's key."""
+    threads: Counter[str] = Counter()
+    for thread_replies in replies:
+        threads.update({words_key(r) for r in thread_replies if len(r) <= BOILERPLATE_CHARS} - {""})
+    return frozenset(k for k, n in threads.items() if n >= BOILERPLATE_THREADS)
 
 
 def learn_course(session: Session, course_id: int | None) -> LinkStats:
