@@ -138,7 +138,8 @@ class QueryEvidence:
     linked: set[str]
     version: str
     assignment_id: int | None
-    # Reply texts (``terms.reply_key``) repeated under many threads of the course.
+    # Reply texts repeated under many threads of the course (``assistant.links``), as
+    # ``terms.words_key`` (``reply_key`` is its cached form): the keys compare equal.
     boilerplate: frozenset[str] = frozenset()
 
     @classmethod
