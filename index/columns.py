@@ -25,15 +25,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.documents import Document
-from index.vectors import labels_of, make_label, type_code
+from index.vectors import (
+    first_labels,
+    id_in_range,
+    label_parts,
+    labels_of,
+    make_label,
+    type_code,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 DocKey = tuple[str, int]
 NONE = np.iinfo(np.int64).min  # a course, assignment or owner id that is None
-_CHUNK_BITS = 12
-_ID_BITS = 46
 COMPACT_MIN = 5000
 LOAD_BATCH = 4096  # rows of an older format's file written to the table at a time
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -85,19 +90,9 @@ def keys_of(docs: Sequence[Document]) -> NDArray[np.int64]:
         )  # fmt: skip
     except (OverflowError, TypeError, ValueError):
         ids = types = np.zeros(0, np.int64)
-    if len(ids) != len(docs) or (len(ids) and (ids.min() < 0 or ids.max() >= 1 << _ID_BITS)):
+    if len(ids) != len(docs) or not id_in_range(ids):
         return np.array([key_int(d.doc_type, d.doc_id) for d in docs], np.int64)  # raises
-    return (types << (_ID_BITS + _CHUNK_BITS)) | (ids << _CHUNK_BITS)
-
-
-def chunk_labels(keys: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Every chunk label of documents with these keys and chunk counts, in order."""
-    if not len(keys):
-        return np.zeros(0, np.int64)
-    starts = np.cumsum(counts) - counts
-    return np.repeat(keys, counts) + (
-        np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-    )
+    return first_labels(types, ids)
 
 
 def _opt(value: int | None) -> int:
@@ -516,8 +511,7 @@ class DocTable(Mapping[DocKey, Entry]):
         at = slice(first, first + k)
         c = self._cols
         c["key"][at] = keys
-        c["code"][at] = keys >> (_ID_BITS + _CHUNK_BITS)
-        c["doc_id"][at] = (keys >> _CHUNK_BITS) & ((1 << _ID_BITS) - 1)
+        c["code"][at], c["doc_id"][at] = label_parts(keys)
         c["course"][at] = [NONE if d.course_id is None else int(d.course_id) for d in docs]
         c["assignment"][at] = [
             NONE if d.assignment_id is None else int(d.assignment_id) for d in docs

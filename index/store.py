@@ -23,7 +23,6 @@ from index.columns import (
     LOAD_BATCH,
     DocTable,
     Entry,
-    chunk_labels,
     key_int,
     keys_of,
     list_encoder,
@@ -33,7 +32,7 @@ from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
 from index.text import tokenize
 from index.types import Viewer
-from index.vectors import MAX_CHUNKS, VectorStore, labels_of, type_code
+from index.vectors import MAX_CHUNKS, VectorStore, chunk_labels, labels_of, type_code
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

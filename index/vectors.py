@@ -55,18 +55,39 @@ def make_label(doc_type: str, doc_id: int, chunk: int) -> int:
     return (type_code(doc_type) << (_ID_BITS + _CHUNK_BITS)) | (doc_id << _CHUNK_BITS) | chunk
 
 
+def first_labels(codes: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``make_label(type, id, 0)`` of many documents at once (their keys), unchecked."""
+    return (codes << (_ID_BITS + _CHUNK_BITS)) | (ids << _CHUNK_BITS)
+
+
+def label_parts(labels: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The type codes and document ids packed into ``labels``."""
+    return labels >> (_ID_BITS + _CHUNK_BITS), (labels >> _CHUNK_BITS) & ((1 << _ID_BITS) - 1)
+
+
+def id_in_range(ids: NDArray[np.int64]) -> bool:
+    """Every id fits a label (``make_label`` raises for one that does not)."""
+    return not len(ids) or bool(ids.min() >= 0 and ids.max() < (1 << _ID_BITS))
+
+
+def chunk_labels(firsts: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Every chunk label of documents whose first labels and chunk counts are given, in
+    order."""
+    if not len(firsts):
+        return np.zeros(0, np.int64)
+    starts = np.cumsum(counts) - counts
+    chunk = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    return np.repeat(firsts, counts) | chunk
+
+
 def labels_of(codes: Any, ids: Any, counts: Any) -> NDArray[np.int64]:
     """Every chunk label of documents given as buffers of int64 type codes, ids and chunk
     counts, in order: ``make_label`` for all of them at once."""
     n = np.frombuffer(counts, np.int64) if len(counts) else np.zeros(0, np.int64)
     if not len(n):
         return np.zeros(0, np.int64)
-    first = (np.frombuffer(codes, np.int64) << (_ID_BITS + _CHUNK_BITS)) | (
-        np.frombuffer(ids, np.int64) << _CHUNK_BITS
-    )
-    starts = np.cumsum(n) - n
-    chunk = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(starts, n)
-    return np.repeat(first, n) | chunk
+    first = first_labels(np.frombuffer(codes, np.int64), np.frombuffer(ids, np.int64))
+    return chunk_labels(first, n)
 
 
 class VectorStore:
