@@ -210,14 +210,18 @@ def clear() -> None:
 
 
 def linked(session: Session, course_id: int | None, words: Iterable[str]) -> set[str]:
-    """The identifiers the course's content links to the learner's words."""
-    words = [w for w in words if len(w) > 2 and w.isalpha()]
-    if not words:
-        return set()
-    return stats_for(session, course_id).link(words)
+    """The identifiers the course's content links to the learner's words (the statistics are
+    not built for a question without such words)."""
+    words = _linkable(words)
+    return stats_for(session, course_id).link(words) if words else set()
 
 
 def linked_in(stats: LinkStats, words: Iterable[str]) -> set[str]:
     """``linked`` with the course's statistics already at hand."""
-    words = [w for w in words if len(w) > 2 and w.isalpha()]
+    words = _linkable(words)
     return stats.link(words) if words else set()
+
+
+def _linkable(words: Iterable[str]) -> list[str]:
+    """The words that can link to a name: alphabetic, longer than two letters."""
+    return [w for w in words if len(w) > 2 and w.isalpha()]
