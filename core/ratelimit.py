@@ -33,7 +33,9 @@ class SweepingMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__expire_events(self) -> None:  # the name the parent's timer calls
         super()._MemoryStorage__expire_events()  # type: ignore[misc]
-        for key in [key for key, events in list(self.events.items()) if not events]:
+        # A copy (one C call, no Python code in between): a hit in another thread may add a key
+        # while this timer thread looks, and iterating the live dict then raised RuntimeError.
+        for key in [key for key, events in self.events.copy().items() if not events]:
             with self.locks[key]:
                 if not self.events.get(key):
                     self.events.pop(key, None)
