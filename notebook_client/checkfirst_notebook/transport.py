@@ -18,6 +18,21 @@ MAX_FIELD_CHARS = 19_000
 KNOWN_ERRATA_TIMEOUT = 1.5
 
 
+_CLIENT: httpx.Client | None = None
+_CLIENT_LOCK = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One client per kernel, made before any request's clock starts: making one loads the CA
+    bundle into an SSL context, which on a busy machine alone can outlast the banner's bound.
+    It also keeps the connection to the server open between asks."""
+    global _CLIENT
+    with _CLIENT_LOCK:
+        if _CLIENT is None:
+            _CLIENT = httpx.Client()
+        return _CLIENT
+
+
 class LookupFailed(Exception):
     """The help server could not be asked; ``reason`` is a few words for the one-line notice."""
 
@@ -36,10 +51,11 @@ def _request_within(
     """One request with a bound on the whole exchange, not only on each read (httpx's timeouts
     are per phase, so a server that trickles bytes could otherwise hold the learner's cell)."""
     outcome: dict[str, Any] = {}
+    client = _client()
 
     def run() -> None:
         try:
-            outcome["response"] = httpx.request(
+            outcome["response"] = client.request(
                 method, url, json=body, headers=headers, timeout=httpx.Timeout(timeout)
             )
         except BaseException as exc:  # handed to the caller's thread below
