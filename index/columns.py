@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.documents import Document
+from index.records import Records
 from index.vectors import (
     first_labels,
     id_in_range,
@@ -111,7 +112,7 @@ class Entry:
 
     def __init__(
         self, doc_type: str, doc_id: int, course_id: int | None, assignment_id: int | None,
-        digest: bytes, n_chunks: int, buf: bytearray, off: int, lens: tuple[int, int, int, int],
+        digest: bytes, n_chunks: int, buf: Records, off: int, lens: tuple[int, int, int, int],
         shared: int, keys: tuple[str, ...], meta: dict[str, Any] | None,
     ) -> None:  # fmt: skip
         self.doc_type = doc_type
@@ -188,7 +189,7 @@ class DocTable(Mapping[DocKey, Entry]):
         self.n = 0  # rows used, dead ones included
         self.live = 0  # live documents
         self.chunks = 0  # chunks of live documents
-        self.buf = bytearray()
+        self.buf = Records()
         self.dead_bytes = 0
         # Sorted live keys and their rows as of the last ``_index``; rows added since in a dict.
         self._sorted_keys: NDArray[np.int64] = np.zeros(0, np.int64)
@@ -413,12 +414,15 @@ class DocTable(Mapping[DocKey, Entry]):
                   + c["meta_len"][rows]).tolist()  # fmt: skip
         buf = self.buf
         keys, counts, sizes = (c[name][rows].tolist() for name in ("key", "n_chunks", "text_len"))
-        for key, n, start, size in zip(keys, counts, starts, sizes, strict=True):
-            if n == 1:
-                yield key, buf[start : start + size].decode()
-            elif n:
-                for i, text in enumerate(buf[start : start + size].decode().split("\x00")):
-                    yield key + i, text
+        try:
+            for key, n, start, size in zip(keys, counts, starts, sizes, strict=True):
+                if n == 1:
+                    yield key, buf[start : start + size].decode()
+                elif n:
+                    for i, text in enumerate(buf[start : start + size].decode().split("\x00")):
+                        yield key + i, text
+        finally:
+            buf.release()  # every page was read once; the file keeps them
 
     def versions(self) -> dict[DocKey, str]:
         rows = self.live_rows()
@@ -558,13 +562,13 @@ class DocTable(Mapping[DocKey, Entry]):
         lens = (np.maximum(c["title_len"][rows], 0).astype(np.int64) + c["url_len"][rows]
                 + c["meta_len"][rows] + c["text_len"][rows])  # fmt: skip
         starts = c["offset"][rows]
+        old = self.buf
         buf = bytearray()
-        view = memoryview(self.buf)
         try:
             for s, n in zip(starts.tolist(), lens.tolist(), strict=True):
-                buf += view[s : s + n]
+                buf += old[s : s + n]
         finally:
-            view.release()
+            old.release()
         new_offsets = np.zeros(len(rows), np.int64)
         if len(rows):
             new_offsets[1:] = np.cumsum(lens)[:-1]
@@ -577,7 +581,7 @@ class DocTable(Mapping[DocKey, Entry]):
             new[: len(rows)] = col[rows]
             cols[name] = new
         cols["offset"][: len(rows)] = new_offsets
-        self._cols, self.buf, self._odd_meta = cols, buf, odd
+        self._cols, self.buf, self._odd_meta = cols, Records.of_bytes(buf), odd
         self.n = len(rows)
         self.dead_bytes = 0
         self._index()
@@ -595,7 +599,7 @@ class DocTable(Mapping[DocKey, Entry]):
             self._compact()
         out = {f"doc_{name}": np.ascontiguousarray(self.col(name)) for name in COLUMNS}
         out["doc_digest"] = np.ascontiguousarray(out["doc_digest"]).view(np.uint8).reshape(-1, 16)
-        out["doc_buf"] = np.frombuffer(bytes(self.buf), np.uint8)
+        out["doc_buf"] = np.frombuffer(self.buf.tobytes(), np.uint8)
         names = json.dumps({"types": self._names, "statuses": self.statuses,
                             "meta_keys": self.meta_keys,
                             "odd": {str(r): m for r, m in self._odd_meta.items()}},
@@ -603,8 +607,23 @@ class DocTable(Mapping[DocKey, Entry]):
         out["doc_names"] = np.frombuffer(names.encode(), np.uint8)
         return out
 
+    def rebase(self, saved: Records, records: Records) -> bool:
+        """Read the records ``saved`` held when they were written to a file from ``records``
+        (that file's mapping) instead; those appended since stay in memory. False (nothing
+        changed) when the table has compacted since: its offsets no longer fit that file."""
+        if self.buf is not saved or records.base_len < saved.base_len:
+            return False
+        kept = saved.tail[records.base_len - saved.base_len :]
+        if len(records) + len(kept) != len(saved):
+            return False
+        self.buf = records.with_tail(kept)
+        return True
+
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, NDArray[Any]]) -> DocTable:
+    def from_arrays(cls, arrays: Mapping[str, NDArray[Any]],
+                    records: Records | None = None) -> DocTable:  # fmt: skip
+        """The table saved as ``arrays``; its byte records are ``records`` when given (mapped
+        from the file) instead of ``arrays["doc_buf"]``."""
         table = cls(capacity=0)
         n = len(arrays["doc_key"])
         cap = n + n // 4 + 1024
@@ -618,7 +637,9 @@ class DocTable(Mapping[DocKey, Entry]):
             col[:n] = src
             table._cols[name] = col
         table.n = table.live = n
-        table.buf = bytearray(arrays["doc_buf"].tobytes())
+        if records is None:
+            records = Records.of_bytes(arrays["doc_buf"].tobytes())
+        table.buf = records
         names = json.loads(arrays["doc_names"].tobytes())
         table._names = {int(k): v for k, v in names["types"].items()}
         table.statuses = dict(names["statuses"])

@@ -30,6 +30,7 @@ from index.columns import (
 )
 from index.documents import Document
 from index.lexical import LexicalIndex, paused_gc
+from index.records import Records, map_npz_member
 from index.text import tokenize
 from index.types import Viewer
 from index.vectors import MAX_CHUNKS, VectorStore, chunk_labels, labels_of, type_code
@@ -574,6 +575,7 @@ class IndexState:
             # Documents as their columns and one buffer of their strings (index.columns):
             # loading them is reading arrays, with no object per document.
             docs = self.docs.to_arrays()
+            saved_records = self.docs.buf
             lexical = {k: np.array(v) for k, v in self.lexical.to_arrays().items()}
         arrays = {"faiss": np.frombuffer(faiss_bytes, dtype=np.uint8), **docs, **lexical}
         header["sha256"] = _digest(arrays)
@@ -585,6 +587,8 @@ class IndexState:
                 np.savez(f, header=header_array, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
+            # Mapped from the file this call wrote (not whatever ``path`` holds later).
+            mapped = map_npz_member(tmp, "doc_buf") if len(saved_records) else None
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -593,14 +597,23 @@ class IndexState:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+        if mapped is not None:  # the texts just written are read from the file from now on
+            with self.lock.write():
+                self.docs.rebase(saved_records, mapped)
 
     @classmethod
     def load(cls, path: Path, encoder_name: str, dim: int, kind: str) -> IndexState:
         """Read a saved index; raises ``CorruptIndex`` for anything not usable as is."""
+        records: Records | None = None
         try:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(z["header"].tobytes())
-                arrays = {name: z[name] for name in z.files if name != "header"}
+                if header.get("format") == FORMAT and "doc_buf" in z.files:
+                    records = map_npz_member(path, "doc_buf")  # the texts stay in the file
+                skip = {"header", "doc_buf"} if records is not None else {"header"}
+                arrays = {name: z[name] for name in z.files if name not in skip}
+            if records is not None:
+                arrays["doc_buf"] = records.base_array()
         except FileNotFoundError:
             raise
         except Exception as exc:
@@ -617,14 +630,19 @@ class IndexState:
                 f"index was built with {header.get('model')}/{header.get('dim')}/"
                 f"{header.get('kind')}, not {encoder_name}/{dim}/{kind}"
             )
-        if _digest(arrays) != header.get("sha256"):
+        try:
+            digest = _digest(arrays)
+        finally:
+            if records is not None:
+                records.release()  # hashed: every page read once
+        if digest != header.get("sha256"):
             raise CorruptIndex("index file checksum mismatch")
         state = cls(encoder_name, dim, kind)
         with paused_gc():
             try:
                 state.vectors = VectorStore.from_bytes(arrays.pop("faiss").tobytes(), dim, kind)
                 if fmt == FORMAT:
-                    state._load_columns(arrays, header)
+                    state._load_columns(arrays, header, DocTable.from_arrays(arrays, records))
                 elif fmt == 4:
                     log.info("index file format 4: read row by row, saved as %s next time", FORMAT)
                     state._load_columns(arrays, header, read_format_4(arrays))
