@@ -17,6 +17,7 @@ not leave the whole file counted against the server.
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import tempfile
@@ -28,6 +29,7 @@ import numpy as np
 
 _ZIP_LOCAL_HEADER = 30  # fixed part of a zip local file header; name and extra field follow
 _COPY_BLOCK = 4 << 20
+log = logging.getLogger(__name__)
 
 
 class Records:
@@ -101,8 +103,8 @@ def map_npz_member(path: Path, name: str) -> Records | None:
     itself would let anything that rewrites it in place (``cp`` over it) change the texts under
     the server or, by truncating it, kill it with SIGBUS; an unnamed file nothing else can open,
     and the disk space goes with the last mapping (even after ``kill -9``).
-    None when the member is compressed, not a 1-D uint8 array, or empty (the caller reads it
-    the usual way)."""
+    None when the member is compressed, not a 1-D uint8 array, or empty, or when no private
+    copy can be written (the caller reads it into memory the usual way)."""
     with open(path, "rb") as f:
         with zipfile.ZipFile(f) as z:
             info = z.getinfo(f"{name}.npy")
@@ -128,12 +130,16 @@ def map_npz_member(path: Path, name: str) -> Records | None:
         start, size = f.tell(), int(shape[0])
         if start + size > member_start + info.file_size:
             return None
-        fd = _unnamed_file(path.parent)
         try:
-            _copy_range(f.fileno(), fd, start, size)
-            mapping = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
-        finally:
-            os.close(fd)
+            fd = _unnamed_file(path.parent)
+            try:
+                _copy_range(f.fileno(), fd, start, size)
+                mapping = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+            finally:
+                os.close(fd)
+        except OSError as exc:  # a read-only or full disk: the texts stay in memory instead
+            log.warning("index texts kept in memory: no private copy in %s (%s)", path.parent, exc)
+            return None
     return Records(memoryview(mapping), mapping=mapping)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index import records
 from index.documents import Document
 from index.records import Records, map_npz_member
 from index.store import IndexState
@@ -94,12 +95,30 @@ def test_a_member_that_is_not_plain_bytes_is_read_the_usual_way(tmp_path: Path) 
     assert map_npz_member(path, "doc_buf") is None
     assert map_npz_member(path, "empty") is None
     np.savez(path, doc_buf=np.frombuffer("na\u00efve".encode(), np.uint8))
-    records = map_npz_member(path, "doc_buf")
-    assert records is not None and records[0 : len(records)].decode() == "na\u00efve"
+    mapped = map_npz_member(path, "doc_buf")
+    assert mapped is not None and mapped[0 : len(mapped)].decode() == "na\u00efve"
 
 
 def test_records_read_across_base_and_tail() -> None:
-    records = Records(b"abc", bytearray(b"de"))
-    records += b"fg"
-    assert (len(records), records[0:3], records[3:7], records[1:5], bytes(records)) == (
+    both = Records(b"abc", bytearray(b"de"))
+    both += b"fg"
+    assert (len(both), both[0:3], both[3:7], both[1:5], bytes(both)) == (
         7, b"abc", b"defg", b"bcde", b"abcdefg")  # fmt: skip
+
+
+def test_with_no_room_for_the_private_copy_the_texts_stay_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "index.npz"
+    built = _built(_docs())
+    before = _texts(built)
+
+    def read_only(directory: Path) -> int:
+        raise OSError(30, "Read-only file system", str(directory))
+
+    monkeypatch.setattr(records, "_unnamed_file", read_only)
+    built.save(path)
+    loaded = IndexState.load(path, "m", DIM, "flat")
+    for state in (built, loaded):
+        assert not state.docs.buf.mapped
+        assert _texts(state) == before
