@@ -34,6 +34,7 @@ from baselines import BM25, Dense, document_text, query_text  # noqa: E402
 from dataset import Question, data_files, load_corpus, load_questions, problems  # noqa: E402
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
+from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
 CACHE_KEEP = 3
@@ -207,11 +208,14 @@ def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[st
     hard = [r for r in own if r["hard_negative"]]
     err = [r for r in rows if r["answer"] == "erratum"]
 
-    def frac(k: int, n: int) -> dict[str, float]:
-        return {"k": k, "n": n, "rate": k / n if n else 0.0}
+    def frac(k: int, n: int) -> dict[str, Any]:
+        low_high = wilson(k, n)
+        return {"k": k, "n": n, "rate": k / n if n else 0.0,
+                "ci95": [low_high.low, low_high.high]}  # fmt: skip
 
     return {
         "subsets": subsets,
+        "intervals": intervals(answerable, by_id),
         "no_match_accuracy": frac(
             sum(r["verdict"] == "no_match" for r in unanswerable), len(unanswerable)
         ),
@@ -223,6 +227,23 @@ def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[st
         "erratum_recall": frac(sum(r["erratum_declared"] for r in err), len(err)),
         "ask_errors": frac(sum(r["verdict"].startswith("error:") for r in rows), len(rows)),
     }
+
+
+def intervals(answerable: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[str, Any]:
+    """95% bootstrap intervals of ask's R@1 and MRR per subset, and of its lead over each
+    baseline on the same questions (with how often a resample showed no lead)."""
+    out: dict[str, Any] = {}
+    for name in ("all", "pasted", "described"):
+        chosen = [r for r in answerable if SUBSETS[name](by_id[r["id"]])]
+        for metric in ("R@1", "MRR"):
+            ask = per_question([r["ranks"]["ask"] for r in chosen], metric)
+            entry: dict[str, Any] = {"ask": vars(bootstrap(ask))}
+            for base in SYSTEMS[1:]:
+                other = per_question([r["ranks"][base] for r in chosen], metric)
+                diff = paired(ask, other)
+                entry[f"ask-{base}"] = {**vars(diff.interval), "p_not_better": diff.p_not_better}
+            out[f"{name} {metric}"] = entry
+    return out
 
 
 def counts(questions: list[Question], corpus: list[dict[str, Any]]) -> dict[str, Any]:
@@ -319,8 +340,33 @@ def print_table(summary: dict[str, dict[str, Any]]) -> None:
         line = f"{label:<46}"
         for s in splits:
             f = summary[s][key]
-            line += f" │ {s} {f['k']:>3}/{f['n']:<3} {f['rate'] * 100:5.1f}%"
+            low, high = f["ci95"]
+            line += (f" │ {s} {f['k']:>3}/{f['n']:<3} {f['rate'] * 100:5.1f}%"
+                     f" [{low * 100:4.1f}, {high * 100:5.1f}]")  # fmt: skip
         print(line)
+    print("  [95% Wilson interval of each rate, %]")
+
+
+def print_intervals(summary: dict[str, dict[str, Any]]) -> None:
+    """ask's R@1 and MRR with 95% intervals, and its lead over each baseline (paired)."""
+    splits = list(summary)
+    print(f"\n95% intervals (bootstrap over questions, {RESAMPLES} resamples; p: share of "
+          "resamples where ask did not lead)")  # fmt: skip
+    head = f"{'':<24}" + "".join(f" │ {s:<34}" for s in splits)
+    print(head)
+    print("─" * len(head))
+    for row in summary[splits[0]]["intervals"]:
+        for system in ("ask", *(f"ask-{b}" for b in SYSTEMS[1:])):
+            line = f"{row if system == 'ask' else '':<14}{system:<10}"
+            for s in splits:
+                iv = summary[s]["intervals"][row][system]
+                cell = f"{iv['value']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}]"
+                if system == "ask":
+                    cell = f"{iv['value']:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]"
+                else:
+                    cell += f" p={iv['p_not_better']:.3f}"
+                line += f" │ {cell:<34}"
+            print(line)
 
 
 def print_misses(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> None:
@@ -411,6 +457,7 @@ def main() -> int:
     total = counts(questions, corpus)
     print_counts(split_counts, total)
     print_table(summary)
+    print_intervals(summary)
     errors = sorted({r["verdict"] for r in rows if r["verdict"].startswith("error:")})
     for error in errors:  # shown for test too: a refusal is about the input, not a tuning hint
         print(f"WARN ask {error}")
