@@ -587,8 +587,7 @@ class IndexState:
                 np.savez(f, header=header_array, **arrays)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
-            # Mapped from the file this call wrote (not whatever ``path`` holds later).
-            mapped = map_npz_member(tmp, "doc_buf") if len(saved_records) else None
+            mapped = _mapped_texts(tmp) if len(saved_records) else None
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -771,6 +770,17 @@ def release_freed_memory() -> None:
     for reuse otherwise (~70 bytes a chunk after loading a saved index). No-op elsewhere."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
+
+
+def _mapped_texts(path: Path) -> Records | None:
+    """The texts of the index file just written at ``path`` (before it is renamed: not whatever
+    the final path holds later), mapped (``index.records``); None when they cannot be, and the
+    save goes on with the texts in memory."""
+    try:
+        return map_npz_member(path, "doc_buf")
+    except Exception:
+        log.exception("index texts kept in memory: %s could not be mapped", path)
+        return None
 
 
 def _digest(arrays: dict[str, Any]) -> str:
