@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from assistant import chatter
 from assistant.linear_regex import Pattern, cap
 
 # Tracebacks
@@ -351,8 +352,10 @@ def shapes(text: str) -> list[tuple[int, ...]]:
 
 
 def prose(question: str) -> str:
-    """The learner's own words: the question without traceback frames, code and number dumps."""
-    return _clip(" ".join(line.strip() for line in _split_lines(cap(question))[0]), 2000)
+    """The learner's own words: the question without traceback frames, code and number dumps,
+    and without the greetings, thanks and pleas around them (``assistant.chatter``)."""
+    lines = chatter.strip([line.strip() for line in _split_lines(cap(question))[0]])
+    return _clip(" ".join(lines), 2000)
 
 
 def _split_lines(text: str) -> tuple[list[str], list[str]]:

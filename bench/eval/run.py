@@ -35,6 +35,8 @@ from dataset import Question, data_files, load_corpus, load_questions, problems 
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
+from wrapping import load as load_chatter  # noqa: E402
+from wrapping import wrap  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
 CACHE_KEEP = 3
@@ -419,6 +421,12 @@ def main() -> int:
         help="erratum -> report thread pairs (data/source_threads.tsv): the 'with links' run; "
         "without it the corpus carries no recorded link",
     )
+    parser.add_argument(
+        "--chatter",
+        type=Path,
+        help="wrap every question in forum chatter from this file (data/chatter/heldout.json: "
+        "the robustness run; see wrapping.py)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -428,6 +436,9 @@ def main() -> int:
         print(f"WARN {problem}")
     if len(issues) > 30:
         print(f"WARN ... and {len(issues) - 30} more data problems")
+    if args.chatter:  # after the data checks: they judge the questions as written
+        phrases = load_chatter(args.chatter)
+        questions = [Question(wrap(q.raw, phrases), q.file) for q in questions]
     filler = generate(corpus, args.filler, args.seed)
     if args.links:
         corpus = with_links(corpus, args.links)

@@ -343,3 +343,25 @@ def test_ask_skips_hits_whose_rows_are_already_gone(
     session.commit()
     data = _ask(client, question="ValueError: shapes (5,3) and (10,1) not aligned in rnn_forward")
     assert all(s["type"] == "erratum" for s in data["sources"])
+
+
+@pytest.mark.parametrize(
+    ("question", "extra"),
+    [
+        ("softmax in rnn_forward gives different yt_pred values", {}),
+        (LSTM_TRACEBACK, {"course": "dl-seq", "notebook_version": "4"}),
+    ],
+)
+def test_forum_chatter_around_a_question_changes_nothing(
+    client: TestClient, world: World, question: str, extra: dict[str, str]
+) -> None:
+    plain = _ask(client, question=question, **extra)
+    wrapped = _ask(
+        client,
+        question=f"Hi everyone,\nI'm new to Python. {question}\n"
+        "Any help would be greatly appreciated, I have been stuck on this for two days now.\n"
+        "Thanks in advance! Regards, Maria",
+        **extra,
+    )
+    assert wrapped["verdict"] == plain["verdict"] != "no_match"
+    assert _ext(wrapped)[:3] == _ext(plain)[:3]

@@ -1,0 +1,55 @@
+"""Forum chatter around the questions: the robustness run (``run.py --chatter FILE``).
+
+Real posts open with a greeting, close with thanks and a plea, and drop in an aside that says
+nothing about the bug. ``wrap`` adds that to a question's text, the same way on every run (the
+choice is a hash of the question's id): an opener to 70% of questions, a closer to 70%, an
+aside after the first sentence (or the first line) to 30%; a pasted question gets them on
+lines of their own. The traceback and output fields are left alone.
+
+``data/chatter/dev.json`` holds the phrases ``assistant/chatter.py`` was written against;
+``data/chatter/heldout.json`` was written by someone who had not seen that code, and only it
+measures how well the stripping generalises. Never change the stripping because of a
+held-out miss (that turns it into dev, as with the test split).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+KINDS = ("openers", "closers", "asides")
+
+
+def load(path: Path) -> dict[str, list[str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in KINDS if not data.get(k)]
+    if missing:
+        raise ValueError(f"{path}: no {', '.join(missing)} (need lists of strings)")
+    return {k: [str(p) for p in data[k]] for k in KINDS}
+
+
+def _draw(qid: str, kind: str, n: int) -> tuple[float, int]:
+    digest = hashlib.sha1(f"{qid}:{kind}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32, int.from_bytes(digest[4:8], "big") % n
+
+
+def wrap(raw: dict[str, Any], phrases: dict[str, list[str]]) -> dict[str, Any]:
+    """``raw`` with chatter around its question (a new dict)."""
+    qid, text = str(raw["id"]), str(raw["question"])
+    # A pasted error sits on its own lines, the chatter around it too.
+    sep = "\n" if "\n" in text or raw.get("style") == "pasted" else " "
+    chance, i = _draw(qid, "asides", len(phrases["asides"]))
+    if chance < 0.3:
+        first_line = text.split("\n", 1)[0]
+        end = next((k + 1 for k, ch in enumerate(first_line) if ch in ".?!" and text[k + 1 : k + 2]
+                    in (" ", "\n")), len(first_line))  # fmt: skip
+        text = f"{text[:end]} {phrases['asides'][i]}{text[end:]}"
+    chance, i = _draw(qid, "openers", len(phrases["openers"]))
+    if chance < 0.7:
+        text = f"{phrases['openers'][i]}{sep}{text}"
+    chance, i = _draw(qid, "closers", len(phrases["closers"]))
+    if chance < 0.7:
+        text = f"{text}{sep}{phrases['closers'][i]}"
+    return {**raw, "question": text}

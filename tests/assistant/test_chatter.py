@@ -1,0 +1,71 @@
+"""Forum chatter around a question (greetings, thanks, pleas, apologies) is not what the
+learner asks: the prose the assistant searches and compares with is the same with or without
+it, and a sentence that names code or a number is never dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.chatter import strip_line
+from assistant.parsing import parse
+
+pytestmark = pytest.mark.nodb
+
+QUESTION = "linear backward: the weight gradient is slightly off even though I average over m."
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        f"Hi all, {QUESTION} Thanks in advance!",
+        f"Hello everyone!\n{QUESTION}\nAny help would be greatly appreciated. Regards, Priya",
+        f"hey guys, sorry if this was asked before. {QUESTION} what am I doing wrong??",
+        f"Dear mentors, I have been stuck on this for two days now. {QUESTION} Please help me.",
+        f"I'm new to Python. {QUESTION} Can someone please help? Thanks so much for your time!",
+        f"Quick question. {QUESTION} I've tried everything. This is driving me crazy!",
+    ],
+)
+def test_the_searched_prose_is_the_question_without_its_chatter(wrapped: str) -> None:
+    assert parse(wrapped).prose == parse(QUESTION).prose == QUESTION
+    assert parse(wrapped).dense_text() == parse(QUESTION).dense_text()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'm stuck on the backward propagation of the LSTM.",
+        "I have checked the formula for the cost and it seems right.",
+        "I've tried transposing W but the shapes still don't match.",
+        "Help with conv_forward: the output is one pixel too small.",
+        "I searched the forum but nothing explains why the accuracy stays at 50 percent.",
+        "Best accuracy I get on the dev set is low.",
+    ],
+)
+def test_a_sentence_that_says_something_about_the_problem_stays(sentence: str) -> None:
+    assert strip_line(sentence) == sentence
+
+
+def test_phrases_and_clauses_inside_a_sentence_go_and_the_rest_stays() -> None:
+    assert strip_line("Sorry if this is a dumb question, but why is my cost negative?") == (
+        "but why is my cost negative?"
+    )
+    assert strip_line("Any help is appreciated, I have been stuck on this for two days now.") == ""
+    assert strip_line("Thanks, but dW1 is still wrong.") == "but dW1 is still wrong."
+    assert strip_line("I have been stuck on the dropout backward for hours") == (
+        "I have been stuck on the dropout backward"
+    )
+    assert strip_line("This is driving me crazy, the cost is wrong.") == "the cost is wrong."
+    assert strip_line("conv_forward_test passes, thanks in advance") == "conv_forward_test passes"
+
+
+def test_chatter_alone_leaves_no_prose_and_the_question_is_searched_as_written() -> None:
+    only = parse("Hi all,\nhelp please, thanks")
+    assert only.prose == only.dense_text() == ""  # build_query then embeds the question itself
+    pasted = parse("Hello everyone!\nValueError: shapes (3,2) and (3,1) not aligned\nThanks, Tom")
+    assert pasted.prose == "" and pasted.exception_type == "ValueError"
+
+
+def test_a_sign_off_or_plea_that_ends_an_unpunctuated_line_goes() -> None:
+    tails = (" Regards, Tom", ", thanks!", " I have spent hours on this.", " What am I doing wrong")
+    for tail in tails:
+        assert strip_line(f"my cost is negative{tail}") == "my cost is negative"
