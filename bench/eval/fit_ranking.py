@@ -41,6 +41,8 @@ from dataset import Question, load_corpus, load_questions  # noqa: E402
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import open_product  # noqa: E402
 from run import cache_key, prepare  # noqa: E402
+from wrapping import load as load_chatter  # noqa: E402
+from wrapping import wrap  # noqa: E402
 
 WEIGHTS = ROOT / "assistant" / "ranking_weights.json"
 PENALTIES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
@@ -300,10 +302,19 @@ def main() -> int:
         type=Path,
         help="pickle of the dev candidates: read if present, else written",
     )
+    parser.add_argument(
+        "--chatter",
+        type=Path,
+        help="wrap the dev questions in forum chatter from this file (data/chatter/dev.json): "
+        "how the fit holds up on them (never the held-out file)",
+    )
     args = parser.parse_args()
     names = _features()
     corpus = load_corpus()
     dev = [q for q in load_questions() if q.split == "dev"]
+    if args.chatter:
+        phrases = load_chatter(args.chatter)
+        dev = [Question(wrap(q.raw, phrases), q.file) for q in dev]
     records = corpus + generate(corpus, DEFAULT_COUNT, DEFAULT_SEED)
     if args.candidates and args.candidates.exists():
         rows = pickle.loads(args.candidates.read_bytes())
