@@ -18,7 +18,10 @@ leave no words: a post that is only "help please" is searched as written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.linear_regex import Pattern
+from index.text import token_set
 
 # "Hi all," / "Hello everyone!" / "Hey guys" / "Dear mentors," / "Good morning," at the start.
 _GREETING = Pattern(
@@ -139,6 +142,21 @@ def strip_line(line: str) -> str:
     """``line`` without its greeting, courtesy sentences and clauses, and plea phrases."""
     line = _GREETING.sub("", line)
     return " ".join(filter(None, map(_sentence, _sentences(line)))).strip(" ,;:-")
+
+
+def keep_telling(prose: str, telling: Callable[[str], bool]) -> str:
+    """``prose`` without the sentences that name no code, no number and no word the course's
+    content ties to code (``links.LinkStats.telling``): what the pattern above missed ("Cheers
+    from Berlin!"). Nothing is dropped from a one-sentence question, nor when nothing would
+    be left."""
+    sentences = _sentences(prose)
+    if len(sentences) < 2:
+        return prose
+    kept = [
+        s for s in sentences
+        if _TECHNICAL.search(s) or any(telling(w) for w in token_set(s) if w.isalpha())
+    ]  # fmt: skip
+    return " ".join(s.strip() for s in kept) if kept else prose
 
 
 def strip(lines: list[str]) -> list[str]:

@@ -75,6 +75,21 @@ class LinkStats:
         for w in words:
             self.together[w].update(names)
 
+    def telling(self, word: str) -> bool:
+        """Whether the course's content ties ``word`` to some identifier (a log-lift of at least
+        ``MIN_SCORE``, seen together ``MIN_TOGETHER`` times): a word about the course's code,
+        not one every post might say. Every word tells before anything is counted."""
+        n = self.documents
+        if not n:
+            return True
+        seen = self.words.get(word, 0)
+        if not seen or (n >= MIN_DOCUMENTS and seen > MAX_WORD_SHARE * n):
+            return False
+        return any(
+            both >= MIN_TOGETHER and both * n / (seen * self.names[name]) >= math.e**MIN_SCORE
+            for name, both in self.together[word].items()
+        )
+
     def link(self, words: Iterable[str], top: int = TOP) -> set[str]:
         """The identifiers these words point to most, by summed log-lift."""
         n = self.documents

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant import links, llm, ranking, retrieval, threadlinks, verdicts
+from assistant import chatter, links, llm, ranking, retrieval, threadlinks, verdicts
 from assistant.asklog import log_ask
 from assistant.compose import compose, no_match_answer
 from assistant.intake import validate
@@ -108,14 +108,15 @@ def candidates(
 ) -> tuple[list[retrieval.Candidate], ranking.QueryEvidence, Parsed, retrieval.Scope]:
     """Steps 2-4: the ranked candidates (with their features) for a validated request."""
     scope = retrieval.resolve_scope(session, request)
+    course_id = scope.course.id if scope.course else None
+    course = links.stats_for(session, course_id)
     parsed = parse(request.question, traceback=request.traceback, output=request.output)
+    parsed.prose = chatter.keep_telling(parsed.prose, course.telling)
     query = retrieval.build_query(parsed, request, scope, viewer)
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
     threadlinks.load_recorded(session, cands)
-    course_id = scope.course.id if scope.course else None
-    course = links.stats_for(session, course_id)
     linked = links.linked_in(course, token_set(parsed.prose))
     evidence = ranking.QueryEvidence.of(
         parsed, scope, request.notebook_version, linked, boilerplate=course.boilerplate

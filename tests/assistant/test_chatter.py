@@ -1,12 +1,14 @@
 """Forum chatter around a question (greetings, thanks, pleas, apologies) is not what the
 learner asks: the prose the assistant searches and compares with is the same with or without
-it, and a sentence that names code or a number is never dropped."""
+it, and a sentence that names code or a number is never dropped. A longer question also loses
+the sentences whose words the course's own content ties to no code."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.chatter import strip_line
+from assistant.chatter import keep_telling, strip_line
+from assistant.links import LinkStats, learn
 from assistant.parsing import parse
 
 pytestmark = pytest.mark.nodb
@@ -69,3 +71,24 @@ def test_a_sign_off_or_plea_that_ends_an_unpunctuated_line_goes() -> None:
     tails = (" Regards, Tom", ", thanks!", " I have spent hours on this.", " What am I doing wrong")
     for tail in tails:
         assert strip_line(f"my cost is negative{tail}") == "my cost is negative"
+
+
+def _course() -> LinkStats:
+    """A course whose threads tie "gradient" and "weights" to dW1 and "padding" to zero_pad."""
+    texts = [f"the gradient of the weights dW1 is off, thread {i}" for i in range(4)]
+    texts += [f"zero_pad adds padding on both sides, thread {i}" for i in range(4)]
+    texts += [f"restart the kernel and run all cells, thread {i}" for i in range(4)]
+    return learn(texts)
+
+
+def test_a_sentence_the_course_ties_to_no_code_is_left_out_of_a_longer_question() -> None:
+    course = _course()
+    assert course.telling("gradient") and course.telling("padding")
+    assert not course.telling("berlin") and not course.telling("thread")  # unseen; everywhere
+    prose = "Long time lurker, first time asking. The gradient of my weights is off. Cheers!"
+    assert keep_telling(prose, course.telling) == "The gradient of my weights is off."
+    # Code or a number keeps a sentence; a one-sentence question is kept whatever it says.
+    assert keep_telling("Greetings from 2024. It fails.", course.telling).startswith("Greetings")
+    assert keep_telling("Cheers from Berlin!", course.telling) == "Cheers from Berlin!"
+    # Before the course has content, every word tells.
+    assert keep_telling(prose, learn([]).telling) == prose
