@@ -14,6 +14,12 @@ learners' chatter. ``strip`` drops them, as Stack Overflow strips salutations fr
 The patterns are generic English, not any course's words. A sentence that names code (an
 identifier, a call, a number) is never dropped whole, and nothing is dropped when it would
 leave no words: a post that is only "help please" is searched as written.
+
+Patterns only catch the chatter they were written for (on held-out chatter they take back little:
+docs/benchmarks.md). ``keep_telling`` is learned instead: in a question of two or more
+sentences, a sentence with no code, no number and no word the course's own threads and errata
+tie to an identifier (``links.LinkStats.telling``) is dropped ("Cheers from Berlin!", "I watched
+the videos twice.").
 """
 
 from __future__ import annotations
