@@ -81,7 +81,7 @@ class Records:
     def tobytes(self) -> bytes:
         """Every record, as one ``bytes`` (the base's pages released from the process after)."""
         try:
-            return self._base.tobytes() + bytes(self.tail)
+            return b"".join((self._base, self.tail))  # one copy
         finally:
             self.release()
 
