@@ -50,6 +50,16 @@ _TRACEBACK_NOISE = Pattern(
 )
 # An arrow line in IPython tracebacks: "---> 12     a_next = np.tanh(...)" or "  12 def f():".
 _CODE_LINE = Pattern(r"^\s*(-*>\s*)?\d+\s{1,}\S")
+# A Python statement inside a Markdown code fence: a comment or prompt, a line opened by a
+# keyword, an assignment, a bare call, a block header (ends in ":"). Anything else a learner
+# fences is what the program printed: an error or test message, their output in words.
+_STATEMENT = Pattern(
+    r"^\s*(?:#|>>>|\.\.\.\s|@)"
+    r"|^\s*(?:def|class|return|import|from|for|while|if|elif|else|try|except|finally|with"
+    r"|raise|assert|yield|pass|break|continue|lambda|global|del)(?:\s|:|\(|$)"
+    r"|^\s*[\w.\[\]'\"]+(?:\s*,\s*[\w.\[\]'\"]+)*\s*(?:[-+*/%@&|^]|//|\*\*)?=[^=]"
+    r"|^\s*[\w.]+\(.*\)\s*$|:\s*$|[;{}]\s*$"
+)
 
 # Assertion and test messages
 
@@ -386,8 +396,8 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
         # Number dumps and array prints are mostly digits, brackets and signs.
         if letters < 0.4 * len(stripped.replace(" ", "")) or _data_name_line(line):
             data.append(line)
-        elif in_fence:
-            continue
+        elif in_fence and _STATEMENT.search(line):
+            continue  # fenced code; a fenced message still speaks
         else:
             words.append(stripped)
     return words, data

@@ -36,7 +36,7 @@ from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
 from wrapping import load as load_chatter  # noqa: E402
-from wrapping import wrap  # noqa: E402
+from wrapping import markdown, wrap  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
 CACHE_KEEP = 3
@@ -427,6 +427,12 @@ def main() -> int:
         help="wrap every question in forum chatter from this file (data/chatter/heldout.json: "
         "the robustness run; see wrapping.py)",
     )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="write every question as a Markdown post: pasted ones in a code fence, code names "
+        "in backticks (see wrapping.py)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -436,6 +442,8 @@ def main() -> int:
         print(f"WARN {problem}")
     if len(issues) > 30:
         print(f"WARN ... and {len(issues) - 30} more data problems")
+    if args.markdown:  # after the data checks too
+        questions = [Question(markdown(q.raw), q.file) for q in questions]
     if args.chatter:  # after the data checks: they judge the questions as written
         phrases = load_chatter(args.chatter)
         questions = [Question(wrap(q.raw, phrases), q.file) for q in questions]

@@ -10,16 +10,23 @@ lines of their own. The traceback and output fields are left alone.
 ``data/chatter/heldout.json`` was written by someone who had not seen that code, and only it
 measures how well the stripping generalises. Never change the stripping because of a
 held-out miss (that turns it into dev, as with the test split).
+
+``markdown`` (``run.py --markdown``) writes each question as a Markdown forum post: a pasted
+question inside a code fence, the code names of a described one in backticks. It needs no
+phrase file; with ``--chatter`` the chatter goes around the fence.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 KINDS = ("openers", "closers", "asides")
+# What a learner puts in backticks: snake_case names and names with digits (dW1, a_next).
+_CODE_NAME = re.compile(r"\b([A-Za-z_]\w*_\w*|[A-Za-z]+\d\w*)\b")
 
 
 def load(path: Path) -> dict[str, list[str]]:
@@ -52,4 +59,15 @@ def wrap(raw: dict[str, Any], phrases: dict[str, list[str]]) -> dict[str, Any]:
     chance, i = _draw(qid, "closers", len(phrases["closers"]))
     if chance < 0.7:
         text = f"{text}{sep}{phrases['closers'][i]}"
+    return {**raw, "question": text}
+
+
+def markdown(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` as a Markdown post (a new dict): a pasted question fenced, a described one with
+    its code names in backticks."""
+    text = str(raw["question"])
+    if raw.get("style") == "pasted" or "\n" in text:
+        text = f"```\n{text}\n```"
+    else:
+        text = _CODE_NAME.sub(r"`\1`", text)
     return {**raw, "question": text}

@@ -365,3 +365,19 @@ def test_forum_chatter_around_a_question_changes_nothing(
     )
     assert wrapped["verdict"] == plain["verdict"] != "no_match"
     assert _ext(wrapped)[:3] == _ext(plain)[:3]
+
+
+@pytest.mark.parametrize(
+    ("question", "extra"),
+    [
+        ("the first number of my rnn cell output has the opposite sign", {}),
+        (LSTM_TRACEBACK, {"course": "dl-seq", "notebook_version": "4"}),
+    ],
+)
+def test_a_paste_inside_a_markdown_code_fence_gets_the_same_answer(
+    client: TestClient, world: World, question: str, extra: dict[str, str]
+) -> None:
+    plain = _ask(client, question=question, **extra)
+    fenced = _ask(client, question=f"```\n{question}\n```", **extra)
+    assert fenced["verdict"] == plain["verdict"] != "no_match"
+    assert _ext(fenced)[:3] == _ext(plain)[:3]
