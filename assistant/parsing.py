@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from assistant import chatter
+from assistant import chatter, posts
 from assistant.linear_regex import Pattern, cap
 
 # Tracebacks
@@ -245,7 +245,7 @@ def parse(
     output: str | None = None,
 ) -> Parsed:
     """Parse a pasted question (often itself a traceback), a separate traceback and an output."""
-    question = cap(question)
+    question = posts.plain(cap(question))
     text = "\n".join(t for t in (question, cap(traceback or "", keep_tail=True)) if t)
     output = cap(output or "")
     result = Parsed()
@@ -376,7 +376,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
     after_frame = False
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.startswith("```"):
+        if stripped.startswith(posts.FENCES):
             in_fence = not in_fence
             continue
         if not stripped:

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import linear_regex, matching, parsing, versions
+from assistant import linear_regex, matching, parsing, posts, versions
 from assistant.linear_regex import WORK
 from tests.assistant.conftest import World
 
@@ -50,7 +50,7 @@ def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
 
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
-    for module in (parsing, versions):
+    for module in (parsing, posts, versions):
         compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
         assert compiled == [], module.__name__
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
@@ -132,6 +132,16 @@ UNITS = [
     "\n ",
     "a = [",
     "k: every 'point' ",
+    "**",
+    "**a",
+    "`",
+    "> ",
+    "![",
+    "[a](",
+    "&gt;",
+    "<br>",
+    "```\n",
+    "> ```\n",
 ]
 
 
@@ -139,7 +149,12 @@ def _entry_points() -> dict[str, Callable[[str], Any]]:
     from assistant.intake import strip_ansi
     from index.text import tokenize
 
-    return {**ENTRY_POINTS, "tokenize": tokenize, "strip ansi": strip_ansi}
+    return {
+        **ENTRY_POINTS,
+        "tokenize": tokenize,
+        "strip ansi": strip_ansi,
+        "markdown off": posts.plain,
+    }
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -182,3 +197,10 @@ def test_title_cleaning_is_linear(session: Any) -> None:
     small = work(clean_title, adversarial(" a", 60))
     large = work(clean_title, adversarial(" a", 120))
     assert large <= 2.5 * small + 50
+
+
+@pytest.mark.parametrize("unit", ["**a", "**a*", "__a_", "[a](", "![a](b", "> > ", "`", "&#"])
+def test_taking_markdown_off_does_linear_work(unit: str) -> None:
+    small = work(posts.plain, adversarial(unit, 3000))
+    large = work(posts.plain, adversarial(unit, 6000))
+    assert large <= 2.5 * small + 2000, (unit, small, large)
