@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant import chatter, links, llm, ranking, retrieval, threadlinks, verdicts
+from assistant import chatter, links, llm, ranking, retrieval, spelling, threadlinks, verdicts
 from assistant.asklog import log_ask
 from assistant.compose import compose, no_match_answer
 from assistant.intake import validate
@@ -111,7 +111,8 @@ def candidates(
     course_id = scope.course.id if scope.course else None
     course = links.stats_for(session, course_id)
     parsed = parse(request.question, traceback=request.traceback, output=request.output)
-    parsed.prose = chatter.keep_telling(parsed.prose, course.telling)
+    prose = spelling.correct(parsed.prose, course, spelling.dictionary())
+    parsed.prose = chatter.keep_telling(prose, course.telling)
     query = retrieval.build_query(parsed, request, scope, viewer)
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)

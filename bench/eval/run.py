@@ -36,7 +36,7 @@ from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
 from wrapping import load as load_chatter  # noqa: E402
-from wrapping import markdown, wrap  # noqa: E402
+from wrapping import markdown, typos, wrap  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
 CACHE_KEEP = 3
@@ -433,6 +433,11 @@ def main() -> int:
         help="write every question as a Markdown post: pasted ones in a code fence, code names "
         "in backticks (see wrapping.py)",
     )
+    parser.add_argument(
+        "--typos",
+        action="store_true",
+        help="swap two letters in one long word of four of every question (see wrapping.py)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -442,7 +447,9 @@ def main() -> int:
         print(f"WARN {problem}")
     if len(issues) > 30:
         print(f"WARN ... and {len(issues) - 30} more data problems")
-    if args.markdown:  # after the data checks too
+    if args.typos:  # after the data checks too
+        questions = [Question(typos(q.raw), q.file) for q in questions]
+    if args.markdown:
         questions = [Question(markdown(q.raw), q.file) for q in questions]
     if args.chatter:  # after the data checks: they judge the questions as written
         phrases = load_chatter(args.chatter)

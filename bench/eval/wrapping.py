@@ -11,6 +11,9 @@ lines of their own. The traceback and output fields are left alone.
 measures how well the stripping generalises. Never change the stripping because of a
 held-out miss (that turns it into dev, as with the test split).
 
+``typos`` (``run.py --typos``) swaps two neighbouring letters in one word of four of six
+letters or more (lowercase words only: not code names), the same way on every run.
+
 ``markdown`` (``run.py --markdown``) writes each question as a Markdown forum post: a pasted
 question inside a code fence, the code names of a described one in backticks. It needs no
 phrase file; with ``--chatter`` the chatter goes around the fence.
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("openers", "closers", "asides")
+_LONG_WORD = re.compile(r"(?<![\w.])[a-z]{6,}(?![\w.])")
 # What a learner puts in backticks: snake_case names and names with digits (dW1, a_next).
 _CODE_NAME = re.compile(r"\b([A-Za-z_]\w*_\w*|[A-Za-z]+\d\w*)\b")
 
@@ -71,3 +75,19 @@ def markdown(raw: dict[str, Any]) -> dict[str, Any]:
     else:
         text = _CODE_NAME.sub(r"`\1`", text)
     return {**raw, "question": text}
+
+
+def typos(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with two neighbouring letters swapped in one long word of four (a new dict)."""
+    qid = str(raw["id"])
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(0)
+        digest = hashlib.sha1(f"{qid}:{m.start()}".encode()).digest()
+        draw = int.from_bytes(digest[:4], "big")
+        if draw % 4:
+            return word
+        i = 1 + draw % (len(word) - 2)
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+    return {**raw, "question": _LONG_WORD.sub(swap, str(raw["question"]))}
