@@ -27,8 +27,9 @@ _QUOTE = Pattern(r"^ {0,3}>(?: >)*(?: |$)")
 _IMAGE = Pattern(r"!\[[^\]\n]*\]\([^)\n]*\)")
 # A link: its text stays ("[the notebook](https://…)" -> "the notebook").
 _LINK = Pattern(r"\[([^\]\n]+)\]\([^)\s]*\)")
-# Bold or italic around a word or words: "**cost**", "__cost__", "*cost*" (not "a * b").
-_EMPHASIS = Pattern(r"(?:\*\*|__)([^\s*_](?:[^*\n]*?[^\s*_])?)(?:\*\*|__)")
+# Bold around a word or words: "**cost**" (not "10 ** r"). "__x__" stays: it is how a learner
+# writes a dunder (``__init__``) as often as bold.
+_EMPHASIS = Pattern(r"\*\*([^\s*](?:[^*\n]*?[^\s*])?)\*\*")
 # Inline code: the backticks go, the code stays.
 _BACKTICKS = Pattern(r"`+")
 # Formatting tags a rendered page leaves behind; a line break stays a line break.

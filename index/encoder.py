@@ -52,8 +52,11 @@ def model_words(name: str) -> frozenset[str]:
         entries = raw.keys() if isinstance(raw, dict) else (str(e[0]) for e in raw)
     else:
         return frozenset()
-    # BPE and SentencePiece mark a word's start ("Ġword", "▁word"); "##" continues one.
-    words = (e.lstrip("Ġ▁").lower() for e in entries if not e.startswith("##"))
+    # WordPiece marks a word's continuation ("##ing"); BPE and SentencePiece mark a word's
+    # start ("Ġword", "▁word"), and then an unmarked piece continues one.
+    entries = [e for e in entries if not e.startswith("##")]
+    starts = [e[1:] for e in entries if e.startswith(("Ġ", "▁"))]
+    words = (w.lower() for w in (starts or entries))
     return frozenset(w for w in words if w.isalpha() and w.isascii())
 
 

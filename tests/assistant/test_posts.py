@@ -107,7 +107,7 @@ def test_the_dressing_comes_off() -> None:
 
 
 def test_code_keeps_its_operators_and_prompts() -> None:
-    code = "alpha = 10 ** r\n>>> x = a * b\nnp.sum(A**2)"
+    code = "alpha = 10 ** r\n>>> x = a * b\nnp.sum(A**2)\nmy __init__ sets self.__x__"
     assert plain(code) == code
     fenced = "```python\n**kwargs\n> not a quote\n`tick`\n```"
     assert plain(fenced) == fenced

@@ -71,3 +71,20 @@ def test_a_paste_of_unknown_words_costs_a_bounded_number_of_lookups(stats) -> No
     finally:
         spelling.correction = real  # type: ignore[assignment]
     assert calls == spelling.MAX_UNKNOWN
+
+
+def test_the_models_dictionary_is_read_from_the_files_it_ships_with(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from index.encoder import model_words
+
+    wordpiece = tmp_path / "wordpiece"
+    wordpiece.mkdir()
+    (wordpiece / "vocab.txt").write_text("[PAD]\nslides\n##ing\nGradient\n2d\n")
+    assert model_words(str(wordpiece)) == {"slides", "gradient"}
+    bpe = tmp_path / "bpe"
+    bpe.mkdir()
+    vocab = {"Ġslides": 0, "ing": 1, "▁chance": 2, "<s>": 3}
+    (bpe / "tokenizer.json").write_text(json.dumps({"model": {"vocab": vocab}}))
+    assert model_words(str(bpe)) == {"slides", "chance"}  # "ing" continues a word
+    assert model_words(str(tmp_path / "nothing")) == frozenset()
