@@ -345,39 +345,30 @@ def test_ask_skips_hits_whose_rows_are_already_gone(
     assert all(s["type"] == "erratum" for s in data["sources"])
 
 
+def _chatter(question: str) -> str:
+    return (
+        f"Hi everyone,\nI'm new to Python. {question}\n"
+        "Any help would be greatly appreciated, I have been stuck on this for two days now.\n"
+        "Thanks in advance! Regards, Maria"
+    )
+
+
+DRESSED = {"forum chatter": _chatter, "a markdown code fence": lambda q: f"```\n{q}\n```"}
+
+
+@pytest.mark.parametrize("dressing", DRESSED)
 @pytest.mark.parametrize(
     ("question", "extra"),
     [
         ("softmax in rnn_forward gives different yt_pred values", {}),
-        (LSTM_TRACEBACK, {"course": "dl-seq", "notebook_version": "4"}),
-    ],
-)
-def test_forum_chatter_around_a_question_changes_nothing(
-    client: TestClient, world: World, question: str, extra: dict[str, str]
-) -> None:
-    plain = _ask(client, question=question, **extra)
-    wrapped = _ask(
-        client,
-        question=f"Hi everyone,\nI'm new to Python. {question}\n"
-        "Any help would be greatly appreciated, I have been stuck on this for two days now.\n"
-        "Thanks in advance! Regards, Maria",
-        **extra,
-    )
-    assert wrapped["verdict"] == plain["verdict"] != "no_match"
-    assert _ext(wrapped)[:3] == _ext(plain)[:3]
-
-
-@pytest.mark.parametrize(
-    ("question", "extra"),
-    [
         ("the first number of my rnn cell output has the opposite sign", {}),
         (LSTM_TRACEBACK, {"course": "dl-seq", "notebook_version": "4"}),
     ],
 )
-def test_a_paste_inside_a_markdown_code_fence_gets_the_same_answer(
-    client: TestClient, world: World, question: str, extra: dict[str, str]
+def test_a_question_dressed_as_a_forum_post_gets_the_same_answer(
+    client: TestClient, world: World, question: str, extra: dict[str, str], dressing: str
 ) -> None:
     plain = _ask(client, question=question, **extra)
-    fenced = _ask(client, question=f"```\n{question}\n```", **extra)
-    assert fenced["verdict"] == plain["verdict"] != "no_match"
-    assert _ext(fenced)[:3] == _ext(plain)[:3]
+    dressed = _ask(client, question=DRESSED[dressing](question), **extra)
+    assert dressed["verdict"] == plain["verdict"] != "no_match"
+    assert _ext(dressed)[:3] == _ext(plain)[:3]
