@@ -2,16 +2,16 @@
 
 "the gradiant of the secnod layer" finds nothing on the lexical side, and the sentence model
 reads misspelt words as other word pieces: on dev, swapping two letters in one long word of
-four cost about seven points of recall@1. A word of the learner's prose that the course's
-content never uses (``links.LinkStats``: its words and its code names) and the sentence model's
-own dictionary does not hold whole (``dictionary``: "slides" is a word; "gradiant" is not) is
-replaced by the word
-one edit away (a letter deleted, inserted or changed, or two neighbours swapped) that the
-content uses in the most documents, at least ``MIN_DOCUMENTS``, and more than any other word one
-edit away. Nothing is listed by hand: the vocabulary is the course's own, so a course on
-Fourier transforms corrects to its words and never to another course's. Short words
-(under ``MIN_LENGTH`` letters) are left alone (one edit from too many others), and so is
-anything touching a digit, an underscore or a dot (code: ``dW1``, ``a_next``, ``np.dot``).
+four cost about six points of recall@1. A word of the learner's prose is replaced when the
+course's content never uses it (``links.LinkStats``: its words and its code names) and the
+sentence model's own dictionary does not hold it whole (``dictionary``: "slides" is a word,
+"gradiant" is not). The replacement is the word one edit away (a letter deleted, inserted or
+changed, or two neighbours swapped) that the content uses in the most documents, at least
+``MIN_DOCUMENTS``, and in more than any other word one edit away. Nothing is listed by hand:
+the vocabulary is the course's own, so a course on Fourier transforms corrects to its words
+and never to another course's. Short words (under ``MIN_LENGTH`` letters) are left alone (one
+edit from too many others), and so is anything touching a digit, an underscore or a dot (code:
+``dW1``, ``a_next``, ``np.dot``).
 """
 
 from __future__ import annotations
