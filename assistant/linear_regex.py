@@ -22,7 +22,7 @@ and ``bench/parser_bench.py`` can check growth without a clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import re2
@@ -185,12 +185,14 @@ class Pattern:
         """A match starting at the beginning of ``text``, like ``re.match``."""
         return next(self._matches(text, anchored=True), None)
 
-    def sub(self, repl: str, text: str) -> str:
+    def sub(self, repl: str | Callable[[Match], str], text: str) -> str:
+        """``text`` with each reported match replaced by ``repl`` (a string taken as written, or
+        a function of the match, as ``re.sub`` takes)."""
         pieces: list[str] = []
         end = 0
         for m in self.finditer(text):
             pieces.append(text[end : m.start()])
-            pieces.append(repl)
+            pieces.append(repl if isinstance(repl, str) else repl(m))
             end = m.end()
         pieces.append(text[end:])
         return "".join(pieces)

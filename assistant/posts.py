@@ -8,16 +8,16 @@ a rendered page carries HTML entities and tags (``&gt;``, ``<br>``). The parser 
 
 Code fences stay (the parser tells fenced code from fenced messages) and their lines are left
 as pasted, but for the quote markers of a fence inside a quote: inside a fence ``**`` is
-Python's power and a backtick is a character. Outside, ``**`` goes only
-around a word (``10 ** r`` is code and stays). Every pattern runs on RE2 (linear time); each
-line is read once.
+Python's power and a backtick is a character. Outside, ``**`` goes only around a word
+(``10 ** r`` is code and stays). Every pattern runs on RE2 (linear time); each line is read
+once.
 """
 
 from __future__ import annotations
 
 import html
 
-from assistant.linear_regex import Pattern
+from assistant.linear_regex import Match, Pattern
 
 FENCES = ("```", "~~~")
 # Blockquote markers opening a line ("> ", "> > "); not a prompt (">>> "): a space must follow
@@ -39,22 +39,15 @@ _TAG = Pattern(
 )
 
 
-def _keep_group(pattern: Pattern, text: str) -> str:
-    """``text`` with each match of ``pattern`` replaced by its first group."""
-    pieces: list[str] = []
-    end = 0
-    for m in pattern.finditer(text):
-        pieces += [text[end : m.start()], m.group(1) or ""]
-        end = m.end()
-    pieces.append(text[end:])
-    return "".join(pieces)
+def _first_group(m: Match) -> str:
+    return m.group(1) or ""
 
 
 def _plain_line(line: str) -> str:
     line = _QUOTE.sub("", line)
     line = _IMAGE.sub("", line)
-    line = _keep_group(_LINK, line)
-    line = _keep_group(_EMPHASIS, line)
+    line = _LINK.sub(_first_group, line)
+    line = _EMPHASIS.sub(_first_group, line)
     line = _BACKTICKS.sub("", line)
     return _TAG.sub("", line)
 

@@ -66,6 +66,11 @@ def correction(word: str, stats: LinkStats, words: frozenset[str] = frozenset())
     no single most-used word one edit away."""
     if len(word) < MIN_LENGTH or known(word, stats, words):
         return None
+    return _nearest(word, stats)
+
+
+def _nearest(word: str, stats: LinkStats) -> str | None:
+    """The content's most-used word one edit from ``word``, if one is used most."""
     counts = {e: stats.words.get(e, 0) for e in set(edits(word))}
     ranked = sorted((n, e) for e, n in counts.items() if n >= MIN_DOCUMENTS)
     if not ranked or (len(ranked) > 1 and ranked[-1][0] == ranked[-2][0]):
@@ -90,7 +95,7 @@ def correct(text: str, stats: LinkStats, words: frozenset[str] = frozenset()) ->
         unknown += 1
         if unknown > MAX_UNKNOWN:
             break
-        fixed = correction(word, stats, words)
+        fixed = _nearest(word, stats)  # known(word) was just checked; _WORD is 5+ letters
         if fixed is not None:
             pieces += [text[end:start], fixed]
             end = stop

@@ -124,3 +124,10 @@ def test_unicode_classes_match_python_str_semantics() -> None:
     text = "café_٣ x\xa0y\u2003z"
     assert Pattern(r"\w+").findall(text) == re.findall(r"\w+", text)
     assert Pattern(r"\s").findall(text) == re.findall(r"\s", text)
+
+
+def test_sub_takes_a_function_of_the_match_as_re_does() -> None:
+    link = Pattern(r"\[([^\]\n]+)\]\([^)\s]*\)")
+    text = "see [the notebook](https://x.org/nb) and [cell 3](#c3)"
+    assert link.sub(lambda m: m.group(1), text) == re.sub(link.pattern, r"\1", text)
+    assert link.sub("LINK", text) == "see LINK and LINK"

@@ -58,18 +58,18 @@ def test_nothing_learned_changes_nothing() -> None:
 def test_a_paste_of_unknown_words_costs_a_bounded_number_of_lookups(stats) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(f"qzqzq{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(500))
     calls = 0
-    real = spelling.correction
+    real = spelling._nearest
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         return real(*args, **kwargs)
 
-    spelling.correction = counting  # type: ignore[assignment]
+    spelling._nearest = counting  # type: ignore[assignment]
     try:
         spelling.correct(text, stats)
     finally:
-        spelling.correction = real  # type: ignore[assignment]
+        spelling._nearest = real  # type: ignore[assignment]
     assert calls == spelling.MAX_UNKNOWN
 
 
