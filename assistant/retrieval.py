@@ -286,6 +286,14 @@ def output_candidates(
         stmt = stmt.where(Erratum.assignment_id == scope.assignment.id)
     elif scope.course is not None:
         stmt = stmt.where(Erratum.course_id == scope.course.id)
+    else:
+        # No course named: the courses the question's words and code found. Another course's
+        # notebook may print the same number (a first cost of ln 2 = 0.693147 is in every
+        # logistic regression), which says nothing about this learner's notebook.
+        courses = found_courses(cands)
+        if not courses:
+            return cands
+        stmt = stmt.where(col(Erratum.course_id).in_(courses))
     by_key = {c.key: c for c in cands}
     # The learner's side parsed once, not once per erratum.
     values = parse_values(actual) if actual.strip() else []
@@ -322,6 +330,29 @@ def output_candidates(
         cand.match = kind
         cand.expected_matches_published = exp_match
     return cands
+
+
+# How many of the best word matches say which courses a question without one is about.
+COURSE_HINTS = 3
+
+
+def found_courses(cands: list[Candidate]) -> set[int]:
+    """The courses of the ``COURSE_HINTS`` candidates that best match the question's words and
+    code names (lexical rank; by meaning when no word matched). Not the fused order: its status
+    boosts put errata first whatever the course."""
+    by_words = [c for c in cands if c.lexical_rank is not None]
+    if by_words:
+        first = sorted(by_words, key=lambda c: c.lexical_rank or 0)
+    else:
+        first = sorted(
+            (c for c in cands if c.dense_rank is not None), key=lambda c: c.dense_rank or 0
+        )
+    out: set[int] = set()
+    for c in first[:COURSE_HINTS]:
+        doc = c.erratum if c.erratum is not None else c.thread
+        if doc is not None:
+            out.add(doc.course_id)
+    return out
 
 
 def assignment_id(c: Candidate) -> int | None:
