@@ -35,8 +35,8 @@ from dataset import Question, data_files, load_corpus, load_questions, problems 
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
+from wrapping import library_frames, markdown, typos, wrap  # noqa: E402
 from wrapping import load as load_chatter  # noqa: E402
-from wrapping import markdown, typos, wrap  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
 CACHE_KEEP = 3
@@ -438,6 +438,12 @@ def main() -> int:
         action="store_true",
         help="swap two letters in one long word of four of every question (see wrapping.py)",
     )
+    parser.add_argument(
+        "--library-frames",
+        action="store_true",
+        help="put numpy or TensorFlow frames above the final error of every pasted traceback "
+        "(see wrapping.py)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -449,6 +455,8 @@ def main() -> int:
         print(f"WARN ... and {len(issues) - 30} more data problems")
     if args.typos:  # after the data checks too
         questions = [Question(typos(q.raw), q.file) for q in questions]
+    if args.library_frames:
+        questions = [Question(library_frames(q.raw), q.file) for q in questions]
     if args.markdown:
         questions = [Question(markdown(q.raw), q.file) for q in questions]
     if args.chatter:  # after the data checks: they judge the questions as written

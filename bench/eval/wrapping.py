@@ -17,6 +17,11 @@ letters or more (lowercase words only: not code names), the same way on every ru
 ``markdown`` (``run.py --markdown``) writes each question as a Markdown forum post: a pasted
 question inside a code fence, the code names of a described one in backticks. It needs no
 phrase file; with ``--chatter`` the chatter goes around the fence.
+
+``library_frames`` (``run.py --library-frames``) puts the frames a real traceback shows inside
+numpy or TensorFlow/Keras (two of them, with their source lines, in the traceback's own style:
+IPython's ``File path:N, in f(...)`` or Python's ``File "path", line N, in f``) just above the
+final exception line of every pasted traceback, as learners paste them from a notebook.
 """
 
 from __future__ import annotations
@@ -75,6 +80,40 @@ def markdown(raw: dict[str, Any]) -> dict[str, Any]:
     else:
         text = _CODE_NAME.sub(r"`\1`", text)
     return {**raw, "question": text}
+
+
+# Frames as numpy and TensorFlow print them (site-packages paths, their own source lines): two
+# per flavour, in IPython's and in Python's style.
+FRAMES = Path(__file__).with_name("data") / "library_frames.json"
+# The final exception line: "ValueError: ...", also coloured ("\x1b[0;31mValueError\x1b[0m: ...").
+_FINAL_ERROR = re.compile(r"^(?:\x1b\[[0-9;]*m)*[\w.]*(?:Error|Exception)\b", re.M)
+
+
+def library_frames(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with numpy or TensorFlow frames above its traceback's final exception line (a
+    new dict); a question without a traceback is returned as it is."""
+    field = next(
+        (
+            f
+            for f in ("traceback", "question")
+            if "Traceback (most recent call last)" in str(raw.get(f) or "")
+            or "Cell In[" in str(raw.get(f) or "")
+        ),
+        None,
+    )
+    if field is None:
+        return raw
+    text = str(raw[field])
+    last = None
+    for m in _FINAL_ERROR.finditer(text):
+        last = m
+    if last is None:
+        return raw
+    _, i = _draw(str(raw["id"]), "frames", 2)
+    ipython = "Cell In[" in text or "File ~" in text
+    frames = json.loads(FRAMES.read_text(encoding="utf-8"))["ipython" if ipython else "python"][i]
+    gap = "\n" if ipython else ""
+    return {**raw, field: f"{text[: last.start()]}{frames}{gap}{text[last.start() :]}"}
 
 
 def typos(raw: dict[str, Any]) -> dict[str, Any]:

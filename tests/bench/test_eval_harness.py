@@ -57,3 +57,31 @@ def test_described_question_quoting_an_error_is_flagged() -> None:
     q.raw["question"] = "AssertionError: Wrong values for a_next"
     found = problems([q], [{"external_id": "t1", "type": "thread"}])
     assert any("described but quotes" in p for p in found)
+
+
+def test_library_frames_go_above_the_final_error_and_leave_what_the_learner_pasted() -> None:
+    """``run.py --library-frames``: every pasted traceback gets numpy/TensorFlow frames just
+    above its final exception line; the learner's frames, error and message stay as they were."""
+    from wrapping import library_frames
+
+    from assistant.intake import strip_ansi
+    from assistant.parsing import parse
+
+    dressed = 0
+    for q in load_questions():
+        after = library_frames(q.raw)
+        if after is q.raw:
+            continue
+        dressed += 1
+        field = "traceback" if after.get("traceback") != q.raw.get("traceback") else "question"
+        assert ("site-packages" in after[field]) or ("dist-packages" in after[field]), q.id
+        before, now = (
+            parse(strip_ansi(r["question"]), traceback=strip_ansi(r.get("traceback") or ""))
+            for r in (q.raw, after)
+        )
+        assert (now.exception_type, now.exception_message) == (
+            before.exception_type,
+            before.exception_message,
+        ), q.id
+        assert now.functions == before.functions, q.id
+    assert dressed >= 60  # the eval's pasted tracebacks
