@@ -87,6 +87,18 @@ PRIORS = frozenset(
 )  # fmt: skip
 
 
+# Features whose weight is never negative: more evidence that a candidate is about the question
+# (every match feature), or a sounder answer (accepted, endorsed by staff, a specific accepted
+# reply, staff-reviewed, the learner's own assignment), never lowers its score. Fitted with that
+# constraint (``bench/eval/fit_ranking.py``), checked when the weights are read. Without it the
+# fit learned quirks of the eval's data: an endorsed reply counted *against* a thread because
+# the eval's filler endorses replies more often than its real threads do.
+MONOTONE = frozenset(
+    {n for n in FEATURES if n not in PRIORS}
+    | {"accepted", "endorsed", "specific_answer", "staff_reviewed", "same_assignment"}
+)
+
+
 @dataclass(frozen=True)
 class Weights:
     weights: dict[str, float]
@@ -118,6 +130,12 @@ def load_weights(path: Path) -> Weights:
     unknown = set(data["weights"]) - set(FEATURES)
     if unknown:
         raise ValueError(f"{path.name}: unknown features {sorted(unknown)}")
+    negative = sorted(n for n in MONOTONE if float(data["weights"].get(n, 0.0)) < 0)
+    if negative:
+        raise ValueError(
+            f"{path.name}: negative weights for {negative}, which may only raise a score; "
+            "refit with bench/eval/fit_ranking.py"
+        )
     return Weights(
         weights={k: float(v) for k, v in data["weights"].items()},
         no_match_below=float(data["no_match_below"]),

@@ -7,7 +7,8 @@
    its ~50 candidates with the features of ``assistant/ranking.py``.
 2. A linear scorer is fitted listwise (softmax cross-entropy: the expected items should take
    the probability mass of each question's candidates) with an L2 penalty, by plain gradient
-   descent in numpy. The penalty is chosen by 5-fold grouped CV (``cv.folds``) on MRR.
+   descent in numpy, the weights of ``assistant.ranking.MONOTONE`` kept at or above zero. The
+   penalty is chosen by 5-fold grouped CV (``cv.folds``) on MRR.
 3. ``no_match_below`` is chosen on the out-of-fold *match* scores (each dev question scored by
    the model that did not see it, without the prior features, as ``ranking.confident`` uses
    them): the answer/no-match threshold that gets most dev questions right.
@@ -67,9 +68,19 @@ class Item:
         self.y = np.array([c["ext"] in q.expect for c in cands], float)
 
 
+def monotone_mask(names: tuple[str, ...]) -> np.ndarray:
+    """True for the features whose weight may not be negative (``assistant.ranking.MONOTONE``)."""
+    from assistant.ranking import MONOTONE
+
+    return np.array([n in MONOTONE for n in names])
+
+
 def fit(items: list[Item], dim: int, penalty: float, steps: int = 600) -> np.ndarray:
-    """Listwise softmax regression with Adam; questions without a right candidate are skipped."""
+    """Listwise softmax regression with Adam, projected so that the ``MONOTONE`` features'
+    weights stay at or above zero; questions without a right candidate are skipped."""
     usable = [it for it in items if it.y.any()]
+    nonneg = monotone_mask(_features())
+    assert len(nonneg) == dim
     w = np.zeros(dim)
     m, v = np.zeros(dim), np.zeros(dim)
     lr, b1, b2 = 0.05, 0.9, 0.999
@@ -84,6 +95,7 @@ def fit(items: list[Item], dim: int, penalty: float, steps: int = 600) -> np.nda
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad**2
         w -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
+        w[nonneg] = np.maximum(w[nonneg], 0.0)
     return w
 
 
