@@ -444,6 +444,12 @@ def main() -> int:
         help="put numpy or TensorFlow frames above the final error of every pasted traceback "
         "(see wrapping.py)",
     )
+    parser.add_argument(
+        "--default-version",
+        metavar="V",
+        help="give every question that names no notebook version this one, as the notebook "
+        "widget sends its version with every ask (a course in its first run: V=1)",
+    )
     args = parser.parse_args()
 
     t_start = time.perf_counter()
@@ -455,6 +461,12 @@ def main() -> int:
         print(f"WARN ... and {len(issues) - 30} more data problems")
     if args.typos:  # after the data checks too
         questions = [Question(typos(q.raw), q.file) for q in questions]
+    if args.default_version:
+        questions = [
+            Question({**q.raw, "notebook_version": q.raw.get("notebook_version") or V}, q.file)
+            for q in questions
+            for V in [args.default_version]
+        ]
     if args.library_frames:
         questions = [Question(library_frames(q.raw), q.file) for q in questions]
     if args.markdown:
