@@ -166,6 +166,10 @@ def register_routers(app: FastAPI) -> None:
     app.include_router(errata_views.router)
     # The layout (forum pages too) shows the known-errata banner and the header's counts.
     errata_views.register_templates()
+    # A staff post that links an erratum links its thread (forum calls back into errata).
+    from errata import backlinks
+
+    backlinks.register()
     from assistant import router as assistant_router
     from assistant import views as assistant_views
 

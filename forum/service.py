@@ -21,7 +21,7 @@ from core.ids import in_range
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from core.throttle import throttle
-from forum import privacy
+from forum import hooks, privacy
 from forum.models import Assignment, Course, Post, Thread, ThreadFollow, Vote
 from forum.schemas import ThreadSort
 from index.events import IndexOp, record
@@ -273,16 +273,15 @@ def create_thread(
     session.add(thread)
     session.flush()
     assert thread.id is not None
-    session.add(
-        Post(
-            thread_id=thread.id,
-            author_id=user.id,
-            is_question=True,
-            body=clean_body,
-            created_at=now,
-            is_anonymous=anonymous,
-        )
+    question = Post(
+        thread_id=thread.id,
+        author_id=user.id,
+        is_question=True,
+        body=clean_body,
+        created_at=now,
+        is_anonymous=anonymous,
     )
+    session.add(question)
     session.add(ThreadFollow(user_id=user.id, thread_id=thread.id))
     if assignment is not None and assignment.id is not None:
         # Asking in an assignment follows it (issue #15): its errata reach the asker.
@@ -291,6 +290,7 @@ def create_thread(
             target_id=assignment.id, commit=False,
         )  # fmt: skip
     record(session, doc_type="thread", doc_id=thread.id, op=IndexOp.upsert)
+    hooks.post_written(session, thread, question, user)
     session.commit()
     session.refresh(thread)
     return thread
@@ -507,6 +507,7 @@ def create_reply(
     record(session, doc_type="post", doc_id=post.id, op=IndexOp.upsert)
     name = privacy.public_name(thread, post, user.name)
     tell_followers(session, thread, "reply", f"{name} replied", post, user.id, clean)
+    hooks.post_written(session, thread, post, user)
     session.commit()
     session.refresh(post)
     session.refresh(thread)
@@ -529,6 +530,7 @@ def edit_post(*, session: Session, user: User, post: Post, thread: Thread, body:
     record(session, doc_type=doc_type, doc_id=doc_id, op=IndexOp.upsert)
     if post.is_question:
         _reindex_canonical(session, thread)
+    hooks.post_written(session, thread, post, user)
     session.commit()
     return post
 

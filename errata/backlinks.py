@@ -1,0 +1,67 @@
+"""A staff post that links an erratum links its thread to the erratum.
+
+When a moderator or instructor answers a thread with a link to an erratum ("this is the known
+erratum [#12](/errata/12)"), the thread is about that erratum, as if they had linked it on the
+erratum's page (``errata.service.link_thread``): the erratum lists the thread, the thread's
+followers hear when it is fixed, and the assistant weighs a learner's match with the thread as
+evidence for the erratum (``assistant.threadlinks``, a recorded link). Only the course's staff
+link this way: a link makes the erratum's changes reach the thread's followers, so a learner's
+post links nothing (as on the erratum's page, where a learner links only threads they wrote).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from errata.models import Erratum, ErratumLink
+from forum import hooks
+from forum.models import Post, Thread
+from users.models import User
+from users.policy import may_moderate
+
+# "/errata/12" in a Markdown link or a bare URL, on any host ("https://forum.example/errata/12").
+# One quantifier over digits, no nesting: linear on any body.
+_ERRATUM_PATH = re.compile(r"/errata/(\d{1,18})(?![\w/])")
+# The most errata one post links; a longer list is no statement about this thread.
+MAX_LINKED = 5
+
+
+def referenced(body: str) -> list[int]:
+    """The erratum ids a post's body links, in order, each once."""
+    ids: list[int] = []
+    for m in _ERRATUM_PATH.finditer(body):
+        i = int(m.group(1))
+        if i not in ids:
+            ids.append(i)
+    return ids
+
+
+def link_from_post(session: Session, thread: Thread, post: Post, user: User) -> None:
+    """Link ``thread`` to the errata of its course that ``post`` links, if ``user`` is staff."""
+    ids = referenced(post.body)
+    if not ids or len(ids) > MAX_LINKED or thread.id is None:
+        return
+    if not may_moderate(session, user, thread.course_id):
+        return
+    errata = session.exec(
+        select(Erratum.id, Erratum.source_thread_id).where(
+            col(Erratum.id).in_(ids), Erratum.course_id == thread.course_id
+        )
+    ).all()
+    linked = set(
+        session.exec(
+            select(ErratumLink.erratum_id).where(
+                ErratumLink.thread_id == thread.id, col(ErratumLink.erratum_id).in_(ids)
+            )
+        ).all()
+    )
+    for erratum_id, source in errata:
+        if erratum_id is not None and erratum_id not in linked and source != thread.id:
+            session.add(ErratumLink(erratum_id=erratum_id, thread_id=thread.id))
+    session.flush()
+
+
+def register() -> None:
+    hooks.on_post(link_from_post)
