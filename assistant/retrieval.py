@@ -266,8 +266,10 @@ def resolve_duplicates(session: Session, cands: list[Candidate]) -> list[Candida
 def output_candidates(
     session: Session, request: AskRequest, parsed: Parsed, scope: Scope, cands: list[Candidate]
 ) -> list[Candidate]:
-    """Compare the learner's output with every erratum's outputs in scope, not only the hits:
-    an output match is decisive evidence even when the words of the question are vague.
+    """Compare the learner's output with every erratum's outputs in scope (the named assignment
+    or course; without one, the courses of the question's best word matches, ``found_courses``),
+    not only the hits: an output match is decisive evidence even when the words of the question
+    are vague.
     Without a pasted output, precise numbers the learner quotes as theirs ("I get
     2.0424567983978403") count when only the corrected output has them, unless the learner's
     notebook version already prints the correction."""
