@@ -11,8 +11,7 @@ post links nothing (as on the erratum's page, where a learner links only threads
 
 from __future__ import annotations
 
-import re
-
+import re2
 from sqlmodel import Session, col, select
 
 from errata.models import Erratum, ErratumLink
@@ -21,9 +20,9 @@ from forum.models import Post, Thread
 from users.models import User
 from users.policy import may_moderate
 
-# "/errata/12" in a Markdown link or a bare URL, on any host ("https://forum.example/errata/12").
-# One quantifier over digits, no nesting: linear on any body.
-_ERRATUM_PATH = re.compile(r"/errata/(\d{1,18})(?![\w/])")
+# "/errata/12" in a Markdown link or a bare URL, on any host ("https://forum.example/errata/12"),
+# not "/errata/12/edit". RE2, as every regex on user text: linear in the body, whatever it holds.
+_ERRATUM_PATH = re2.compile(r"/errata/([0-9]{1,18})(?:[^0-9A-Za-z_/]|\z)")
 # The most errata one post links; a longer list is no statement about this thread.
 MAX_LINKED = 5
 

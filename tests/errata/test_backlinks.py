@@ -96,3 +96,14 @@ def test_an_edit_that_adds_the_link_links_and_another_courses_erratum_is_not_lin
     _reply(client, thread_id, f"See [the erratum](/errata/{eid}).", staff)
     session.expire_all()
     assert len(session.exec(select(ErratumLink)).all()) == 1
+
+
+def test_the_links_a_post_makes_to_errata() -> None:
+    from errata.backlinks import referenced
+
+    body = (
+        "See [#12](/errata/12). Also https://forum.example/errata/7, and /errata/12 again; "
+        "not /errata/9/edit, not /errata/report, not /errata/ or /courses/x/errata. End /errata/3"
+    )
+    assert referenced(body) == [12, 7, 3]
+    assert referenced("x" * 100_000 + "/errata/5") == [5]
