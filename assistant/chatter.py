@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.linear_regex import Pattern
+from core.linear_regex import Pattern
 from index.text import token_set
 
 # "Hi all," / "Hello everyone!" / "Hey guys" / "Dear mentors," / "Good morning," at the start.

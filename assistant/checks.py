@@ -30,13 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from assistant.intake import strip_ansi
-from assistant.linear_regex import Pattern
 from assistant.matching import compare
 from assistant.parsing import Value, normalize_name, parse, parse_values
 from assistant.schemas import AskRequest
 from assistant.versions import version_key
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
+from core.linear_regex import Pattern
 from core.ratelimit import is_new_account
 from core.settings import get_settings
 from errata.suspects import SuspectedErratum

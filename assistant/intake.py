@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from assistant.linear_regex import Pattern
 from assistant.schemas import MAX_FIELD_CHARS, AskRequest
 from core.errors import InvalidInput, NotAuthenticated
+from core.linear_regex import Pattern
 from core.ratelimit import is_new_account, limiter
 from core.settings import get_settings
 from users.models import User

@@ -9,7 +9,7 @@ Pure functions, no database and no model. ``parse`` splits the input into
 
 and turns identifiers and error strings into lexical terms and the prose into dense-search text.
 
-Every pattern runs on RE2 (``assistant.linear_regex``): linear time in the text, whatever a
+Every pattern runs on RE2 (``core.linear_regex``): linear time in the text, whatever a
 learner pastes, and each input field is cut to ``MAX_INPUT_CHARS`` first. RE2 has no lookaround
 or backreferences, so a one-character lookbehind/lookahead is written as consumed context around
 the reported group ``mc`` (``(?:\A|[^\w.])(?P<mc>…)(?:\W|\z)`` for ``(?<![\w.])…(?!\w)``),
@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from assistant import chatter, posts
-from assistant.linear_regex import Pattern, cap
+from core.linear_regex import Pattern, cap
 
 # Tracebacks
 

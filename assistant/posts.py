@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.linear_regex import Match, Pattern
+from core.linear_regex import Match, Pattern
 
 FENCES = ("```", "~~~")
 # Blockquote markers opening a line ("> ", "> > "); not a prompt (">>> "): a space must follow

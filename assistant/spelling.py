@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.linear_regex import Pattern
 from assistant.links import LinkStats
+from core.linear_regex import Pattern
 from core.settings import get_settings
 from index.encoder import model_words
 from index.text import STOPWORDS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.linear_regex import Pattern, cap
+from core.linear_regex import Pattern, cap
 
 _PART = Pattern(r"\d+|[a-z]+")
 

@@ -1,6 +1,6 @@
 """The ask parser's work on adversarial inputs of 1k, 10k and 100k characters, per entry point.
 
-Work is the characters the RE2 engine scanned (``assistant.linear_regex.WORK``) plus the
+Work is the characters the RE2 engine scanned (``core.linear_regex.WORK``) plus the
 Python calls made (``sys.setprofile``); time is CPU time, for orientation only. Linear growth
 shows as a work ratio near 10 from 1k to 10k; from 10k to 100k the per-field cap
 (``MAX_INPUT_CHARS``) bounds it.
@@ -19,7 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant import matching, parsing, versions  # noqa: E402
-from assistant.linear_regex import MAX_INPUT_CHARS, WORK  # noqa: E402
+from core.linear_regex import MAX_INPUT_CHARS, WORK  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 # The reported question's shape, slash runs, repeated frames, number runs, nested brackets.

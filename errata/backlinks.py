@@ -11,9 +11,9 @@ post links nothing (as on the erratum's page, where a learner links only threads
 
 from __future__ import annotations
 
-import re2
 from sqlmodel import Session, col, select
 
+from core.linear_regex import Pattern
 from errata.models import Erratum, ErratumLink
 from forum import hooks
 from forum.models import Post, Thread
@@ -21,8 +21,9 @@ from users.models import User
 from users.policy import may_moderate
 
 # "/errata/12" in a Markdown link or a bare URL, on any host ("https://forum.example/errata/12"),
-# not "/errata/12/edit". RE2, as every regex on user text: linear in the body, whatever it holds.
-_ERRATUM_PATH = re2.compile(r"/errata/([0-9]{1,18})(?:[^0-9A-Za-z_/]|\z)")
+# not "/errata/12/edit". RE2 (``core.linear_regex``), as every regex on user text: linear in
+# the body, whatever it holds.
+_ERRATUM_PATH = Pattern(r"/errata/([0-9]{1,18})(?:[^\w/]|\z)")
 # The most errata one post links; a longer list is no statement about this thread.
 MAX_LINKED = 5
 

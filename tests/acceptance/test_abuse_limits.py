@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from assistant.linear_regex import WORK
 from core.clock import utcnow
+from core.linear_regex import WORK
 from core.ratelimit import limiter
 from forum.models import Course, Thread
 

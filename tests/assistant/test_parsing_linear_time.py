@@ -19,8 +19,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import linear_regex, matching, parsing, posts, versions
-from assistant.linear_regex import WORK
+from assistant import matching, parsing, posts, versions
+from core import linear_regex
+from core.linear_regex import WORK
 from tests.assistant.conftest import World
 
 BACKTRACKING_QUESTION = "(1,11111111111111111111111111x"

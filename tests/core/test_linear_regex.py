@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import parsing, versions
-from assistant.linear_regex import Pattern, translate
+from core.linear_regex import Pattern, translate
 
 # The patterns as they were, on Python's re (the specification), and their replacements.
 REFERENCE = {
