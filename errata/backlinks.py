@@ -7,6 +7,8 @@ followers hear when it is fixed, and the assistant weighs a learner's match with
 evidence for the erratum (``assistant.threadlinks``, a recorded link). Only the course's staff
 link this way: a link makes the erratum's changes reach the thread's followers, so a learner's
 post links nothing (as on the erratum's page, where a learner links only threads they wrote).
+What counts is who wrote the post: a moderator tidying a learner's post links nothing. An edit
+that removes the link leaves the thread linked (unlink it on the erratum's page).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def link_from_post(session: Session, thread: Thread, post: Post, user: User) -> 
     ids = referenced(post.body)
     if not ids or len(ids) > MAX_LINKED or thread.id is None:
         return
-    if not may_moderate(session, user, thread.course_id):
+    author = user if user.id == post.author_id else session.get(User, post.author_id)
+    if author is None or not may_moderate(session, author, thread.course_id):
         return
     errata = session.exec(
         select(Erratum.id, Erratum.source_thread_id).where(

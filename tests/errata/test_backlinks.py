@@ -107,3 +107,20 @@ def test_the_links_a_post_makes_to_errata() -> None:
     )
     assert referenced(body) == [12, 7, 3]
     assert referenced("x" * 100_000 + "/errata/5") == [5]
+
+
+def test_a_moderator_editing_a_learners_post_links_nothing(
+    client: TestClient, world: World, token_for: Any, session: Session
+) -> None:
+    thread_id = _question(client, world, token_for(world.other_learner))
+    learner = token_for(world.learner)
+    eid = _report(client, learner, world).json()["id"]
+    post = _reply(client, thread_id, f"Maybe it is /errata/{eid}", learner)
+    r = client.patch(
+        f"{API}/posts/{post['id']}",
+        json={"body": f"Maybe it is [this erratum](/errata/{eid})."},
+        headers=token_for(world.moderator),
+    )
+    assert r.status_code == 200, r.text
+    session.expire_all()
+    assert session.exec(select(ErratumLink)).all() == []
