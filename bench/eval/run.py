@@ -462,10 +462,12 @@ def main() -> int:
     if args.typos:  # after the data checks too
         questions = [Question(typos(q.raw), q.file) for q in questions]
     if args.default_version:
+        version = args.default_version
         questions = [
-            Question({**q.raw, "notebook_version": q.raw.get("notebook_version") or V}, q.file)
+            Question(
+                {**q.raw, "notebook_version": q.raw.get("notebook_version") or version}, q.file
+            )
             for q in questions
-            for V in [args.default_version]
         ]
     if args.library_frames:
         questions = [Question(library_frames(q.raw), q.file) for q in questions]
