@@ -13,6 +13,7 @@ that removes the link leaves the thread linked (unlink it on the erratum's page)
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.linear_regex import Pattern
@@ -61,9 +62,13 @@ def link_from_post(session: Session, thread: Thread, post: Post, user: User) -> 
         ).all()
     )
     for erratum_id, source in errata:
-        if erratum_id is not None and erratum_id not in linked and source != thread.id:
-            session.add(ErratumLink(erratum_id=erratum_id, thread_id=thread.id))
-    session.flush()
+        if erratum_id is None or erratum_id in linked or source == thread.id:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(ErratumLink(erratum_id=erratum_id, thread_id=thread.id))
+        except IntegrityError:
+            pass  # linked at the same moment by another request: the row exists, the post stands
 
 
 def register() -> None:
