@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,11 @@ FRAMES = Path(__file__).with_name("data") / "library_frames.json"
 _FINAL_ERROR = re.compile(r"^(?:\x1b\[[0-9;]*m)*[\w.]*(?:Error|Exception)\b", re.M)
 
 
+@cache
+def _frames() -> dict[str, list[str]]:
+    return dict(json.loads(FRAMES.read_text(encoding="utf-8")))
+
+
 def library_frames(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with numpy or TensorFlow frames above its traceback's final exception line (a
     new dict); a question without a traceback is returned as it is."""
@@ -111,7 +117,7 @@ def library_frames(raw: dict[str, Any]) -> dict[str, Any]:
         return raw
     _, i = _draw(str(raw["id"]), "frames", 2)
     ipython = "Cell In[" in text or "File ~" in text
-    frames = json.loads(FRAMES.read_text(encoding="utf-8"))["ipython" if ipython else "python"][i]
+    frames = _frames()["ipython" if ipython else "python"][i]
     gap = "\n" if ipython else ""
     return {**raw, field: f"{text[: last.start()]}{frames}{gap}{text[last.start() :]}"}
 
