@@ -29,6 +29,13 @@ def _question(client: TestClient, world: World, headers: dict[str, str]) -> int:
     return int(r.json()["thread"]["id"])
 
 
+def _asked_and_reported(client: TestClient, world: World, token_for: Any) -> tuple[int, int]:
+    """A classmate's question thread and the erratum a learner reported: their ids."""
+    thread_id = _question(client, world, token_for(world.other_learner))
+    eid = _report(client, token_for(world.learner), world).json()["id"]
+    return thread_id, eid
+
+
 def _reply(client: TestClient, thread_id: int, body: str, headers: dict[str, str]) -> Any:
     r = client.post(f"{API}/threads/{thread_id}/replies", json={"body": body}, headers=headers)
     assert r.status_code == 201, r.text
@@ -44,9 +51,7 @@ def _linked(client: TestClient, erratum_id: int, headers: dict[str, str]) -> lis
 def test_a_staff_reply_linking_an_erratum_links_its_thread_and_its_followers_hear_of_it(
     client: TestClient, world: World, token_for: Any, session: Session
 ) -> None:
-    asker = token_for(world.other_learner)
-    thread_id = _question(client, world, asker)
-    eid = _report(client, token_for(world.learner), world).json()["id"]
+    thread_id, eid = _asked_and_reported(client, world, token_for)
     staff = token_for(world.moderator)
     _reply(
         client,
@@ -65,9 +70,8 @@ def test_a_staff_reply_linking_an_erratum_links_its_thread_and_its_followers_hea
 def test_a_learners_link_links_nothing(
     client: TestClient, world: World, token_for: Any, session: Session
 ) -> None:
-    thread_id = _question(client, world, token_for(world.other_learner))
+    thread_id, eid = _asked_and_reported(client, world, token_for)
     learner = token_for(world.learner)
-    eid = _report(client, learner, world).json()["id"]
     _reply(client, thread_id, f"I think it's https://checkfirst.example/errata/{eid}", learner)
     session.expire_all()
     assert session.exec(select(ErratumLink)).all() == []
@@ -76,8 +80,7 @@ def test_a_learners_link_links_nothing(
 def test_an_edit_that_adds_the_link_links_and_another_courses_erratum_is_not_linked(
     client: TestClient, world: World, token_for: Any, session: Session
 ) -> None:
-    thread_id = _question(client, world, token_for(world.other_learner))
-    eid = _report(client, token_for(world.learner), world).json()["id"]
+    thread_id, eid = _asked_and_reported(client, world, token_for)
     elsewhere = Erratum(
         course_id=world.other_course.id, reporter_id=world.learner.id, title="conv_forward Z",
         description="Another course's erratum.", location="conv_forward",
@@ -112,9 +115,8 @@ def test_the_links_a_post_makes_to_errata() -> None:
 def test_a_moderator_editing_a_learners_post_links_nothing(
     client: TestClient, world: World, token_for: Any, session: Session
 ) -> None:
-    thread_id = _question(client, world, token_for(world.other_learner))
+    thread_id, eid = _asked_and_reported(client, world, token_for)
     learner = token_for(world.learner)
-    eid = _report(client, learner, world).json()["id"]
     post = _reply(client, thread_id, f"Maybe it is /errata/{eid}", learner)
     r = client.patch(
         f"{API}/posts/{post['id']}",
