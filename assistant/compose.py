@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from assistant.markdown_text import code_fence, code_span, escape_markdown, markdown_to_text
 from assistant.retrieval import Candidate, Scope
 from assistant.schemas import AskRequest, Source, Verdict
-from assistant.verdicts import POSSIBLY_RELATED, Decision
+from assistant.verdicts import POSSIBLY_RELATED, SECONDARY_RELEVANCE, Decision
 from core.markdown import plain_snippet
 from errata.models import ErratumStatus
 from forum.models import Post, Thread
@@ -21,9 +21,6 @@ from forum.models import Post, Thread
 S = ErratumStatus
 MAX_SOURCES = 5
 SNIPPET_CHARS = 240
-# A further source is cited when its re-ranker probability (softmax share) is at least this
-# share of the lead's: an answer padded with loosely related items reads as if they applied.
-SECONDARY_RELEVANCE = 0.2
 
 
 def _accepted_post(session: Session, thread: Thread) -> Post | None:

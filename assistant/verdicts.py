@@ -25,6 +25,9 @@ from errata.models import ErratumStatus
 
 S = ErratumStatus
 POSSIBLY_RELATED = "possibly related"
+# A further source is cited when its re-ranker probability (softmax share) is at least this
+# share of the lead's: an answer padded with loosely related items reads as if they applied.
+SECONDARY_RELEVANCE = 0.2
 
 
 @dataclass
@@ -71,10 +74,14 @@ def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -
         return Decision(Verdict.fixed_in_your_version, good)
     if e.status == S.reported:
         return Decision(Verdict.unconfirmed_report, good)
-    # Ranked first, but nothing specific says it is this learner's problem.
+    # Ranked first, but nothing specific says it is this learner's problem: the best forum
+    # answer leads, if it is one; a thread the answer would not even cite beside the erratum
+    # (an unrelated one that happens to rank next) does not.
     lead.labels.append(POSSIBLY_RELATED)
     thread = next((c for c in good if c.erratum is None), None)
-    if thread is not None:
+    if thread is not None and (
+        confident(thread, w) or thread.probability >= SECONDARY_RELEVANCE * lead.probability
+    ):
         return Decision(Verdict.answered_before, _lead_first(thread, good))
     return Decision(Verdict.answered_before, good)
 
