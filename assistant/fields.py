@@ -36,6 +36,7 @@ class Field:
         """``counted``: the texts' terms when the caller has them (tokenised once)."""
         counted = counted if counted is not None else [terms(t) for t in texts]
         self.counts = [t.counts for t in counted]
+        self.numbers = [t.numbers for t in counted]
         lengths = [t.length for t in counted]
         average = (sum(lengths) / len(lengths)) if lengths else 0.0
         self.norm = K1 * (1.0 - B + B * np.array(lengths, dtype=float) / (average or 1.0))
@@ -50,6 +51,11 @@ class Field:
 
     def idf(self, term: str) -> float:
         n, df = len(self.counts), self.df(term)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def number_idf(self, key: str) -> float:
+        """``idf`` of a precise number (``terms.number_key``) over the candidates' numbers."""
+        n, df = len(self.numbers), sum(1 for have in self.numbers if key in have)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _contribution(self, term: str) -> np.ndarray:

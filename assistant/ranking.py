@@ -23,6 +23,8 @@ The features, all computed from what retrieval already holds (no model call per 
 - ``location_match``: an erratum's location, or a code name in a thread's title, is one of the
   question's identifiers.
 - ``prose_overlap``: share of the learner's own words (not code, not numbers) in the text.
+- ``value_overlap``: share of the learner's precise numbers (their wrong value, their output;
+  ``terms.number_key``) the candidate prints too, IDF-weighted over the candidates.
 - ``linked_overlap``: share of the identifiers the course's content links to the learner's words
   (``assistant.links``) that appear in the text: "first-layer weight gradient" -> ``dW1``.
 - ``bm25_text``, ``bm25_head``, ``bm25_error``, ``bm25_prose``, ``bm25_prose_head``,
@@ -36,7 +38,9 @@ The features, all computed from what retrieval already holds (no model call per 
   kernel", "same here", "check the pinned FAQ"): they explain nothing; ``specific_answer``: an
   accepted or endorsed reply that is not such a reply (a boilerplate reply marked accepted
   answers nothing).
-- ``same_assignment``: the learner named an assignment and the candidate belongs to it.
+- ``same_assignment``: the learner named an assignment and the candidate belongs to it;
+  ``assignment_named``: how much of the candidate's assignment title the learner's words say
+  (IDF over the candidates' titles), for the questions that come without an assignment.
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
 - ``fixed_for_learner``: an erratum fixed in a version the learner already has.
@@ -55,12 +59,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.declare import Model, load_model
+from assistant.declare import Model, load_model, stems
 from assistant.fields import Field
 from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
-from assistant.terms import Terms, reply_key, terms
+from assistant.terms import Terms, number_keys, reply_key, terms
 from assistant.versions import at_or_after
 from errata.models import ErratumStatus
 from index.fusion import K as RRF_K
@@ -74,15 +78,16 @@ FEATURES = (
     "linked_overlap", "same_assignment", "erratum", "staff_reviewed", "rejected", "unconfirmed",
     "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
     "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
-    "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies",
+    "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies", "value_overlap",
+    "assignment_named",
 )  # fmt: skip
 # Features about the candidate alone (its kind, status, answers) or the learner's scope: they
 # order candidates but are no evidence that any of them is about the question.
 PRIORS = frozenset(
     {
-        "no_identifiers", "same_assignment", "erratum", "staff_reviewed", "rejected",
-        "unconfirmed", "accepted", "endorsed", "fixed_for_learner", "specific_answer",
-        "boilerplate_replies",
+        "no_identifiers", "same_assignment", "assignment_named", "erratum", "staff_reviewed",
+        "rejected", "unconfirmed", "accepted", "endorsed", "fixed_for_learner",
+        "specific_answer", "boilerplate_replies",
     }
 )  # fmt: skip
 
@@ -95,7 +100,14 @@ PRIORS = frozenset(
 # the eval's filler endorses replies more often than its real threads do.
 MONOTONE = frozenset(
     {n for n in FEATURES if n not in PRIORS}
-    | {"accepted", "endorsed", "specific_answer", "staff_reviewed", "same_assignment"}
+    | {
+        "accepted",
+        "endorsed",
+        "specific_answer",
+        "staff_reviewed",
+        "same_assignment",
+        "assignment_named",
+    }  # fmt: skip
 )
 
 
@@ -159,6 +171,8 @@ class QueryEvidence:
     # Reply texts repeated under many threads of the course (``assistant.links``), as
     # ``terms.words_key`` (``reply_key`` is its cached form): the keys compare equal.
     boilerplate: frozenset[str] = frozenset()
+    # The precise numbers the learner printed or quotes (``terms.number_key``).
+    numbers: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -177,8 +191,9 @@ class QueryEvidence:
         strings = [
             _flat(s) for s in (parsed.exception_message, *parsed.assertions) if s and len(s) >= 8
         ]
-        prose = token_set(parsed.prose) - idents
-        prose = {w for w in prose if not w.replace(".", "").isdigit() and len(w) > 1}
+        said = token_set(parsed.prose)
+        prose = {w for w in said - idents if not w.replace(".", "").isdigit() and len(w) > 1}
+        printed = token_set("\n".join(v.text for v in parsed.values))
         return cls(
             identifiers=idents,
             error=token_set(error_text),
@@ -189,6 +204,7 @@ class QueryEvidence:
             version=(version or "").strip(),
             assignment_id=scope.assignment.id if scope.assignment else None,
             boilerplate=boilerplate,
+            numbers=number_keys(said | printed | token_set(error_text)),
         )
 
 
@@ -292,10 +308,40 @@ def field_features(
         "bm25_prose_head": head.scores(q.prose),
         "bm25_linked": text.scores(q.linked),
     }
+    columns["value_overlap"] = value_overlap(text, q.numbers)
+    columns["assignment_named"] = assignment_named([c.place for c in cands], q.words)
     out = [{name: col[i] for name, col in columns.items()} for i in range(len(cands))]
     for c, f in zip(cands, out, strict=True):
         f.update(reply_features(c, shared, q.boilerplate))
     return out
+
+
+def assignment_named(places: list[str], words: set[str]) -> list[float]:
+    """How much of each candidate's assignment title the learner's words name ("step by step
+    deep net" for "Building your Deep Neural Network: Step by Step"), each title word weighed
+    by its IDF over the candidates' titles: the words every candidate's assignment shares weigh
+    little. Word endings are ignored ("networks", "network")."""
+    said = stems(words)
+    titles = [stems(token_set(p)) for p in places]
+    n = len(titles)
+    df = Counter(w for t in titles for w in t)
+    idf = {w: math.log(1.0 + (n - k + 0.5) / (k + 0.5)) for w, k in df.items()}
+    out = []
+    for t in titles:
+        total = sum(idf[w] for w in t)
+        out.append(sum(idf[w] for w in t & said) / total if total > 0 else 0.0)
+    return out
+
+
+def value_overlap(text: Field, numbers: frozenset[str]) -> list[float]:
+    """Share of the learner's precise numbers each candidate prints too, each weighed by its
+    IDF over the candidates: the expected value every thread about a test quotes weighs
+    little, the wrong value only another learner with the same bug got weighs most."""
+    if not numbers:
+        return [0.0] * len(text.numbers)
+    weight = {n: text.number_idf(n) for n in numbers}
+    total = sum(weight.values()) or 1.0
+    return [sum(weight[n] for n in numbers & have) / total for have in text.numbers]
 
 
 def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> list[Candidate]:

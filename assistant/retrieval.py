@@ -56,6 +56,8 @@ class Candidate:
     title: str = ""
     # What the problem is: a thread's title and question post, an erratum's title and description.
     head: str = ""
+    # Where it is: its assignment's title and slug ("Trigger Word Detection trigger").
+    place: str = ""
     # A thread's replies: (text, accepted or endorsed).
     replies: list[tuple[str, bool]] = field(default_factory=list)
     accepted: bool = False
@@ -355,6 +357,19 @@ def found_courses(cands: list[Candidate]) -> set[int]:
         if doc is not None:
             out.add(doc.course_id)
     return out
+
+
+def fill_places(session: Session, cands: list[Candidate]) -> None:
+    """Each candidate's ``place``: its assignment's title and slug (one query for all)."""
+    ids = {a for a in map(assignment_id, cands) if a is not None}
+    if not ids:
+        return
+    rows = session.exec(
+        select(Assignment.id, Assignment.title, Assignment.slug).where(col(Assignment.id).in_(ids))
+    ).all()
+    places = {i: f"{title}\n{slug.replace('-', ' ')}" for i, title, slug in rows}
+    for c in cands:
+        c.place = places.get(assignment_id(c) or -1, "")
 
 
 def assignment_id(c: Candidate) -> int | None:

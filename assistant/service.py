@@ -118,6 +118,7 @@ def candidates(
     cands = retrieval.resolve_duplicates(session, cands)
     cands = retrieval.output_candidates(session, request, parsed, scope, cands)
     threadlinks.load_recorded(session, cands)
+    retrieval.fill_places(session, cands)
     linked = links.linked_in(course, token_set(parsed.prose))
     evidence = ranking.QueryEvidence.of(
         parsed, scope, request.notebook_version, linked, boilerplate=course.boilerplate

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -29,10 +29,12 @@ REPLY_KEYS_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """A text's term counts (read-only: shared by every ask that meets the text) and length."""
+    """A text's term counts (read-only: shared by every ask that meets the text), its length,
+    and the precise numbers it prints (``number_keys``)."""
 
     counts: Mapping[str, int]
     length: int
+    numbers: frozenset[str] = frozenset()
 
 
 _terms: ByteBoundedLRU[bytes, Terms] = ByteBoundedLRU(TERMS_BYTES)
@@ -49,10 +51,36 @@ def terms(text: str) -> Terms:
     hit = _terms.get(key)
     if hit is None:
         counts = Counter(tokenize(text))
-        hit = Terms(MappingProxyType(counts), sum(counts.values()))
+        numbers = number_keys(counts)
+        hit = Terms(MappingProxyType(counts), sum(counts.values()), numbers)
         size = sys.getsizeof(counts) + sum(sys.getsizeof(t) for t in counts) + 200
+        size += sum(sys.getsizeof(n) for n in numbers) + sys.getsizeof(numbers)
         _terms.put_sized(key, hit, size)
     return hit
+
+
+def number_key(token: str) -> str | None:
+    """A token that is a precise number, to 3 significant digits, so the same value printed
+    to a different precision meets itself ("0.41666667", "0.4166666" -> "0.417"); ``None``
+    for a word, a zero, or a short integer ("3" in "Case 3", a shape's "64"), which say
+    nothing specific. Signs are not tokens, so "-3.5673" is "3.57"."""
+    if not token[:1].isdigit():
+        return None
+    if "." not in token:
+        return token.lstrip("0") or None if token.isdigit() and len(token) >= 3 else None
+    try:
+        value = float(token)
+    except ValueError:  # a version or dotted name ("1.2.3", "2.x")
+        return None
+    return f"{value:.3g}" if value else None
+
+
+def number_keys(tokens: Iterable[str]) -> frozenset[str]:
+    """The ``number_key`` of every token that has one. The tokenizer also yields a decimal's
+    parts ("0.41666667" -> "0", "41666667"): a part is no number of its own."""
+    tokens = set(tokens)
+    parts = {p for t in tokens if "." in t for p in t.split(".")}
+    return frozenset(k for t in tokens - parts if (k := number_key(t)) is not None)
 
 
 def words_key(text: str) -> str:

@@ -82,7 +82,8 @@ def test_ask_rejected_report_by_words_alone(client: TestClient, world: World) ->
 def test_ask_fixed_in_your_version_ranks_below_errata_that_apply(
     client: TestClient, world: World
 ) -> None:
-    question = "lstm_backward_test fails with Wrong values for dWf"
+    # Worded as the fixed erratum's title: only the version rule puts it second.
+    question = "lstm_backward_test fails with Wrong values for dWf although the code is right"
     newer = _ask(client, question=question, course="dl-seq", notebook_version="4")
     ids = _ext(newer)
     assert ids.index("e-lstm-backward-2") < ids.index("e-lstm-backward")

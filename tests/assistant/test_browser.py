@@ -29,7 +29,10 @@ def test_ask_page_chat_answers_with_citations_in_chromium(world: World, live_ser
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(base + "/ask?course=dl-seq")
-            page.fill("#ask-question", "lstm_backward_test fails with Wrong values for dWf")
+            page.fill(
+                "#ask-question",
+                "lstm_backward_test fails with Wrong values for dWf although the code is right",
+            )
             page.fill("#ask-version", "3")
             page.click("#ask-submit")
             answer = page.locator(".ask-answer").first

@@ -12,7 +12,8 @@ from tests.conftest import login_browser
 
 pytestmark = pytest.mark.model
 
-QUESTION = "lstm_backward_test fails with Wrong values for dWf"
+# Worded as the erratum fixed in 3a: cited (and labelled) whatever the ranking margins.
+QUESTION = "lstm_backward_test fails with Wrong values for dWf although the code is right"
 
 
 def _chat(client: TestClient, **body: Any) -> dict[str, Any]:

@@ -117,3 +117,47 @@ def test_an_edited_candidate_is_scored_on_its_new_words() -> None:
     after = _thread("lstm_backward question", "Something is off: dc_prev is nan.")
     assert after.item_id == before.item_id
     assert field_features([after, other], q)[0]["bm25_prose"] > 0.1
+
+
+def test_the_learners_wrong_value_outweighs_the_expected_value_every_thread_quotes() -> None:
+    expected_only = _thread(
+        "compute_cost Case 3 fails: Cost must be 0.4166666",
+        "AssertionError: Case 3: Cost must be 0.4166666 but got 0.8333333333333334.",
+    )
+    same_value = _thread(
+        "Case 3: Cost must be 0.4166666 but got something else", "My value is 2.25."
+    )
+    q = QueryEvidence.of(
+        parse("AssertionError: Case 3: Cost must be 0.41666667 but got 2.25"),
+        Scope(),
+        version=None,
+    )
+    assert q.numbers == {"0.417", "2.25"}  # printed to another precision, the value is the same
+    expected_f, same_f = field_features([expected_only, same_value], q)
+    # Both quote the expected value; only one got the learner's 2.25.
+    assert same_f["value_overlap"] > 0.5 > expected_f["value_overlap"]
+
+
+def test_words_versions_and_small_integers_are_no_values() -> None:
+    q = QueryEvidence.of(
+        parse("Case 3 of test 2 fails in notebook version 1.2.3 with shape (64, 3)"),
+        Scope(),
+        version=None,
+    )
+    assert q.numbers == frozenset()
+    f = field_features([_thread("Case 3 fails", "shape (64, 3)")], q)[0]
+    assert f["value_overlap"] == 0.0
+
+
+def test_the_assignment_the_learner_names_in_words_counts_for_its_candidates() -> None:
+    deep = _thread("cost is not the one printed", "compute_cost differs")
+    deep.place = "Building your Deep Neural Network: Step by Step\ndeep step"
+    intro = _thread("cost is not the one printed", "compute_cost differs")
+    intro.place = "Practice Lab: Linear Regression\nlinreg"
+    q = QueryEvidence.of(
+        parse("step by step deep net: my cost is not the one printed"), Scope(), version=None
+    )
+    deep_f, intro_f = field_features([deep, intro], q)
+    assert deep_f["assignment_named"] > 0.3 and intro_f["assignment_named"] == 0.0
+    unnamed = QueryEvidence.of(parse("my cost is not the one printed"), Scope(), version=None)
+    assert {f["assignment_named"] for f in field_features([deep, intro], unnamed)} == {0.0}
