@@ -3,6 +3,10 @@
 Terminal and JupyterLab tracebacks carry ANSI colour codes (``ESC[0;31m``). They are layout,
 not content: stripped here from every text field, so a coloured paste is neither refused as
 "binary data" nor parsed with ``[0;31m`` glued to the exception name.
+
+A notebook version the learner states in the question ("I'm on version 3a") fills an empty
+version field: the version rules (fixed in your version, affected versions) then apply as if
+the page or the widget had sent it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 from typing import TypeVar
 
 from assistant.schemas import MAX_FIELD_CHARS, AskRequest
+from assistant.versions import stated_version
 from core.errors import InvalidInput, NotAuthenticated
 from core.linear_regex import Pattern
 from core.ratelimit import is_new_account, limiter
@@ -70,6 +75,11 @@ def validate(request: R) -> R:
         check_text(name.replace("_", " "), getattr(request, name))
     if not request.question.strip():
         raise InvalidInput("Type a question or paste the error you see.")
+    if not (request.notebook_version or "").strip():
+        # "I'm on version 3a" in the question counts as the version field left empty.
+        stated = stated_version(request.question)
+        if stated is not None:
+            request = request.model_copy(update={"notebook_version": stated})
     return request
 
 

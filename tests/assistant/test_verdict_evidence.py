@@ -114,3 +114,23 @@ def test_described_erratum_question_is_declared(client: TestClient, world: World
     data = _ask(client, question=question, course="dl-seq", notebook_version="4")
     assert data["verdict"] == "known_erratum", data["answer"]
     assert data["sources"][0]["external_id"] == "e-rnn-cell"
+
+
+def test_a_version_stated_in_the_question_counts_as_the_version_field(
+    client: TestClient, world: World
+) -> None:
+    question = "lstm_backward_test fails with Wrong values for dWf although the code is right"
+
+    def labels(data: dict[str, Any]) -> list[str]:
+        found = [s for s in data["sources"] if s["external_id"] == "e-lstm-backward"]
+        assert found, data["sources"]
+        return found[0]["labels"]  # type: ignore[no-any-return]
+
+    unstated = _ask(client, question=question, course="dl-seq")
+    assert "fixed in your version" not in labels(unstated)
+    stated = _ask(client, question=f"{question}. I'm on version 3a", course="dl-seq")
+    assert "fixed in your version" in labels(stated)
+    # The field, when sent, is what the page or widget knows: it wins.
+    field = _ask(client, question=f"{question}. I'm on version 3a", course="dl-seq",
+                 notebook_version="3")  # fmt: skip
+    assert "fixed in your version" not in labels(field)
