@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,13 +65,25 @@ def _thread(
     world.threads[key] = t.id
 
 
+@contextmanager
+def indexed(session: Session) -> Iterator[None]:
+    """Commit what the test wrote and index it for real; the index is dropped afterwards."""
+    from app.indexing import register_loaders
+    from index.runtime import get_runtime
+
+    session.commit()
+    register_loaders()
+    runtime = get_runtime()
+    runtime.rebuild_now()
+    yield
+    runtime.reset()
+
+
 @pytest.fixture()
 def world(session: Session, make_user: Any) -> Iterator[World]:
     """One course (dl-seq), one assignment (rnn-step-by-step) and a handful of items, indexed."""
-    from app.indexing import register_loaders
     from errata.models import ErratumStatus as S
     from forum.models import Assignment, Course
-    from index.runtime import get_runtime
 
     staff = make_user("staff_member", "moderator")
     course = Course(slug="dl-seq", title="Sequence Models")
@@ -132,9 +145,5 @@ def world(session: Session, make_user: Any) -> Iterator[World]:
         session, w, "t-install", staff.id, "How do I download the notebook as PDF?",
         "Is there a way to export the notebook as PDF for my notes?",
     )  # fmt: skip
-    session.commit()
-    register_loaders()
-    runtime = get_runtime()
-    runtime.rebuild_now()
-    yield w
-    runtime.reset()
+    with indexed(session):
+        yield w

@@ -15,14 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from tests.assistant.conftest import indexed
+
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture()
 def course(session: Session, make_user: Any) -> Iterator[dict[str, int]]:
-    from app.indexing import register_loaders
     from forum.models import Assignment, Course, Post, Thread
-    from index.runtime import get_runtime
 
     author = make_user("learner_one")
     c = Course(slug="ml", title="Machine Learning")
@@ -65,12 +65,8 @@ def course(session: Session, make_user: Any) -> Iterator[dict[str, int]]:
         session.flush()
         t.accepted_post_id, t.reply_count = reply.id, 1
         ids[key] = t.id
-    session.commit()
-    register_loaders()
-    runtime = get_runtime()
-    runtime.rebuild_now()
-    yield ids
-    runtime.reset()
+    with indexed(session):
+        yield ids
 
 
 def _first_thread(client: TestClient, **body: Any) -> int:
