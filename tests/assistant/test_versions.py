@@ -34,6 +34,9 @@ def test_at_or_after_fixed_version() -> None:
         ("I'm on version 3a", "3a"), ("notebook v4.1 here", "4.1"), ("Version: 2", "2"),
         ("tensorflow version 2.9", None), ("numpy v1.26 breaks it", None),
         ("my version is 5", "5"), ("what version?", None),
+        ("tf.compat.v1.disable_eager_execution() then I'm on v2", "2"),
+        ("https://example.org/api/v1/ask", None), (r"C:\\nb\\v3\\x.ipynb", None),
+        ("v1 of the notebook", "1"),
     ],
 )  # fmt: skip
 def test_stated_version(text: str, version: str | None) -> None:
