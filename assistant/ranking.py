@@ -107,7 +107,7 @@ MONOTONE = frozenset(
         "staff_reviewed",
         "same_assignment",
         "assignment_named",
-    }  # fmt: skip
+    }
 )
 
 
