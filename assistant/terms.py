@@ -67,7 +67,8 @@ def number_key(token: str) -> str | None:
     if not token[:1].isdigit():
         return None
     if "." not in token:
-        return token.lstrip("0") or None if token.isdigit() and len(token) >= 3 else None
+        whole = token.lstrip("0")
+        return whole if token.isdigit() and len(token) >= 3 and whole else None
     try:
         value = float(token)
     except ValueError:  # a version or dotted name ("1.2.3", "2.x")
