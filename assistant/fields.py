@@ -20,13 +20,12 @@ the candidates' term counts come from ``assistant.terms``, tokenised once per te
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from assistant.terms import Terms, terms
-from index.lexical import K1, B
+from index.lexical import K1, B, idf
 
 
 class Field:
@@ -50,13 +49,11 @@ class Field:
         return df
 
     def idf(self, term: str) -> float:
-        n, df = len(self.counts), self.df(term)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.counts), self.df(term))
 
     def number_idf(self, key: str) -> float:
         """``idf`` of a precise number (``terms.number_key``) over the candidates' numbers."""
-        n, df = len(self.numbers), sum(1 for have in self.numbers if key in have)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.numbers), sum(1 for have in self.numbers if key in have))
 
     def _contribution(self, term: str) -> np.ndarray:
         """The term's BM25 share in every candidate (0 where absent)."""

@@ -68,6 +68,7 @@ from assistant.terms import Terms, number_keys, reply_key, terms
 from assistant.versions import at_or_after
 from errata.models import ErratumStatus
 from index.fusion import K as RRF_K
+from index.lexical import idf
 from index.text import token_set
 
 S = ErratumStatus
@@ -322,14 +323,15 @@ def assignment_named(places: list[str], words: set[str]) -> list[float]:
     by its IDF over the candidates' titles: the words every candidate's assignment shares weigh
     little. Word endings are ignored ("networks", "network")."""
     said = stems(words)
-    titles = [stems(token_set(p)) for p in places]
-    n = len(titles)
+    # Most candidates share a handful of assignments: each title's words are stemmed once.
+    stemmed = {p: stems(token_set(p)) for p in set(places)}
+    titles = [stemmed[p] for p in places]
     df = Counter(w for t in titles for w in t)
-    idf = {w: math.log(1.0 + (n - k + 0.5) / (k + 0.5)) for w, k in df.items()}
+    weight = {w: idf(len(titles), k) for w, k in df.items()}
     out = []
     for t in titles:
-        total = sum(idf[w] for w in t)
-        out.append(sum(idf[w] for w in t & said) / total if total > 0 else 0.0)
+        total = sum(weight[w] for w in t)
+        out.append(sum(weight[w] for w in t & said) / total if total > 0 else 0.0)
     return out
 
 

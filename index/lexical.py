@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 
 K1 = 1.2
 B = 0.75
+
+
+def idf(n: int, df: int) -> float:
+    """BM25's inverse document frequency of a term found in ``df`` of ``n`` documents (never
+    negative: the "+ 1" form)."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
 COMPACT_MIN = 5000
 COMPACT_RATIO = 0.25
 PAUSE_EVERY = 500
@@ -327,19 +335,19 @@ class LexicalIndex:
             df = base_df + (len(plist) if plist else 0)
             if df == 0:
                 continue
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            weight = idf(n, df)
             if hi > lo:
                 rows = self.rows[lo:hi]
                 tf = self.tfs[lo:hi].astype(np.float32)
                 norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.lengths[rows] / avg))
                 if base_scores is None:
                     base_scores = np.zeros(len(self.labels), np.float32)
-                base_scores[rows] += idf * norm  # rows are unique within one term
+                base_scores[rows] += weight * norm  # rows are unique within one term
             if plist:
                 lengths = self.delta_lengths
                 for label, count in plist.items():
                     s = count * (K1 + 1) / (count + K1 * (1 - B + B * lengths[label] / avg))
-                    delta_scores[label] = delta_scores.get(label, 0.0) + idf * s
+                    delta_scores[label] = delta_scores.get(label, 0.0) + weight * s
         # Each segment ranked and filtered on its own, then merged: both lists are sorted.
         delta = sorted(delta_scores.items(), key=lambda kv: kv[1], reverse=True)
         if allow_many is not None and delta:
