@@ -34,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "nodb: needs no database; runs only in the SQLite pass")
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
     config.addinivalue_line("markers", "model: loads the real embedding model")
+    config.addinivalue_line(
+        "markers", "password_cost: hashes passwords with the production Argon2id parameters"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -160,6 +163,25 @@ def client(app, db: None) -> Iterator[TestClient]:  # type: ignore[no-untyped-de
 
 
 # Users of every role
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hash passwords with argon2-cffi's test profile in this process (m=8 KiB, t=1): a
+    production hash costs ~0.1 s of both cores, and most tests sign someone in. Hashes stay
+    Argon2id; tests marked ``password_cost`` check the production parameters, and servers the
+    tests start in a subprocess hash as production does."""
+    if "password_cost" in request.keywords:
+        return
+    from argon2 import PasswordHasher, profiles
+
+    import core.security
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(core.security, "_hasher", cheap)
+    monkeypatch.setattr(core.security, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
 
 
 @pytest.fixture()

@@ -125,6 +125,7 @@ def test_bearer_token_calls_are_exempt_from_csrf(client: TestClient, world: Worl
 # I1: Argon2id, never returned
 
 
+@pytest.mark.password_cost
 def test_password_stored_as_argon2id_and_never_returned(
     client: TestClient, session: Session
 ) -> None:
