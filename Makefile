@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: install run test test-sqlite test-postgresql lint typecheck migration eval bench dist clean
 
-$(VENV)/.installed: pyproject.toml notebook_client/pyproject.toml scripts/install.sh
+$(VENV)/.installed: pyproject.toml notebook_client/pyproject.toml constraints.txt scripts/install.sh
 	bash scripts/install.sh $(VENV)
 	touch $@
 

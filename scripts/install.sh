@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 "$venv/bin/pip" install -q "torch==2.13.0"
 # The learner's client is its own distribution (notebook_client/); the server imports it
 # under assistant.notebook, so it goes in first, editable.
-"$venv/bin/pip" install -q -e ./notebook_client
-"$venv/bin/pip" install -q -e ".[dev]"
+# constraints.txt holds the exact version of every other dependency (reproducible figures).
+"$venv/bin/pip" install -q -c constraints.txt -e ./notebook_client
+"$venv/bin/pip" install -q -c constraints.txt -e ".[dev]"
 # Debian's chromium for the browser tests (Playwright drives it; it downloads no browser).
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
