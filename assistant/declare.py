@@ -2,7 +2,9 @@
 
 Hard rules come first and no weight can overrule them: only a confirmed erratum (verified, fixed
 later, or a duplicate resolved to one), never one already fixed in the learner's version, never
-one whose ``affected_versions`` leave the learner's version out. Among the errata that pass, the
+one whose ``affected_versions`` leave the learner's version out, and never one whose title and
+description share no word with what the learner says (``symptom`` 0: the learner is at the
+erratum's function, and nothing says theirs is the erratum's problem). Among the errata that pass, the
 one ranked within the first ``within`` candidates with the highest probability is declared when
 that probability reaches ``threshold``. Weights, bias, threshold and ``within`` are in
 ``assistant/ranking_weights.json`` (``"declare"``), fitted by ``bench/eval/fit_ranking.py`` by
@@ -97,11 +99,12 @@ def affects(e: Erratum, version: str) -> bool:
 
 
 def eligible(c: Candidate, q: QueryEvidence) -> bool:
-    """The hard rules: confirmed, not fixed in the learner's version, the version affected."""
+    """The hard rules: confirmed, not fixed in the learner's version, the version affected, and
+    the learner's own words describe it."""
     e = c.erratum
     if e is None or e.status not in CONFIRMED or c.fixed_for_learner:
         return False
-    return affects(e, q.version)
+    return affects(e, q.version) and symptom(c, q) > 0
 
 
 def version_listed(e: Erratum, version: str) -> bool:

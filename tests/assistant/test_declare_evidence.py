@@ -52,3 +52,36 @@ def test_a_thread_reporting_the_same_problem_echoes_the_erratum_and_another_does
     assert declare.echo(c, twin) > 0.5 > declare.echo(c, other)
     x = declare.vector({}, position=1, share=0.1, echoed=0.8, carried=0.8 * 0.6)
     assert x["carried"] == pytest.approx(0.48) and x["lead"] == 0.0
+
+
+def _question(prose: str, error: str = "", identifiers: frozenset[str] = frozenset()):  # type: ignore[no-untyped-def]
+    from assistant.ranking import QueryEvidence
+    from index.text import token_set
+
+    said, err = token_set(prose), token_set(error)
+    return QueryEvidence(
+        identifiers=set(identifiers), error=err, error_strings=[], prose=said - identifiers,
+        words=said | err, linked=set(), version="", assignment_id=None,
+    )  # fmt: skip
+
+
+def test_an_erratum_the_learners_words_do_not_describe_is_never_eligible() -> None:
+    c = Candidate(kind="erratum", item_id=3)
+    c.erratum = _erratum(
+        title="gru_cell docstring: h_next formula written with r_t instead of z_t",
+        description="The docstring writes h_next with the reset gate; the test uses z_t.",
+        location="gru_cell",
+    )
+    fill_erratum_text(c)
+    names = frozenset({"gru_cell"})
+    # At the erratum's function, about another problem: nothing to declare, whatever the model.
+    own_bug = _question(
+        "gru_cell: what did I forget to import?", "NameError: name 'sigmoid' is not defined", names
+    )
+    assert declare.symptom(c, own_bug) == 0.0
+    assert not declare.eligible(c, own_bug)
+    # The learner says what the erratum says (the docstring's gate): the model decides.
+    described = _question("gru_cell docstring uses the reset gate for h_next?", identifiers=names)
+    assert declare.eligible(c, described)
+    c.erratum.status = ErratumStatus.reported  # and only a confirmed erratum, as before
+    assert not declare.eligible(c, described)
