@@ -28,6 +28,13 @@ def test_version_listed_only_when_the_learners_version_is_named_as_affected() ->
     assert not declare.version_listed(_erratum(), "3")
 
 
+def _erratum_candidate(title: str, description: str, location: str) -> Candidate:
+    c = Candidate(kind="erratum", item_id=2)
+    c.erratum = _erratum(title=title, description=description, location=location)
+    fill_erratum_text(c)
+    return c
+
+
 def _thread(text: str) -> Candidate:
     c = Candidate(kind="thread", item_id=1)
     c.text = text
@@ -35,13 +42,11 @@ def _thread(text: str) -> Candidate:
 
 
 def test_a_thread_reporting_the_same_problem_echoes_the_erratum_and_another_does_not() -> None:
-    c = Candidate(kind="erratum", item_id=2)
-    c.erratum = _erratum(
-        title="pool_backward: expected dA_prev printed with the max mask transposed",
-        description="The printed mean of dA_prev uses a transposed mask; the grader is right.",
-        location="pool_backward",
+    c = _erratum_candidate(
+        "pool_backward: expected dA_prev printed with the max mask transposed",
+        "The printed mean of dA_prev uses a transposed mask; the grader is right.",
+        "pool_backward",
     )
-    fill_erratum_text(c)
     twin = _thread(
         "pool_backward mean of dA_prev differs from the printed one\n"
         "My grader passes but the printed mean of dA_prev is different. Is the mask transposed?"
@@ -66,13 +71,11 @@ def _question(prose: str, error: str = "", identifiers: frozenset[str] = frozens
 
 
 def test_an_erratum_the_learners_words_do_not_describe_is_never_eligible() -> None:
-    c = Candidate(kind="erratum", item_id=3)
-    c.erratum = _erratum(
-        title="gru_cell docstring: h_next formula written with r_t instead of z_t",
-        description="The docstring writes h_next with the reset gate; the test uses z_t.",
-        location="gru_cell",
+    c = _erratum_candidate(
+        "gru_cell docstring: h_next formula written with r_t instead of z_t",
+        "The docstring writes h_next with the reset gate; the test uses z_t.",
+        "gru_cell",
     )
-    fill_erratum_text(c)
     names = frozenset({"gru_cell"})
     # At the erratum's function, about another problem: nothing to declare, whatever the model.
     own_bug = _question(
@@ -83,5 +86,6 @@ def test_an_erratum_the_learners_words_do_not_describe_is_never_eligible() -> No
     # The learner says what the erratum says (the docstring's gate): the model decides.
     described = _question("gru_cell docstring uses the reset gate for h_next?", identifiers=names)
     assert declare.eligible(c, described)
+    assert c.erratum is not None
     c.erratum.status = ErratumStatus.reported  # and only a confirmed erratum, as before
     assert not declare.eligible(c, described)
