@@ -4,9 +4,9 @@ Hard rules come first and no weight can overrule them: only a confirmed erratum 
 later, or a duplicate resolved to one), never one already fixed in the learner's version, never
 one whose ``affected_versions`` leave the learner's version out, and never one whose title and
 description share no word with what the learner says (``symptom`` 0: the learner is at the
-erratum's function, and nothing says theirs is the erratum's problem). Among the errata that pass, the
-one ranked within the first ``within`` candidates with the highest probability is declared when
-that probability reaches ``threshold``. Weights, bias, threshold and ``within`` are in
+erratum's function, and nothing says theirs is the erratum's problem). Among the errata that
+pass, the one ranked within the first ``within`` candidates with the highest probability is
+declared when that probability reaches ``threshold``. Weights, bias, threshold and ``within`` are in
 ``assistant/ranking_weights.json`` (``"declare"``), fitted by ``bench/eval/fit_ranking.py`` by
 grouped cross-validation on the dev questions only, the threshold chosen so that dev false alarms
 stay at or below 2% (room under the 3% target on unseen questions).
