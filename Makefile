@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test test-sqlite test-postgresql lint typecheck migration eval bench dist clean
+.PHONY: install run test test-sqlite test-postgresql lint typecheck migration constraints eval bench dist clean
 
 $(VENV)/.installed: pyproject.toml notebook_client/pyproject.toml constraints.txt scripts/install.sh
 	bash scripts/install.sh $(VENV)
@@ -27,8 +27,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy core users lti notify forum errata index assistant app notebook_client/checkfirst_notebook
 
-migration: install  ## Regenerate the initial migration from the models (until a release)
-	bash scripts/regen_initial_migration.sh
+migration: install  ## A new Alembic revision from the models: make migration NAME=thread_pins (0001 is frozen)
+	bash scripts/new_migration.sh $(NAME)
+
+constraints: install  ## Re-pin every dependency in constraints.txt from .venv (after changing pyproject.toml)
+	{ sed -n '/^#/p' constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -vi '^torch=='; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 eval: install  ## Evaluation, dev and test side by side: ask vs bm25s vs dense, verdict figures (EVAL_ARGS="--split dev --verbose")
 	$(PY) bench/eval/run.py $(EVAL_ARGS)
