@@ -6,10 +6,11 @@ one whose ``affected_versions`` leave the learner's version out, and never one w
 description share no word with what the learner says (``symptom`` 0: the learner is at the
 erratum's function, and nothing says theirs is the erratum's problem). Among the errata that
 pass, the one ranked within the first ``within`` candidates with the highest probability is
-declared when that probability reaches ``threshold``. Weights, bias, threshold and ``within`` are in
-``assistant/ranking_weights.json`` (``"declare"``), fitted by ``bench/eval/fit_ranking.py`` by
-grouped cross-validation on the dev questions only, the threshold chosen so that dev false alarms
-stay at or below 2% (room under the 3% target on unseen questions).
+declared when that probability reaches ``threshold``. Weights, bias, threshold and ``within``
+are in ``assistant/ranking_weights.json`` (``"declare"``), fitted by
+``bench/eval/fit_ranking.py`` by grouped cross-validation on the dev questions only, the
+threshold chosen so that dev false alarms stay at or below 2% (room under the 3% target on
+unseen questions).
 
 The evidence (``FEATURES``), none of it a hand-set threshold:
 
