@@ -36,6 +36,8 @@ class Product:
     # echo ({thread ext: how much of the erratum that thread says}) and link ({thread ext: the
     # strength of the thread-erratum link, assistant.threadlinks}).
     candidates: Callable[[dict[str, Any]], list[dict[str, Any]]]
+    # How far down the ranking the declare model looks for an erratum (its ``within``).
+    declare_within: int
 
 
 def open_product(data_dir: Path) -> Product:
@@ -141,6 +143,9 @@ def open_product(data_dir: Path) -> Product:
         return get_encoder().encode(texts)
 
     identity = Encoder.identity_of(settings.embedding_model, settings.embedding_backend)
+    from assistant.ranking import weights
+
     return Product(
-        model=identity, build=build, load=load, ask=ask, encode=encode, candidates=candidates
-    )
+        model=identity, build=build, load=load, ask=ask, encode=encode, candidates=candidates,
+        declare_within=weights().declare.within,
+    )  # fmt: skip

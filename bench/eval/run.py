@@ -179,6 +179,7 @@ def evaluate(
         found = {"ask": ask_found, "bm25s": bm25.search(text), "dense": dense.search(text)}
         right_errata = [e for e in q.expect if e in errata_ids]
         lead = ask_found[0] if ask_found else None
+        declared = verdict in NOTEBOOK_WRONG and lead in right_errata
         rows.append(
             {
                 "id": q.id,
@@ -191,10 +192,35 @@ def evaluate(
                 "ranks": {s: rank_of(found[s], q.expect) for s in SYSTEMS},
                 "found": {s: found[s][:5] for s in SYSTEMS},
                 "notebook_wrong": verdict in NOTEBOOK_WRONG,
-                "erratum_declared": verdict in NOTEBOOK_WRONG and lead in right_errata,
+                "erratum_declared": declared,
+                "undeclared_because": (
+                    undeclared_because(product, q.raw, right_errata)
+                    if q.answer == "erratum" and not declared
+                    else None
+                ),
             }
         )
     return rows
+
+
+# Why an erratum-answered question got no erratum verdict, by the first step that lost it.
+UNDECLARED = {
+    "ranked_out": "the right erratum not among the first `within` candidates",
+    "ineligible": "there, but a hard rule excludes it (status, version, no symptom word)",
+    "below_threshold": "there and eligible, the declare model below its threshold",
+}
+
+
+def undeclared_because(product: Product, raw: dict[str, Any], right: list[str]) -> str:
+    """Which step of ``assistant.declare`` an undeclared erratum question was lost at (an
+    aggregate for error analysis: which step to work on, not which question)."""
+    first = product.candidates(raw)[: product.declare_within]
+    rows = [r for r in first if r["ext"] in right]
+    if not rows:
+        return "ranked_out"
+    if not any(r.get("eligible") for r in rows):
+        return "ineligible"
+    return "below_threshold"
 
 
 def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[str, Any]:
@@ -227,6 +253,7 @@ def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[st
         "false_alarms": frac(sum(r["notebook_wrong"] for r in own), len(own)),
         "false_alarms_hard_negatives": frac(sum(r["notebook_wrong"] for r in hard), len(hard)),
         "erratum_recall": frac(sum(r["erratum_declared"] for r in err), len(err)),
+        "undeclared": {k: sum(r["undeclared_because"] == k for r in err) for k in UNDECLARED},
         "ask_errors": frac(sum(r["verdict"].startswith("error:") for r in rows), len(rows)),
     }
 
@@ -347,6 +374,12 @@ def print_table(summary: dict[str, dict[str, Any]]) -> None:
                      f" [{low * 100:4.1f}, {high * 100:5.1f}]")  # fmt: skip
         print(line)
     print("  [95% Wilson interval of each rate, %]")
+    print("\nerratum questions not declared, by the step that lost them:")
+    for key, label in UNDECLARED.items():
+        line = f"  {label:<72}"
+        for s in splits:
+            line += f" │ {s} {summary[s]['undeclared'][key]:>3}"
+        print(line)
 
 
 def print_intervals(summary: dict[str, dict[str, Any]]) -> None:
