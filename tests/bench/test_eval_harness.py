@@ -85,3 +85,25 @@ def test_library_frames_go_above_the_final_error_and_leave_what_the_learner_past
         ), q.id
         assert now.functions == before.functions, q.id
     assert dressed >= 60  # the eval's pasted tracebacks
+
+
+def test_an_undeclared_erratum_question_is_counted_at_the_step_that_lost_it() -> None:
+    from product import Product
+    from run import undeclared_because
+
+    ranking: list[dict[str, object]] = []
+
+    def unused(*_: object) -> object:
+        raise AssertionError("not called")
+
+    product = Product(
+        model="m", build=unused, load=unused, ask=unused, encode=unused,
+        candidates=lambda raw: ranking, declare_within=2,
+    )  # fmt: skip
+    thread = {"ext": "t1"}
+    ranking[:] = [thread, {"ext": "e9", "status": "verified", "eligible": True}, {"ext": "e1"}]
+    assert undeclared_because(product, {}, ["e1"]) == "ranked_out"  # third: beyond `within`
+    ranking[:] = [thread, {"ext": "e1", "status": "verified", "eligible": False}]
+    assert undeclared_because(product, {}, ["e1"]) == "ineligible"
+    ranking[:] = [{"ext": "e1", "status": "verified", "eligible": True}, thread]
+    assert undeclared_because(product, {}, ["e1"]) == "below_threshold"
