@@ -13,7 +13,8 @@ last=$(ls "$versions" | grep -E '^[0-9]{4}_.*\.py$' | sort | tail -1)
 next=$(printf '%04d' $((10#${last:0:4} + 1)))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-CHECKFIRST_DATA_DIR="$tmp" REV="${next}_${name}" MESSAGE="${name//_/ }" .venv/bin/python - <<'PY'
+# An empty CHECKFIRST_DATABASE_URL: the scratch SQLite file, never the database you work on.
+CHECKFIRST_DATA_DIR="$tmp" CHECKFIRST_DATABASE_URL="" REV="${next}_${name}" MESSAGE="${name//_/ }" .venv/bin/python - <<'PY'
 import os
 
 from alembic import command

@@ -63,6 +63,7 @@ def open_product(data_dir: Path) -> Product:
     from app.migrate import upgrade
     from assistant import declare, service
     from assistant.intake import validate
+    from assistant.ranking import weights
     from assistant.schemas import AskRequest
     from assistant.threadlinks import Linker
     from core.db import get_engine
@@ -143,8 +144,6 @@ def open_product(data_dir: Path) -> Product:
         return get_encoder().encode(texts)
 
     identity = Encoder.identity_of(settings.embedding_model, settings.embedding_backend)
-    from assistant.ranking import weights
-
     return Product(
         model=identity, build=build, load=load, ask=ask, encode=encode, candidates=candidates,
         declare_within=weights().declare.within,
