@@ -8,6 +8,7 @@ carries a script tag; dl/lstm has none.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,11 @@ def test_server_down_one_quiet_line_on_load(tmp_path: Path) -> None:
     nb = run_notebook([LOAD, "print('next cell ran')"], env, tmp_path)
     assert html_outputs(nb.cells[0]) == []
     line = stream_text(nb.cells[0])
-    assert line.startswith("Checkfirst: couldn't check the known errata (ConnectError)")
+    # The reason is the refused connection, or the 1.5 s bound when a loaded machine (two suites
+    # on two cores) does not schedule the request's thread in time: either way, one line.
+    assert re.match(
+        r"Checkfirst: couldn't check the known errata \((ConnectError|no answer within 1\.5 s)\)",
+        line,
+    ), line
     assert line.count("\n") == 1
     assert stream_text(nb.cells[1]) == "next cell ran\n"
