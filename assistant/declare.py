@@ -38,6 +38,9 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
   ``affected_versions``, or older than ``fixed_in``), rather than "no version known".
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
   the erratum's published one (their code reproduces the notebook's printed values).
+- ``test_passes``: the learner says their tests pass (``assistant.claims``): code that passes
+  its test while its output differs from the printed one is the erratum's story, not a bug's;
+  ``fails_claimed``: their test fails while the erratum is only about a printed output.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.claims import Outcome
 from assistant.threadlinks import Linker
 from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
@@ -62,6 +66,7 @@ FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
     "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
     "version_listed", "output_published", "expected_published", "linked", "inherited",
+    "test_passes", "fails_claimed",
 )  # fmt: skip
 
 
@@ -199,6 +204,8 @@ def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:
         "version_listed": float(c.erratum is not None and version_listed(c.erratum, q.version)),
         "output_published": f.get("output_published", 0.0),
         "expected_published": f.get("expected_published", 0.0),
+        "test_passes": float(q.test_outcome == Outcome.passes),
+        "fails_claimed": f.get("fails_claimed", 0.0),
     }
 
 

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from assistant import chatter, posts
+from assistant.claims import Outcome, claimed_outcome
 from core.linear_regex import Pattern, cap
 
 # Tracebacks
@@ -214,6 +215,8 @@ class Parsed:
     prose: str = ""
     # Numbers the learner quotes in their words as their own ("I get 2.0424567983978403").
     quoted: list[Value] = field(default_factory=list)
+    # What the learner says their tests do (``assistant.claims``).
+    test_outcome: Outcome = Outcome.unknown
 
     def terms(self, limit: int = 24) -> tuple[str, ...]:
         """Identifiers and error strings for the lexical side, most telling first, no repeats."""
@@ -266,6 +269,7 @@ def parse(
     result.numbers = [n for v in result.values for n in v.numbers]
     result.prose = prose(question)
     result.quoted = quoted_numbers(result.prose)
+    result.test_outcome = claimed_outcome(text, output, exception_type=result.exception_type)
     return result
 
 

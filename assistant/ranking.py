@@ -44,6 +44,10 @@ The features, all computed from what retrieval already holds (no model call per 
 - ``erratum``, ``staff_reviewed`` (verified/fixed), ``rejected``, ``unconfirmed`` (reported).
 - ``accepted``, ``endorsed``: the thread has an accepted / endorsed answer.
 - ``fixed_for_learner``: an erratum fixed in a version the learner already has.
+- ``passes_claimed``: an erratum, and the learner says their tests pass ("the unit test passes
+  but my output differs from the printed one": the classic wrong expected output);
+  ``fails_claimed``: an erratum about a wrong printed output, and the learner's test fails
+  (``assistant.claims``).
 - ``output_corrected``, ``output_published``: the learner's output equals the erratum's corrected
   / published output (``assistant.matching``); ``expected_published``: their expected output
   equals the published one.
@@ -59,6 +63,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.claims import Outcome
 from assistant.declare import Model, load_model, stems
 from assistant.fields import Field
 from assistant.matching import MatchKind
@@ -66,7 +71,7 @@ from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
 from assistant.terms import Terms, number_keys, reply_key, terms
 from assistant.versions import at_or_after
-from errata.models import ErratumStatus
+from errata.models import Erratum, ErratumKind, ErratumStatus
 from index.fusion import K as RRF_K
 from index.lexical import idf
 from index.text import token_set
@@ -80,7 +85,7 @@ FEATURES = (
     "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
     "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
     "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies", "value_overlap",
-    "assignment_named",
+    "assignment_named", "passes_claimed", "fails_claimed",
 )  # fmt: skip
 # Features about the candidate alone (its kind, status, answers) or the learner's scope: they
 # order candidates but are no evidence that any of them is about the question.
@@ -88,7 +93,7 @@ PRIORS = frozenset(
     {
         "no_identifiers", "same_assignment", "assignment_named", "erratum", "staff_reviewed",
         "rejected", "unconfirmed", "accepted", "endorsed", "fixed_for_learner",
-        "specific_answer", "boilerplate_replies",
+        "specific_answer", "boilerplate_replies", "passes_claimed", "fails_claimed",
     }
 )  # fmt: skip
 
@@ -108,6 +113,7 @@ MONOTONE = frozenset(
         "staff_reviewed",
         "same_assignment",
         "assignment_named",
+        "passes_claimed",
     }
 )
 
@@ -174,6 +180,8 @@ class QueryEvidence:
     boilerplate: frozenset[str] = frozenset()
     # The precise numbers the learner printed or quotes (``terms.number_key``).
     numbers: frozenset[str] = frozenset()
+    # What the learner says their tests do (``assistant.claims``).
+    test_outcome: Outcome = Outcome.unknown
 
     @classmethod
     def of(
@@ -206,6 +214,7 @@ class QueryEvidence:
             assignment_id=scope.assignment.id if scope.assignment else None,
             boilerplate=boilerplate,
             numbers=number_keys(said | printed | token_set(error_text)),
+            test_outcome=parsed.test_outcome,
         )
 
 
@@ -267,7 +276,15 @@ def features(
         "output_corrected": float(c.match == MatchKind.corrected),
         "output_published": float(c.match == MatchKind.published),
         "expected_published": float(c.expected_matches_published),
+        "passes_claimed": float(e is not None and q.test_outcome == Outcome.passes),
+        "fails_claimed": float(contradicts(e, q.test_outcome)),
     }
+
+
+def contradicts(e: Erratum | None, claim: Outcome) -> bool:
+    """The learner's test fails, and the erratum says only the printed expected output is wrong
+    (which fails no test)."""
+    return e is not None and e.kind == ErratumKind.wrong_expected_output and claim == Outcome.fails
 
 
 def shared_replies(cands: list[Candidate]) -> Counter[str]:

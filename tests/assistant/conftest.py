@@ -82,6 +82,7 @@ def indexed(session: Session) -> Iterator[None]:
 @pytest.fixture()
 def world(session: Session, make_user: Any) -> Iterator[World]:
     """One course (dl-seq), one assignment (rnn-step-by-step) and a handful of items, indexed."""
+    from errata.models import ErratumKind as K
     from errata.models import ErratumStatus as S
     from forum.models import Assignment, Course
 
@@ -105,14 +106,14 @@ def world(session: Session, make_user: Any) -> Iterator[World]:
         corrected_output=RNN_CORRECTED, workaround="Ignore the printed value; the grader is right.",
     )  # fmt: skip
     _erratum(
-        session, w, "e-lstm-backward", staff.id, status=S.fixed, fixed_in="3a",
+        session, w, "e-lstm-backward", staff.id, status=S.fixed, fixed_in="3a", kind=K.wrong_test,
         title="lstm_backward_test fails with Wrong values for dWf although the code is right",
         description="The test compared dWf against gradients computed with a transposed "
         "forget gate. Fixed in notebook version 3a.",
         location="lstm_backward_test",
     )  # fmt: skip
     _erratum(
-        session, w, "e-lstm-backward-2", staff.id, status=S.verified,
+        session, w, "e-lstm-backward-2", staff.id, status=S.verified, kind=K.wrong_test,
         title="lstm_backward: Wrong values for dWf when dc_next is not reset between steps",
         description="In version 4 the test still reports Wrong values for dWf if da_next is "
         "accumulated; the test's expected dWf assumes dc_next reset each step.",

@@ -134,3 +134,18 @@ def test_a_version_stated_in_the_question_counts_as_the_version_field(
     field = _ask(client, question=f"{question}. I'm on version 3a", course="dl-seq",
                  notebook_version="3")  # fmt: skip
     assert "fixed in your version" not in labels(field)
+
+
+def test_a_failing_test_is_not_told_the_printed_output_is_to_blame(
+    client: TestClient, world: World
+) -> None:
+    # e-rnn-cell: only the printed a_next is wrong, "the grader is right". The same words with a
+    # passing test are that erratum; with a failing test the learner's code is what fails.
+    said = "the a_next printed under rnn_cell_forward is different from mine"
+    passing = _ask(client, question=f"{said}, but the unit test passes", course="dl-seq",
+                   notebook_version="4")  # fmt: skip
+    assert passing["verdict"] == "known_erratum", passing["answer"]
+    assert passing["sources"][0]["external_id"] == "e-rnn-cell"
+    failing = _ask(client, question=f"{said}, and the unit test fails", course="dl-seq",
+                   notebook_version="4")  # fmt: skip
+    assert failing["verdict"] not in NOTEBOOK_WRONG, failing["answer"]
