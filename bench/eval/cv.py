@@ -8,6 +8,11 @@ Test questions are never yielded: fit on dev folds, then report the test split o
     from bench.eval.cv import folds          # or, from bench/eval: from cv import folds
     for train, held_out in folds(questions, k=5):
         ...
+
+``by_course`` holds out one course at a time instead: every item a question expects belongs to
+its course, so the groups above never straddle its folds either. It is what
+``bench/eval/fit_ranking.py`` uses: the product is judged on the questions of a course forum
+it has never seen, so a weight or threshold is chosen by how it does on an unseen course.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import Protocol, TypeVar
 class _HasExpect(Protocol):
     @property
     def id(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
 
     @property
     def expect(self) -> list[str]: ...
@@ -69,3 +77,12 @@ def folds(questions: Sequence[Q], k: int = 5, seed: int = 0) -> Iterator[tuple[l
     for i, held_out in enumerate(bins):
         train = [q for j, b in enumerate(bins) if j != i for q in b]
         yield train, held_out
+
+
+def by_course(questions: Sequence[Q], k: int = 0) -> Iterator[tuple[list[Q], list[Q]]]:
+    """One (train, held_out) pair per course (a questions file) of the dev questions: each
+    course held out in turn. ``k`` is ignored (the number of courses decides), so this can
+    stand in for ``folds``."""
+    dev = [q for q in questions if q.split == "dev"]
+    for course in sorted({q.file for q in dev}):
+        yield [q for q in dev if q.file != course], [q for q in dev if q.file == course]

@@ -8,12 +8,13 @@
 2. A linear scorer is fitted listwise (softmax cross-entropy: the expected items should take
    the probability mass of each question's candidates) with an L2 penalty, by plain gradient
    descent in numpy, the weights of ``assistant.ranking.MONOTONE`` kept at or above zero. The
-   penalty is chosen by 5-fold grouped CV (``cv.folds``) on MRR.
+   penalty is chosen by cross-validation on MRR, one course held out at a time
+   (``cv.by_course``): the product is judged on a course forum it has never seen.
 3. ``no_match_below`` is chosen on the out-of-fold *match* scores (each dev question scored by
    the model that did not see it, without the prior features, as ``ranking.confident`` uses
    them): the answer/no-match threshold that gets most dev questions right.
 4. The declare model (``assistant/declare.py``): logistic regression over the evidence of the
-   eligible errata among the first 3 of each out-of-fold ranking, penalty by grouped CV; its
+   eligible errata among the first 3 of each out-of-fold ranking, penalty by the same CV; its
    ``within`` and threshold chosen on the out-of-fold probabilities for the most erratum recall
    with dev false alarms at or below ``MAX_FALSE_ALARMS``.
 5. The final weights (fitted on all dev) go to ``assistant/ranking_weights.json``.
@@ -37,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
-from cv import folds  # noqa: E402
+from cv import by_course  # noqa: E402
 from dataset import Question, load_corpus, load_questions  # noqa: E402
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import open_product  # noqa: E402
@@ -123,7 +124,7 @@ def out_of_fold(
     masked features' part of the score (``match_mask``: the match score)."""
     by_id = {it.q.id: it for it in items}
     scores: dict[str, np.ndarray] = {}
-    for train, held in folds([it.q for it in items], k=5):
+    for train, held in by_course([it.q for it in items]):
         w = fit([by_id[q.id] for q in train], dim, penalty)
         if mask is not None:
             w = w * mask
@@ -245,7 +246,7 @@ def _outcome(it: Item, scores: np.ndarray, declared: int | None, names: tuple[st
 def fit_declare(items: list[Item], scores: list[np.ndarray], names: tuple[str, ...]):
     """The declare model: features of the eligible errata among the first 3 of each dev
     question's out-of-fold ranking; label = it is the erratum that answers the question. The
-    penalty by grouped CV log-loss; then ``within`` and the threshold on the out-of-fold
+    penalty by course-held-out CV log-loss; then ``within`` and the threshold on the out-of-fold
     probabilities: the most erratum recall with dev false alarms <= MAX_FALSE_ALARMS."""
     dnames = _declare_names()
     by_id = {it.q.id: (it, s) for it, s in zip(items, scores, strict=True)}
@@ -263,7 +264,7 @@ def fit_declare(items: list[Item], scores: list[np.ndarray], names: tuple[str, .
     for penalty in (0.1, 0.3, 1.0, 3.0):
         oof: dict[tuple[str, int], float] = {}
         loss = 0.0
-        for train, held in folds([it.q for it in items], k=5):
+        for train, held in by_course([it.q for it in items]):
             xt, yt, _ = samples([by_id[q.id][0] for q in train], 3)
             w = fit_logistic(xt, yt, penalty)
             xh, yh, wh = samples([by_id[q.id][0] for q in held], 3)
@@ -384,6 +385,7 @@ def main() -> int:
                 "declare": declare_model,
                 "notes": {
                     "fitted": "bench/eval/fit_ranking.py on the dev split only",
+                    "cv": "one course held out at a time (bench/eval/cv.py by_course)",
                     "l2": penalty,
                     "cv_dev_r1": round(best[1], 3),
                     "cv_dev_mrr": round(best[2], 3),

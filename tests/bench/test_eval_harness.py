@@ -10,7 +10,7 @@ from pathlib import Path
 EVAL = Path(__file__).resolve().parent.parent.parent / "bench" / "eval"
 sys.path.insert(0, str(EVAL))
 
-from cv import folds  # noqa: E402
+from cv import by_course, folds  # noqa: E402
 from dataset import Question, load_corpus, load_questions, problems, split_of  # noqa: E402
 from filler import generate  # noqa: E402
 
@@ -38,6 +38,24 @@ def test_cv_folds_keep_paraphrases_of_one_thread_together_and_skip_test() -> Non
     for train, held in folds(questions, k=5):
         held_threads = {e for q in held for e in q.expect}
         assert not held_threads & {e for q in train for e in q.expect}
+        seen += [q.id for q in held]
+    assert sorted(seen) == sorted(dev_ids)
+
+
+def test_course_folds_hold_out_each_course_whole_and_skip_test() -> None:
+    dev_ids = [f"x-q{i:03d}" for i in range(60) if split_of(f"x-q{i:03d}") == "dev"]
+    questions = [
+        Question({**_q(qid, [f"t{i}"]).raw}, f"course-{i % 3}.jsonl")
+        for i, qid in enumerate(dev_ids)
+    ]
+    questions.append(Question(_q("nn-q002", ["t0"]).raw, "course-0.jsonl"))  # test: never used
+    pairs = list(by_course(questions))
+    assert len(pairs) == 3
+    seen: list[str] = []
+    for train, held in pairs:
+        assert len({q.file for q in held}) == 1
+        assert {q.file for q in held}.isdisjoint({q.file for q in train})
+        assert len(train) + len(held) == len(dev_ids)
         seen += [q.id for q in held]
     assert sorted(seen) == sorted(dev_ids)
 
