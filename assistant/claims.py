@@ -9,8 +9,9 @@ erratum (``assistant.declare``); its weight is fitted on dev like every other.
 The claim is read from the learner's words, the pasted traceback and the output: "the unit test
 passes", "passes all tests", "All tests passed" (what the course's test helpers print), "the
 test is green / happy"; "the test fails", "fails the test", "Test failed", "the grader complains"
-and an ``AssertionError``. A pass phrase with a negation in it ("the test doesn't pass") is a
-failure; a learner who says both ("passed in v1, fails in v2") has made no claim.
+and an ``AssertionError``; a test runner's tally that counts a failure ("1  Tests failed")
+settles it. A pass phrase with a negation in it ("the test doesn't pass") is a failure; a
+learner who says both ("passed in v1, fails in v2") has made no claim.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _FAIL = Pattern(
     r"|rejects?|rejected|throws|raises|errors?|wrong)\b"
     rf"|\bfail(?:s|ed|ing|ures?)?\b{_CLAUSE}\b{_CHECK}(?:\b|_)"
 )
+# A test runner's tally ("2  Tests passed", "1  Tests failed"): a failure counted is decisive,
+# "0 Tests failed" is no failure.
+_TALLY = Pattern(r"(?i)\b(\d+)\s+(?:unit\s+)?tests?\s+failed\b")
 _NEGATION = Pattern(
     r"(?i)\b(?:not|never|no longer|cannot|doesnt|dont|didnt|isnt|arent|wont|cant)\b|n't\b"
 )
@@ -53,6 +57,11 @@ def claimed_outcome(*texts: str, exception_type: str | None = None) -> Outcome:
     for text in texts:
         if not text:
             continue
+        tally = [int(m.group(1)) for m in _TALLY.finditer(text)]
+        if any(tally):
+            return Outcome.fails
+        if tally:
+            text = _TALLY.sub(" ", text)
         for m in _PASS.finditer(text):
             if _NEGATION.search(m.group(0)):
                 fails = True

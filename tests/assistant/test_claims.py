@@ -20,6 +20,7 @@ from assistant.parsing import parse
         "my code passes all the unit tests, only the printed values differ",
         "it passes test_rnn_forward",
         "\x1b[92m All tests passed.",
+        "\x1b[92m 3  Tests passed\n\x1b[91m 0  Tests failed",
     ],
 )
 def test_a_passing_test_in_the_learners_words_or_output(text: str) -> None:
@@ -36,6 +37,8 @@ def test_a_passing_test_in_the_learners_words_or_output(text: str) -> None:
         "the grader complains about my conv_block",
         "Test failed\n Expected value ['Conv2D', (None, 96, 128, 32)]",
         "failing test_lstm_backward",
+        # The course's test runner tallies both: a failure counted settles it.
+        "\x1b[92m 2  Tests passed\n\x1b[91m 1  Tests failed",
     ],
 )
 def test_a_failing_test_or_a_negated_pass(text: str) -> None:
