@@ -273,9 +273,16 @@ def _describe_possibly_related(a: Answer, session: Session, c: Candidate) -> Non
     e = c.erratum
     assert e is not None
     where = f" in {code_span(e.location)}" if e.location else ""
+    if c.features.get("fails_claimed"):
+        # The learner's test fails; this erratum is about a printed value, which fails no test.
+        why = (
+            "It is about the expected output printed in the notebook, which makes no test fail: "
+            "your failing test points to your own code."
+        )
+    else:
+        why = "Nothing you sent shows that this is your problem, so check your own code first."
     a.say(
-        f"Possibly related{where}: “{escape_markdown(e.title)}”. Nothing you sent shows that "
-        "this is your problem, so check your own code first.",
+        f"Possibly related{where}: “{escape_markdown(e.title)}”. {why}",
         _source_for(session, c),
     )
 

@@ -149,3 +149,6 @@ def test_a_failing_test_is_not_told_the_printed_output_is_to_blame(
     failing = _ask(client, question=f"{said}, and the unit test fails", course="dl-seq",
                    notebook_version="4")  # fmt: skip
     assert failing["verdict"] not in NOTEBOOK_WRONG, failing["answer"]
+    # Cited, it says why it does not apply: a printed value fails no test.
+    assert "e-rnn-cell" in [s["external_id"] for s in failing["sources"]], failing["sources"]
+    assert "your failing test points to your own code" in failing["answer"], failing["answer"]
