@@ -22,7 +22,8 @@ from assistant import matching, parsing, versions  # noqa: E402
 from core.linear_regex import MAX_INPUT_CHARS, WORK  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
-# The reported question's shape, slash runs, repeated frames, number runs, nested brackets.
+# The reported question's shape, slash runs, repeated frames, number runs, nested brackets,
+# a check word with no verdict (assistant.claims).
 INPUTS: dict[str, str] = {
     "(1,111…x": "(1,1111111111",
     "////": "/",
@@ -30,6 +31,7 @@ INPUTS: dict[str, str] = {
     "1 1 1": "1 ",
     "[[[(": "[[[(",
     "ansi": "\x1b[31mError\x1b[0m ",
+    "test is": "test is ",
 }
 ENTRY_POINTS: dict[str, Callable[[str], Any]] = {
     "parse": lambda s: parsing.parse(s, traceback=s, output=s),

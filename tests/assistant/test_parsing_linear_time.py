@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import matching, parsing, posts, versions
+from assistant import claims, matching, parsing, posts, versions
 from core import linear_regex
 from core.linear_regex import WORK
 from tests.assistant.conftest import World
@@ -51,7 +51,7 @@ def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
 
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
-    for module in (parsing, posts, versions):
+    for module in (parsing, posts, versions, claims):
         compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
         assert compiled == [], module.__name__
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
