@@ -145,6 +145,11 @@ class Platform:
         self.returned: list[dict[str, t.Any]] = []
         self.returned_jwts: list[str] = []
         self.jwks_requests = 0
+        # The key set's path is this platform's own: a later test's platform can be given the same
+        # port, and the tool caches key sets per URL (refetching on an unknown kid at most every
+        # few seconds), so a shared "/jwks" made it check a new platform's token with the old
+        # platform's keys ("the platform's key set has no key ...").
+        self.jwks_path = f"/jwks-{secrets.token_hex(8)}"
         self._server: uvicorn.Server | None = None
 
     # Registration as the platform admin would enter it for the tool.
@@ -241,7 +246,7 @@ class Platform:
         app = Starlette(routes=[
             Route("/start", self._start),
             Route("/authorize", self._authorize),
-            Route("/jwks", self._jwks),
+            Route(self.jwks_path, self._jwks),
             Route("/deep-link-return", self._deep_link_return, methods=["POST"]),
             Route("/course", self._course),
         ])  # fmt: skip
@@ -266,4 +271,4 @@ class Platform:
 
     @property
     def jwks_url(self) -> str:
-        return self.url + "/jwks"
+        return self.url + self.jwks_path
