@@ -79,10 +79,9 @@ def folds(questions: Sequence[Q], k: int = 5, seed: int = 0) -> Iterator[tuple[l
         yield train, held_out
 
 
-def by_course(questions: Sequence[Q], k: int = 0) -> Iterator[tuple[list[Q], list[Q]]]:
+def by_course(questions: Sequence[Q]) -> Iterator[tuple[list[Q], list[Q]]]:
     """One (train, held_out) pair per course (a questions file) of the dev questions: each
-    course held out in turn. ``k`` is ignored (the number of courses decides), so this can
-    stand in for ``folds``."""
+    course held out in turn."""
     dev = [q for q in questions if q.split == "dev"]
     for course in sorted({q.file for q in dev}):
         yield [q for q in dev if q.file != course], [q for q in dev if q.file == course]

@@ -45,8 +45,7 @@ def test_cv_folds_keep_paraphrases_of_one_thread_together_and_skip_test() -> Non
 def test_course_folds_hold_out_each_course_whole_and_skip_test() -> None:
     dev_ids = [f"x-q{i:03d}" for i in range(60) if split_of(f"x-q{i:03d}") == "dev"]
     questions = [
-        Question({**_q(qid, [f"t{i}"]).raw}, f"course-{i % 3}.jsonl")
-        for i, qid in enumerate(dev_ids)
+        Question(_q(qid, [f"t{i}"]).raw, f"course-{i % 3}.jsonl") for i, qid in enumerate(dev_ids)
     ]
     questions.append(Question(_q("nn-q002", ["t0"]).raw, "course-0.jsonl"))  # test: never used
     pairs = list(by_course(questions))
