@@ -359,7 +359,11 @@ def shapes(text: str) -> list[tuple[int, ...]]:
     """Tuples of integers such as ``(5, 10)`` or ``(4,)``."""
     out: list[tuple[int, ...]] = []
     for m in _SHAPE.finditer(cap(text)):
-        dims = tuple(int(d) for d in _DIGITS.findall(m.group(1)))
+        digits = _DIGITS.findall(m.group(1))
+        # No shape has a dimension of 19 digits; int() of thousands of them raises.
+        if any(len(d) > 18 for d in digits):
+            continue
+        dims = tuple(int(d) for d in digits)
         if dims and dims not in out:
             out.append(dims)
     return out
@@ -417,7 +421,10 @@ def number_ulp(token: str) -> float:
         return 0.0
     mantissa, _, exponent = t.partition("e")
     decimals = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
-    return float(10.0 ** (int(exponent or 0) - decimals))
+    if len(exponent.lstrip("+-")) > 6:  # a pasted run of digits, no float's exponent
+        exponent = "-999" if exponent.startswith("-") else "999"
+    # Beyond a float's range: 10.0 ** 400 raises, 10.0 ** -400 is 0.0.
+    return float(10.0 ** min(308, int(exponent or 0) - decimals))
 
 
 def _numbers(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -205,3 +205,23 @@ def test_taking_markdown_off_does_linear_work(unit: str) -> None:
     small = work(posts.plain, adversarial(unit, 3000))
     large = work(posts.plain, adversarial(unit, 6000))
     assert large <= 2.5 * small + 2000, (unit, small, large)
+
+
+def test_numbers_beyond_a_float_or_an_int_are_read_without_error() -> None:
+    # Hypothesis found these: int() of a 6,000-digit run raises (Python's 4,300-digit limit),
+    # and 10.0 ** 400 overflows; both were a 500 for the ask that pasted them.
+    assert parsing.shapes("(1," + "1" * 6000 + ")") == []
+    assert parsing.shapes("(5, 10) and (4,)") == [(5, 10), (4,)]
+    assert parsing.number_ulp("1e400") > 0 and parsing.number_ulp("1.5e-400") == 0.0
+    assert parsing.number_ulp("1e" + "9" * 5000) > 0
+    parsed = parsing.parse("(1," + "1" * 6000 + "x", output="a = [1e400 2.0]\nb = 1e" + "9" * 5000)
+    assert [v.numbers[1] for v in parsed.values if v.name == "a"] == [2.0]
+
+
+@pytest.mark.model
+def test_ask_with_overflowing_numbers_answers(client: TestClient, world: World) -> None:
+    r = client.post(
+        "/api/v1/ask",
+        json={"question": "(1," + "1" * 6000 + "x my cost is 1e400", "output": "cost = 1e99999"},
+    )
+    assert r.status_code == 200, r.text
