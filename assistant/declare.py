@@ -2,9 +2,11 @@
 
 Hard rules come first and no weight can overrule them: only a confirmed erratum (verified, fixed
 later, or a duplicate resolved to one), never one already fixed in the learner's version, never
-one whose ``affected_versions`` leave the learner's version out, and never one whose title and
+one whose ``affected_versions`` leave the learner's version out, never one whose title and
 description share no word with what the learner says (``symptom`` 0: the learner is at the
-erratum's function, and nothing says theirs is the erratum's problem). Among the errata that
+erratum's function, and nothing says theirs is the erratum's problem), and never one about a
+wrong printed output to a learner whose test fails (``ranking.contradicts``: a printed value
+fails no test, so the failing test points to their code). Among the errata that
 pass, the one ranked within the first ``within`` candidates with the highest probability is
 declared when that probability reaches ``threshold``. Weights, bias, threshold and ``within``
 are in ``assistant/ranking_weights.json`` (``"declare"``), fitted by
@@ -39,8 +41,7 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
   the erratum's published one (their code reproduces the notebook's printed values).
 - ``test_passes``: the learner says their tests pass (``assistant.claims``): code that passes
-  its test while its output differs from the printed one is the erratum's story, not a bug's;
-  ``fails_claimed``: their test fails while the erratum is only about a printed output.
+  its test while its output differs from the printed one is the erratum's story, not a bug's.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
     "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
     "version_listed", "output_published", "expected_published", "linked", "inherited",
-    "test_passes", "fails_claimed",
+    "test_passes",
 )  # fmt: skip
 
 
@@ -105,10 +106,12 @@ def affects(e: Erratum, version: str) -> bool:
 
 
 def eligible(c: Candidate, q: QueryEvidence) -> bool:
-    """The hard rules: confirmed, not fixed in the learner's version, the version affected, and
-    the learner's own words describe it."""
+    """The hard rules: confirmed, not fixed in the learner's version, the version affected, the
+    learner's own words describe it, and their failing test does not rule it out."""
     e = c.erratum
     if e is None or e.status not in CONFIRMED or c.fixed_for_learner:
+        return False
+    if c.features.get("fails_claimed"):
         return False
     return affects(e, q.version) and symptom(c, q) > 0
 
@@ -205,7 +208,6 @@ def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:
         "output_published": f.get("output_published", 0.0),
         "expected_published": f.get("expected_published", 0.0),
         "test_passes": float(q.test_outcome == Outcome.passes),
-        "fails_claimed": f.get("fails_claimed", 0.0),
     }
 
 

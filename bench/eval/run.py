@@ -206,7 +206,7 @@ def evaluate(
 # Why an erratum-answered question got no erratum verdict, by the first step that lost it.
 UNDECLARED = {
     "ranked_out": "the right erratum not among the first `within` candidates",
-    "ineligible": "there, but a hard rule excludes it (status, version, no symptom word)",
+    "ineligible": "there; a hard rule excludes it (status, version, symptom, failing test)",
     "below_threshold": "there and eligible, the declare model below its threshold",
 }
 
