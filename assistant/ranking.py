@@ -46,8 +46,8 @@ The features, all computed from what retrieval already holds (no model call per 
 - ``fixed_for_learner``: an erratum fixed in a version the learner already has.
 - ``passes_claimed``: an erratum, and the learner says their tests pass ("the unit test passes
   but my output differs from the printed one": the classic wrong expected output);
-  ``fails_claimed``: an erratum about a wrong printed output, and the learner's test fails
-  (``assistant.claims``).
+  ``fails_claimed``: an erratum about a wrong printed output (and not, by its own words, about
+  a failing test), and the learner's test fails (``assistant.claims``).
 - ``output_corrected``, ``output_published``: the learner's output equals the erratum's corrected
   / published output (``assistant.matching``); ``expected_published``: their expected output
   equals the published one.
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.claims import Outcome
+from assistant.claims import Outcome, claimed_outcome
 from assistant.declare import Model, load_model, stems
 from assistant.fields import Field
 from assistant.matching import MatchKind
@@ -283,8 +283,14 @@ def features(
 
 def contradicts(e: Erratum | None, claim: Outcome) -> bool:
     """The learner's test fails, and the erratum says only the printed expected output is wrong
-    (which fails no test)."""
-    return e is not None and e.kind == ErratumKind.wrong_expected_output and claim == Outcome.fails
+    (which fails no test): filed as a wrong expected output, and its own words do not say a test
+    fails (an erratum whose printed values *and* test values are off is often filed so)."""
+    return (
+        e is not None
+        and claim == Outcome.fails
+        and e.kind == ErratumKind.wrong_expected_output
+        and claimed_outcome(f"{e.title}\n{e.description}") != Outcome.fails
+    )
 
 
 def shared_replies(cands: list[Candidate]) -> Counter[str]:
