@@ -261,10 +261,6 @@ def compose(session: Session, decision: Decision) -> Answer:
 
 
 def _describe(a: Answer, session: Session, c: Candidate, *, lead: bool) -> None:
-    ruled_out = c.erratum is not None and c.features.get("fails_claimed") and not lead
-    if ruled_out and POSSIBLY_RELATED not in c.labels:
-        # Cited below the answer, it is still not the learner's problem: their test fails.
-        c.labels.append(POSSIBLY_RELATED)
     if c.erratum is not None and POSSIBLY_RELATED in c.labels:
         _describe_possibly_related(a, session, c)
     elif c.erratum is not None:

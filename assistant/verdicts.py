@@ -39,7 +39,17 @@ class Decision:
 
 def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> Decision:
     """The verdict and the candidates to cite, from ranked candidates."""
-    w = w or weights()
+    decision = _decide(cands, q, w or weights())
+    # Cited below the lead, an erratum about a printed output is still not the problem of a
+    # learner whose test fails (``ranking.contradicts``): it reads as possibly related.
+    ruled_out = [c for c in decision.cited[1:] if c.erratum and c.features.get("fails_claimed")]
+    for c in ruled_out:
+        if POSSIBLY_RELATED not in c.labels:
+            c.labels.append(POSSIBLY_RELATED)
+    return decision
+
+
+def _decide(cands: list[Candidate], q: QueryEvidence, w: Weights) -> Decision:
     # Anything to answer with is judged on match evidence; once something matches, the
     # candidates are cited in the re-ranker's order (compose keeps the probable ones).
     if not any(confident(c, w) for c in cands):
