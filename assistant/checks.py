@@ -278,7 +278,7 @@ def location_of(request: AskRequest) -> str:
         return parsed.functions[0][:200]
     for text in (request.output or "", request.expected or ""):
         for value in parse_values(text):
-            if value.name:
+            if value.name and " " not in value.name:  # a label ("Cost after ...") is no place
                 base = value.name.split("[", 1)[0].split(".shape", 1)[0]
                 return normalize_name(base)[:200]
     return ""

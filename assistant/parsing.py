@@ -131,6 +131,15 @@ _NAME_LINE = Pattern(
     r"\A\s*(?:[*\-]\s*)?([A-Za-z_][\w.]*(?:\[[^\]\n]{0,20}\])*(?:\.shape)?)"
     r"\s*(?:=|:)((?:[^=\n][^\n]*)?)\n?\z"
 )
+# A printed label of a few words before ``=`` or ``:`` and a value: "iou for intersecting boxes =
+# 0.14", "Cost after iteration 100: 0.69", "mean of dA = 0.14". Notebooks print their checks so;
+# the label names the value as ``a_next[4]`` does, so two prints of one number under different
+# labels are different values. The value must start like a number, an array or a tensor.
+_LABEL_LINE = Pattern(
+    r"\A\s*(?:[*\-]\s*)?([A-Za-z][\w',()-]*(?: +[\w',()\[\]-]+){1,7}?)\s*(?:=|:)\s*"
+    r"((?:[-+]?\.?\d|\[|\(|array\(|tf\.Tensor\(|tensor\()[^\n]*)\n?\z"
+)
+_DECIMAL = Pattern(r"\d\.\d")
 # Words just before a number that make it the notebook's number, not the learner's own
 # ("expected 0.41 but mine is 0.28", "the notebook shows 0.41 instead of 0.28", "the expected
 # cost is 0.41": up to two words between).
@@ -159,6 +168,24 @@ def _name_line(line: str) -> tuple[str, str] | None:
         return None
     # Python's "\s*(.*)" after the separator: the rest without its leading whitespace.
     return m.group(1), m.group(2).lstrip()
+
+
+def _label_line(line: str) -> tuple[str, str] | None:
+    """``(label, rest)`` for a line such as ``iou for intersecting boxes = 0.14``: two to eight
+    words (no number with a decimal point, brackets balanced, not "expected output"), then a
+    value."""
+    m = _LABEL_LINE.match(line)
+    if m is None:
+        return None
+    label = " ".join(m.group(1).split())
+    if (
+        _DECIMAL.search(label)
+        or label.count("(") != label.count(")")
+        or label.count("[") != label.count("]")
+        or _looks_like_prose_label(label)
+    ):
+        return None
+    return label, m.group(2)
 
 
 def _is_sentence(rest: str) -> bool:
@@ -451,7 +478,8 @@ def normalize_name(name: str) -> str:
 
 
 def parse_values(text: str) -> list[Value]:
-    """Split printed output into values, named when a line starts with ``name =`` or ``name:``.
+    """Split printed output into values, named when a line starts with ``name =`` or ``name:``
+    (or a printed label of a few words: ``iou for intersecting boxes = 0.14``).
 
     A value runs until the next named line, so multi-line numpy prints stay together.
     """
@@ -462,7 +490,7 @@ def parse_values(text: str) -> list[Value]:
     # for every line was quadratic in a long print).
     balance = [0, 0]
     for line in cap(text).splitlines():
-        named = _name_line(line)
+        named = _name_line(line) or _label_line(line)
         if named and not _WHOLE_NUMBER.match(named[0]) and not _looks_like_prose_label(named[0]):
             blocks.append((named[0], [named[1]]))
             balance = _brackets(named[1])

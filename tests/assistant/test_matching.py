@@ -105,3 +105,30 @@ def test_a_pasted_line_of_code_is_not_an_output_that_matches_an_erratum() -> Non
     assert match_erratum(published, corrected_output=corrected, published_output=published) == (
         MatchKind.published
     )
+
+
+def test_a_value_printed_under_another_label_is_not_the_published_one() -> None:
+    # The notebook prints one line per case, labelled in words. The learner's 1/7 belongs to
+    # "intersecting boxes"; the erratum is about the "touch at vertices" line, where the learner
+    # prints 0.0, the correction. Compared by position, the 1/7 matched the published line.
+    actual = (
+        "iou for intersecting boxes = 0.14285714285714285\n"
+        "iou for non-intersecting boxes = 0.0\n"
+        "iou for boxes that only touch at vertices = 0.0\n"
+        "iou for boxes that only touch at edges = 0.0"
+    )
+    kind = match_erratum(
+        actual,
+        published_output="iou for boxes that only touch at vertices = 0.14285714285714285",
+        corrected_output="iou for boxes that only touch at vertices = 0.0",
+    )
+    assert kind == MatchKind.corrected
+
+
+def test_a_labelled_print_matches_the_same_label_however_it_is_spaced() -> None:
+    assert compare(
+        "Cost after iteration 0:  0.69304974", "Cost after iteration 0: 0.6930497356599891"
+    ).matched
+    assert not compare(
+        "Cost after iteration 0: 0.7717", "Cost after iteration 0: 0.6930497356599891"
+    ).matched
