@@ -135,3 +135,34 @@ def test_same_function_erratum_with_its_report_thread_is_not_declared_for_an_own
 ) -> None:
     data = _ask(client, question=OWN_BUG_QUESTION, course="dl-seq", notebook_version="4")
     assert data["verdict"] not in NOTEBOOK_WRONG, data["answer"]
+
+
+def test_an_erratum_two_report_threads_outrank_is_still_declared(
+    client: TestClient, session: Session, reported: World
+) -> None:
+    """Two learners reported the problem in their own threads: both threads outrank the erratum
+    (they are worded like the question), and the verified erratum, third, still leads the answer
+    with its verdict (``declare.Model.within``: the report thread and one more)."""
+    from assistant import service
+    from assistant.intake import validate
+    from assistant.schemas import AskRequest
+    from index.runtime import get_runtime
+
+    _thread(
+        session, reported, "t-gru-second", world_staff(session),
+        "gru_cell h_next matches the test only with z_t, docstring says r_t",
+        "My h_next in gru_cell only matches the test when I use the update gate z_t, but the "
+        "docstring mixes h_prev and h_tilde with the reset gate r_t. Which one is right?",
+        answer="Same problem as the other thread: use z_t.",
+    )  # fmt: skip
+    session.commit()
+    get_runtime().rebuild_now()
+    body = {"question": REPORTED_QUESTION, "course": "dl-seq", "notebook_version": "4"}
+
+    ranked, _, _, _ = service.candidates(session, validate(AskRequest(**body)))
+    order = [c.erratum.external_id if c.erratum else c.thread.external_id for c in ranked]  # type: ignore[union-attr]
+    assert order.index("e-gru-docstring") == 2, order[:5]  # behind both threads
+    data = _ask(client, **body)
+    ext = [s["external_id"] for s in data["sources"]]
+    assert data["verdict"] == "known_erratum", (data["verdict"], ext)
+    assert ext[0] == "e-gru-docstring"
