@@ -14,6 +14,13 @@ are in ``assistant/ranking_weights.json`` (``"declare"``), fitted by
 threshold chosen so that dev false alarms stay at or below 2% (room under the 3% target on
 unseen questions).
 
+The learner's notebook version is a hard rule only (the erratum must affect it), never evidence:
+the notebook widget sends its version with every ask, so "the erratum names the learner's
+version as affected" says nothing about which problem they have. Learned as a weight it took up
+how the eval's questions were written (a version given mostly where an erratum needed one), and
+with every learner on version 1 it pushed dev false alarms to 3.5% (``bench/eval/run.py
+--default-version 1``).
+
 The evidence (``FEATURES``), none of it a hand-set threshold:
 
 - ``symptom``: share of the learner's own words (error line and prose, not shared code names)
@@ -36,8 +43,6 @@ The evidence (``FEATURES``), none of it a hand-set threshold:
   them, else inferred from the two problem statements); ``inherited``: that link times the
   thread's share of the re-ranker's probability mass. The thread that reported an erratum and
   the erratum are one problem: the thread's match to the question is the erratum's.
-- ``version_listed``: the learner gave a version and the erratum names it as affected (listed in
-  ``affected_versions``, or older than ``fixed_in``), rather than "no version known".
 - ``output_published`` / ``expected_published``: the learner's output / expected output equals
   the erratum's published one (their code reproduces the notebook's printed values).
 - ``test_passes``: the learner says their tests pass (``assistant.claims``): code that passes
@@ -52,7 +57,6 @@ from typing import TYPE_CHECKING
 
 from assistant.claims import Outcome
 from assistant.threadlinks import Linker
-from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
 from index.text import token_set
 
@@ -66,7 +70,7 @@ CONFIRMED = (S.verified, S.fixed, S.duplicate)
 FEATURES = (
     "symptom", "said", "prose_overlap", "dense_score", "dense_rrf", "lexical_rrf", "title_coverage",
     "located", "location_match", "same_assignment", "lead", "share", "echo", "carried",
-    "version_listed", "output_published", "expected_published", "linked", "inherited",
+    "output_published", "expected_published", "linked", "inherited",
     "test_passes",
 )  # fmt: skip
 
@@ -114,16 +118,6 @@ def eligible(c: Candidate, q: QueryEvidence) -> bool:
     if c.features.get("fails_claimed"):
         return False
     return affects(e, q.version) and symptom(c, q) > 0
-
-
-def version_listed(e: Erratum, version: str) -> bool:
-    """The learner's version is named as affected: listed, or older than the fix."""
-    if not version:
-        return False
-    listed = [v.strip() for v in (e.affected_versions or "").split(",") if v.strip()]
-    if version in listed:
-        return True
-    return bool(e.fixed_in) and not at_or_after(version, e.fixed_in or "")
 
 
 _SUFFIXES = ("ing", "ed", "es", "s")
@@ -204,7 +198,6 @@ def base(c: Candidate, q: QueryEvidence) -> dict[str, float]:
         "located": float(located(c, q)),
         "location_match": f.get("location_match", 0.0),
         "same_assignment": f.get("same_assignment", 0.0),
-        "version_listed": float(c.erratum is not None and version_listed(c.erratum, q.version)),
         "output_published": f.get("output_published", 0.0),
         "expected_published": f.get("expected_published", 0.0),
         "test_passes": float(q.test_outcome == Outcome.passes),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from tests.assistant.conftest import World
 from tests.assistant.test_ask import LSTM_TRACEBACK
@@ -152,3 +153,35 @@ def test_a_failing_test_is_not_told_the_printed_output_is_to_blame(
     # Cited, it says why it does not apply: a printed value fails no test.
     assert "e-rnn-cell" in [s["external_id"] for s in failing["sources"]], failing["sources"]
     assert "your failing test points to your own code" in failing["answer"], failing["answer"]
+
+
+def test_the_version_the_widget_sends_is_no_evidence_for_an_erratum(
+    session: Session, world: World
+) -> None:
+    """The notebook widget sends its version with every ask. An erratum that affects that
+    version is eligible, as with no version known, and no likelier to be declared: the version
+    says which errata can apply, not which problem the learner has."""
+    from assistant import declare, service
+    from assistant.intake import validate
+    from assistant.ranking import weights
+    from assistant.schemas import AskRequest
+    from assistant.threadlinks import Linker
+
+    question = "my lstm_backward gives Wrong values for dWf, I think I mixed up the gates"
+
+    def probability(version: str | None) -> float:
+        request = validate(AskRequest(question=question, course="dl-seq", notebook_version=version))
+        ranked, q, _, _ = service.candidates(session, request)
+        erratum = next(
+            c for c in ranked if c.erratum and c.erratum.external_id == "e-lstm-backward"
+        )
+        assert declare.eligible(erratum, q)  # fixed in 3a: version 2 is affected
+        position = ranked.index(erratum)
+        threads = [t for t in ranked[:position] if t.erratum is None]
+        x = declare.vector(
+            declare.base(erratum, q), position=position, share=erratum.probability,
+            **declare.above(erratum, threads, Linker(ranked)),
+        )  # fmt: skip
+        return weights().declare.probability(x)
+
+    assert probability("2") == pytest.approx(probability(None))
