@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ServiceUnavailable
-from index.types import Hit, Query
+from index.types import Hit, Query, Viewer
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct(">I")
@@ -117,15 +117,31 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
 
 
 def query_to_json(query: Query) -> dict[str, Any]:
-    return dataclasses.asdict(query)
+    """The query as JSON for the leader, its viewer included (who may see private documents)."""
+    data = dataclasses.asdict(query)
+    if query.viewer is not None:
+        staff = query.viewer.staff_course_ids
+        data["viewer"] = {
+            "user_id": query.viewer.user_id,
+            "staff_course_ids": None if staff is None else sorted(staff),
+        }
+    return data
 
 
 def query_from_json(data: dict[str, Any]) -> Query:
+    raw = data.get("viewer")
+    viewer = None
+    if raw is not None:
+        staff = raw.get("staff_course_ids")
+        viewer = Viewer(
+            user_id=raw.get("user_id"),
+            staff_course_ids=None if staff is None else frozenset(int(c) for c in staff),
+        )
     return Query(
         text=str(data["text"]), terms=tuple(data.get("terms", ())),
         course_id=data.get("course_id"), assignment_id=data.get("assignment_id"),
         doc_types=tuple(data.get("doc_types", ())), statuses=tuple(data.get("statuses", ())),
-        limit=int(data.get("limit", 10)),
+        limit=int(data.get("limit", 10)), viewer=viewer,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from core.errors import ServiceUnavailable
+from index.events import record
 from index.runtime import Runtime
 from index.types import Query
 from tests.index.conftest import Forum
@@ -77,3 +78,36 @@ def test_follower_answers_503_while_no_leader_answers(index_runtime: Runtime) ->
     finally:
         follower.stop(save=False)
         held.release()
+
+
+def test_a_private_thread_is_found_through_the_follower_by_those_who_may_see_it(
+    forum: Forum, index_runtime: Runtime
+) -> None:
+    """A signed-in learner's search carries who they are (``Query.viewer``) to the leader: their
+    own private thread is found through any worker, and nobody else's search finds it."""
+    from index.types import Viewer
+
+    leader = index_runtime
+    follower = Runtime(leader.settings)
+    try:
+        leader.start()
+        follower.start()
+        assert follower.role == "follower"
+        thread = forum.thread("Private: my dropout mask question", "dropout mask keep_prob private")
+        thread.is_private = True
+        forum.session.add(thread)
+        record(forum.session, doc_type="thread", doc_id=thread.id)
+        forum.session.commit()
+        assert forum.user.id is not None
+
+        def found(viewer: Viewer | None) -> bool:
+            query = Query(text="dropout mask keep_prob private", viewer=viewer)
+            return thread.id in [h.doc_id for h in follower.search(query, "hybrid")]
+
+        author = Viewer(user_id=forum.user.id)
+        assert _wait(lambda: found(author) and not found(None), "never indexed as private")
+        staff = Viewer(user_id=forum.user.id + 1000, staff_course_ids=frozenset({forum.course.id}))
+        assert found(staff)
+        assert not found(Viewer(user_id=forum.user.id + 1000))
+    finally:
+        follower.stop(save=False)
