@@ -133,6 +133,7 @@ def build_query(
         course_id=scope.course.id if scope.course else None,
         limit=RETRIEVE,
         viewer=viewer,
+        snippets=False,  # candidates are loaded from the database (``load``)
     )
 
 

@@ -162,9 +162,12 @@ def search_state(
         scored.sort(key=lambda triple: (-triple[0], triple[1]))
         top = scored[: query.limit]
         entries = [docs.entry(item.row) for _, _, item in top]
-        chunks = docs.chunk_texts([item.row for _, _, item in top],
-                                  [item.chunk for _, _, item in top])  # fmt: skip
-    words = set(terms)
+        if query.snippets:
+            chunks = docs.chunk_texts([item.row for _, _, item in top],
+                                      [item.chunk for _, _, item in top])  # fmt: skip
+        else:
+            chunks = [""] * len(top)
+    words = set(terms) if query.snippets else None
     return [
         _hit(entry.doc, chunk, item, score, words)
         for (score, _, item), entry, chunk in zip(top, entries, chunks, strict=True)
@@ -194,15 +197,16 @@ def _boosts(state: IndexState, rows: list[int]) -> list[float]:
     return out
 
 
-def _hit(doc: Document, chunk: str, item: _Found, score: float, words: set[str]) -> Hit:
-    plain = snippet_text(chunk, doc.title, words)
+def _hit(doc: Document, chunk: str, item: _Found, score: float, words: set[str] | None) -> Hit:
+    """The hit; with ``words`` None (``Query.snippets`` off), without snippet or chunk text."""
+    plain = snippet_text(chunk, doc.title, words) if words is not None else ""
     return Hit(
         doc_type=doc.doc_type,
         doc_id=doc.doc_id,
         score=score,
         title=doc.title,
         url=doc.url,
-        snippet=highlight(plain, words),
+        snippet=highlight(plain, words) if words is not None else "",
         course_id=doc.course_id,
         assignment_id=doc.assignment_id,
         metadata={**doc.metadata, "text": plain},

@@ -142,6 +142,7 @@ def query_from_json(data: dict[str, Any]) -> Query:
         course_id=data.get("course_id"), assignment_id=data.get("assignment_id"),
         doc_types=tuple(data.get("doc_types", ())), statuses=tuple(data.get("statuses", ())),
         limit=int(data.get("limit", 10)), viewer=viewer,
+        snippets=bool(data.get("snippets", True)),
     )  # fmt: skip
 
 

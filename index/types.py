@@ -30,6 +30,10 @@ class Query:
     limit: int = 10
     # None: public documents only (deny by default); private ones are filtered inside the search.
     viewer: Viewer | None = None
+    # False: hits without a snippet or chunk text (``Hit.snippet`` and ``metadata["text"]``
+    # empty), for a caller that loads the documents itself (the assistant); saves decoding and
+    # highlighting every hit's chunk.
+    snippets: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """``search_state`` (labels resolved to rows with numpy, filters and boosts read from the
 document columns, only the hits decoded) returns exactly what a plain reference computes from
 the documents themselves: same hits, order, scores, ranks, chunks and metadata, under a mix of
-filters, viewers, private and removed documents, documents in the lexical base and its delta."""
+filters, viewers, private and removed documents, documents in the lexical base and its delta;
+and, asked without snippets, the same hits with no text."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,7 @@ from index.fusion import rrf_score
 from index.search import ACCEPTED_BOOST, ENDORSED_BOOST, STATUS_BOOST, search_state, snippet_text
 from index.store import IndexState, Prepared, doc_chunks
 from index.text import tokenize
-from index.types import Query, Viewer
+from index.types import Hit, Query, Viewer
 from index.vectors import make_label
 
 pytestmark = pytest.mark.model
@@ -147,6 +149,10 @@ def _doc(rng: random.Random, doc_id: int, doc_type: str) -> Document:
                     rng.choice((None, 10, 11)), meta)  # fmt: skip
 
 
+def _rank_key(h: Hit) -> tuple[Any, ...]:
+    return (h.doc_type, h.doc_id, h.score, h.dense_rank, h.lexical_rank, h.dense_score, h.title)
+
+
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_search_matches_a_reference_computed_from_the_documents(encoder: Any, kind: str) -> None:
     rng = random.Random(7)
@@ -209,6 +215,10 @@ def test_search_matches_a_reference_computed_from_the_documents(encoder: Any, ki
                     want = _reference(state, encoder, docs, query, mode)
                     assert got == want, (text, f, viewer, mode)
                     assert all(_visible(docs[g[0]], Query("", **f, viewer=viewer)) for g in got)
+                    # Without snippets (the assistant): the same hits, no chunk text decoded.
+                    bare = search_state(state, encoder, replace(query, snippets=False), mode=mode)
+                    assert [_rank_key(h) for h in bare] == [_rank_key(h) for h in found]
+                    assert all(h.snippet == "" and h.metadata["text"] == "" for h in bare)
                     compared += 1
                     hits += len(got)
     assert compared == len(texts) * len(filters) * len(viewers) * 3 and hits > 1000
