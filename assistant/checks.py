@@ -33,13 +33,13 @@ from assistant.intake import strip_ansi
 from assistant.matching import compare
 from assistant.parsing import Value, normalize_name, parse, parse_values
 from assistant.schemas import AskRequest
-from assistant.versions import version_key
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 from core.linear_regex import Pattern
 from core.ratelimit import is_new_account
 from core.settings import get_settings
 from errata.suspects import SuspectedErratum
+from errata.versions import version_key
 from forum.models import Assignment, Course
 from users.models import User
 

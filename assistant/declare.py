@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 from assistant.claims import Outcome
 from assistant.threadlinks import Linker
 from errata.models import Erratum, ErratumStatus
+from errata.versions import affects
 from index.text import token_set
 
 if TYPE_CHECKING:  # ranking loads this module's Model with its weights
@@ -103,12 +104,6 @@ def load_model(data: dict[str, object] | None) -> Model:
     )
 
 
-def affects(e: Erratum, version: str) -> bool:
-    """The learner's version is affected: unknown version, no list, or listed."""
-    listed = [v.strip() for v in (e.affected_versions or "").split(",") if v.strip()]
-    return not version or not listed or version in listed
-
-
 def eligible(c: Candidate, q: QueryEvidence) -> bool:
     """The hard rules: confirmed, not fixed in the learner's version, the version affected, the
     learner's own words describe it, and their failing test does not rule it out."""
@@ -117,7 +112,7 @@ def eligible(c: Candidate, q: QueryEvidence) -> bool:
         return False
     if c.features.get("fails_claimed"):
         return False
-    return affects(e, q.version) and symptom(c, q) > 0
+    return affects(e.affected_versions, q.version) and symptom(c, q) > 0
 
 
 _SUFFIXES = ("ing", "ed", "es", "s")

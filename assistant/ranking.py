@@ -70,8 +70,8 @@ from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
 from assistant.terms import Terms, number_keys, reply_key, terms
-from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumKind, ErratumStatus
+from errata.versions import at_or_after
 from index.fusion import K as RRF_K
 from index.lexical import idf
 from index.text import token_set

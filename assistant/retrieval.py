@@ -23,8 +23,8 @@ from assistant.matching import (
 )
 from assistant.parsing import Parsed, parse_values
 from assistant.schemas import AskRequest
-from assistant.versions import at_or_after
 from errata.models import Erratum, ErratumStatus
+from errata.versions import at_or_after
 from forum.models import Assignment, Course, Post, Thread
 from forum.privacy import scope_of
 from index.types import Hit, Query, Viewer

@@ -10,7 +10,6 @@ the one query to know the answer is unchanged).
 from __future__ import annotations
 
 import hashlib
-import re
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -18,14 +17,13 @@ from sqlmodel import Session, col, select
 from errata import present
 from errata import service as errata_service
 from errata.models import Erratum, ErratumKind, ErratumStatus
+from errata.versions import affects, at_or_after
 
 # Versions as course authors write them: "3", "3a", "2.1", "v4-beta".
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
 WORKAROUND_CHARS = 240
 # An assignment with more known errata than this has a bigger problem than a banner.
 MAX_ROWS = 200
-
-_PARTS = re.compile(r"\d+|[A-Za-z]+")
 
 
 # One erratum as the banner shows it.
@@ -57,23 +55,8 @@ class KnownErrata(BaseModel):
     count: int
 
 
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of notebook versions: 2 < 3 < 3a < 3b < 10 (numbers compared as numbers)."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.lower()) for part in _PARTS.findall(version)
-    )
-
-
-def _affects(erratum: Erratum, version: str) -> bool:
-    # affected_versions is "2,3,3a" or empty (all versions); whole items only.
-    listed = [v.strip() for v in erratum.affected_versions.split(",") if v.strip()]
-    return not listed or any(version_key(v) == version_key(version) for v in listed)
-
-
 def _has_fix(erratum: Erratum, version: str | None) -> bool:
-    return bool(
-        version and erratum.fixed_in and version_key(version) >= version_key(erratum.fixed_in)
-    )
+    return bool(version) and at_or_after(version or "", erratum.fixed_in or "")
 
 
 def _one_line(text: str) -> str:
@@ -114,7 +97,7 @@ def known_errata(
     for erratum in rows:
         fixed = erratum.status == ErratumStatus.fixed
         has_fix = fixed and _has_fix(erratum, version)
-        if version and not has_fix and not _affects(erratum, version):
+        if version and not has_fix and not affects(erratum.affected_versions, version):
             continue
         assert erratum.id is not None
         items.append(

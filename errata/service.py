@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,7 @@ from errata.models import (
     ErratumStatus,
 )
 from errata.schemas import ErratumCreate, ErratumUpdate
+from errata.versions import affects, version_key
 from forum.models import Assignment, Course, Post, Thread
 from forum.service import clean_title, visible_post, visible_thread
 from index import events
@@ -281,9 +282,6 @@ def allowed_transitions(status: ErratumStatus) -> frozenset[ErratumStatus]:
 def _ensure_released(session: Session, erratum: Erratum, version: str) -> None:
     """A fix is in a notebook learners can open: "fixed in 4" while the current notebook is 3
     would tell version-3 learners their notebook has the fix."""
-    # Imported here: errata.known imports this module.
-    from errata.known import version_key
-
     assignment = session.get(Assignment, erratum.assignment_id) if erratum.assignment_id else None
     if assignment is None or not assignment.notebook_version:
         return
@@ -615,8 +613,16 @@ def list_errata(
         conditions.append(col(Erratum.course_id) == course_id)
     if assignment_id is not None:
         conditions.append(col(Erratum.assignment_id) == assignment_id)
-    if version:
-        conditions.append(_affects_version(version.strip()))
+    if version and version.strip():
+        # Which versions an erratum concerns is a rule of version order ("v3" is "3", "3A" is
+        # "3a"), not of spelling: the list is narrowed in Python (errata.versions.affects), the
+        # rule the notebook banner and the assistant use; a course has hundreds of errata, not
+        # millions.
+        listed = session.exec(
+            select(Erratum.id, Erratum.affected_versions).where(*conditions)
+        ).all()
+        ids = [i for i, affected in listed if affects(affected, version)]
+        conditions.append(col(Erratum.id).in_(ids))
     count = session.exec(select(func.count()).select_from(Erratum).where(*conditions)).one()
     rows = session.exec(
         select(Erratum)
@@ -626,12 +632,6 @@ def list_errata(
         .offset(offset)
     ).all()
     return list(rows), int(count)
-
-
-def _affects_version(version: str) -> Any:
-    # affected_versions is "2,3,3a" or empty (all versions); match whole items only.
-    padded = literal(",") + func.replace(col(Erratum.affected_versions), " ", "") + literal(",")
-    return or_(col(Erratum.affected_versions) == "", padded.like(f"%,{version},%"))
 
 
 def moderation_queue(

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from assistant import claims, matching, parsing, posts, versions
 from core import linear_regex
 from core.linear_regex import WORK
+from errata import versions as errata_versions
 from tests.assistant.conftest import World
 
 BACKTRACKING_QUESTION = "(1,11111111111111111111111111x"
@@ -51,7 +52,7 @@ def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
 
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
-    for module in (parsing, posts, versions, claims):
+    for module in (parsing, posts, versions, claims, errata_versions):
         compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
         assert compiled == [], module.__name__
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
@@ -103,7 +104,7 @@ ENTRY_POINTS: dict[str, Callable[[str], Any]] = {
         s, corrected_output=s, published_output="1 2 3"
     ),
     "stated_version": versions.stated_version,
-    "version_key": versions.version_key,
+    "version_key": errata_versions.version_key,
 }
 
 UNITS = [

@@ -117,6 +117,30 @@ def test_described_erratum_question_is_declared(client: TestClient, world: World
     assert data["sources"][0]["external_id"] == "e-rnn-cell"
 
 
+def test_an_erratum_listed_for_version_4_concerns_a_learner_on_v4(
+    client: TestClient, session: Session, world: World
+) -> None:
+    # The widget and learners spell versions as they like ("v4", "4"); which versions an
+    # erratum concerns is one rule (errata.versions), the banner's as well as the verdict's.
+    from errata.models import Erratum
+
+    erratum = session.get(Erratum, world.errata["e-rnn-cell"])
+    assert erratum is not None
+    erratum.affected_versions = "3, 4"
+    session.add(erratum)
+    session.commit()
+    question = (
+        "the expected a_next printed under rnn_cell_forward looks wrong to me, the first value "
+        "has the opposite sign of mine and my test passes"
+    )
+    for version in ("4", "v4", "V4"):
+        data = _ask(client, question=question, course="dl-seq", notebook_version=version)
+        assert data["verdict"] == "known_erratum", (version, data["answer"])
+        assert data["sources"][0]["external_id"] == "e-rnn-cell"
+    earlier = _ask(client, question=question, course="dl-seq", notebook_version="2")
+    assert earlier["verdict"] not in NOTEBOOK_WRONG, earlier["answer"]
+
+
 def test_a_version_stated_in_the_question_counts_as_the_version_field(
     client: TestClient, world: World
 ) -> None:

@@ -1,31 +1,13 @@
-"""Notebook version comparison and versions stated in chat messages."""
+"""Versions stated in chat messages."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.chat import is_follow_up
-from assistant.versions import at_or_after, compare_versions, stated_version
+from assistant.versions import stated_version
 
 pytestmark = pytest.mark.nodb
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        ("3", "3", 0), ("3", "3a", -1), ("3a", "3b", -1), ("3b", "4", -1), ("4", "4.1", -1),
-        ("4.1", "4.10", -1), ("10", "9", 1), ("v3", "3", 0), ("3A", "3a", 0), ("3a", "3.1", -1),
-    ],
-)  # fmt: skip
-def test_compare_versions(a: str, b: str, expected: int) -> None:
-    assert compare_versions(a, b) == expected
-    assert compare_versions(b, a) == -expected
-
-
-def test_at_or_after_fixed_version() -> None:
-    assert at_or_after("3a", "3a") and at_or_after("4", "3a")
-    assert not at_or_after("3", "3a")
-    assert not at_or_after("", "3") and not at_or_after("3", "")
 
 
 @pytest.mark.parametrize(

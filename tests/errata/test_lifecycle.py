@@ -220,6 +220,15 @@ def test_list_defaults_to_verified_and_fixed_and_filters_by_version(
     assert r.json()["count"] == 2
     r = client.get(f"{API}/errata", params={"course": world.course.slug, "version": "3"})
     assert [e["id"] for e in r.json()["data"]] == [a]
+    # A version is matched by its order, not its spelling, as the banner and the assistant do.
+    for spelled in ("v3", "V3", " 3 "):
+        r = client.get(f"{API}/errata", params={"course": world.course.slug, "version": spelled})
+        assert [e["id"] for e in r.json()["data"]] == [a], spelled
+    r = client.get(f"{API}/errata", params={"course": world.course.slug, "version": "3A"})
+    assert [e["id"] for e in r.json()["data"]] == [b] and r.json()["count"] == 1
+    # No LIKE wildcard in a version: "%" is just an unknown version.
+    r = client.get(f"{API}/errata", params={"course": world.course.slug, "version": "%"})
+    assert r.json()["count"] == 0
     r = client.get(f"{API}/errata", params={"course": world.course.slug, "status": "reported"})
     assert r.json()["count"] == 1
     r = client.get(f"{API}/errata", params={"course": world.course.slug, "limit": 1, "offset": 1})
