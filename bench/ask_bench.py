@@ -92,11 +92,14 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--port", type=int, default=18777)
     parser.add_argument(
-        "--data-dir", help="reuse a data dir prepared by an earlier run (skips import and index)"
+        "--data-dir",
+        help="keep the prepared database and index here: prepared on the first run, reused "
+        "(no import, no indexing) by later runs with the same dir",
     )
     args = parser.parse_args()
 
     tmp = args.data_dir or tempfile.mkdtemp(prefix="checkfirst-askbench-")
+    Path(tmp).mkdir(parents=True, exist_ok=True)
     print(f"data dir: {tmp}", flush=True)
     env = {
         "CHECKFIRST_ENV": "development", "CHECKFIRST_DATA_DIR": tmp, "CHECKFIRST_DATABASE_URL": "",
@@ -111,8 +114,9 @@ def main() -> int:
 
     upgrade()
     register_loaders()
-    if args.data_dir:
-        chunks = get_runtime().state().chunk_count()
+    chunks = get_runtime().state().chunk_count() if args.data_dir else 0
+    if chunks:
+        print(f"reusing {chunks} indexed chunks", flush=True)
     else:
         t0 = time.perf_counter()
         corpus = sorted((EVAL / "data" / "corpus").glob("*.jsonl"))
