@@ -56,7 +56,7 @@ class KnownErrata(BaseModel):
 
 
 def _has_fix(erratum: Erratum, version: str | None) -> bool:
-    return bool(version) and at_or_after(version or "", erratum.fixed_in or "")
+    return at_or_after(version or "", erratum.fixed_in or "")
 
 
 def _one_line(text: str) -> str:
