@@ -6,6 +6,9 @@ Pure functions, no database and no model. ``parse`` splits the input into
 - assertion and test texts (``Wrong values for dW1``, ``Error: Wrong output``),
 - function and test names (``File "...", line 12, in rnn_forward``, ``lstm_backward_test``),
 - shapes, numbers and named arrays (numpy, ``array(...)``, ``tf.Tensor(...)``, scalars),
+- an autograder's report pasted from a submission page (``Unexpected error (AssertionError(...))
+  occurred during function check``), read as the exception and function it reports
+  (``assistant.grader_reports``),
 
 and turns identifiers and error strings into lexical terms and the prose into dense-search text.
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from assistant import chatter, posts
+from assistant import chatter, grader_reports, posts
 from assistant.claims import Outcome, claimed_outcome
 from core.linear_regex import Pattern, cap
 
@@ -275,12 +278,15 @@ def parse(
     output: str | None = None,
 ) -> Parsed:
     """Parse a pasted question (often itself a traceback), a separate traceback and an output."""
-    question = posts.plain(cap(question))
-    text = "\n".join(t for t in (question, cap(traceback or "", keep_tail=True)) if t)
+    # An autograder's report reads as the traceback it stands for (``grader_reports``).
+    question, graded = grader_reports.normalize(posts.plain(cap(question)))
+    pasted, graded_too = grader_reports.normalize(cap(traceback or "", keep_tail=True))
+    text = "\n".join(t for t in (question, pasted) if t)
     output = cap(output or "")
     result = Parsed()
     _parse_exception(text, result)
     _parse_frames(text, result)
+    result.functions = _unique([*result.functions, *graded, *graded_too])
     result.assertions = _unique(_assertions(text, result.exception_message))
     result.tests = _unique(
         [t for t in _identifiers(text) if t.startswith("test_") or t.endswith(("_test", "_tests"))]

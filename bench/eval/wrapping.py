@@ -22,6 +22,14 @@ phrase file; with ``--chatter`` the chatter goes around the fence.
 numpy or TensorFlow/Keras (two of them, with their source lines, in the traceback's own style:
 IPython's ``File path:N, in f(...)`` or Python's ``File "path", line N, in f``) just above the
 final exception line of every pasted traceback, as learners paste them from a notebook.
+
+``grader`` (``run.py --grader``) replaces every pasted traceback with the report a course
+platform's autograder gives for the same failure, as learners paste it from the submission
+page: ``Code Cell UNQ_C3: Unexpected error (AssertionError('Wrong values for dW')) occurred
+during function check. We expected function `linear_backward` to return Test 2 failed. Please
+check that this function is defined properly.`` (Coursera's wording). The report keeps the
+exception and the learner's function (the deepest notebook frame, else the function the failing
+test was called with) and loses every frame, source line and path. The prose around is kept.
 """
 
 from __future__ import annotations
@@ -120,6 +128,67 @@ def library_frames(raw: dict[str, Any]) -> dict[str, Any]:
     frames = _frames()["ipython" if ipython else "python"][i]
     gap = "\n" if ipython else ""
     return {**raw, field: f"{text[: last.start()]}{frames}{gap}{text[last.start() :]}"}
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TRACEBACK_START = re.compile(
+    r"^\s*(?:-{5,}|Traceback \(most recent call last\)|Cell In\s*\[|File [\"~/]|<ipython-input-)"
+    r"|^\s*\w*(?:Error|Exception)\s+Traceback \(most recent call last\)"
+)
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*(\w*(?:Error|Exception))\b(?:\s*:\s*(.*))?$")
+_FRAME_NAME = re.compile(
+    r"(?:File \"([^\"]*)\", line \d+, in |File (\S+?):\d+, in |Cell In\s*\[\d+\], line \d+, in )"
+    r"([A-Za-z_]\w*)"
+)
+_NOT_GRADED = re.compile(r"site-packages|dist-packages|/lib/python|test")
+_TEST_CALL = re.compile(r"(?:-+>\s*)?\d*\s*\w*test\w*\(\s*([A-Za-z_]\w*)\s*[,)]")
+
+
+def _reported_function(lines: list[str]) -> str | None:
+    """The function the grader checks: the one the cell handed to a test, else the outermost
+    notebook function in the traceback."""
+    called = [m.group(1) for line in lines for m in _TEST_CALL.finditer(line)]
+    if called:
+        return called[0]
+    names = [
+        m.group(3)
+        for line in lines
+        for m in _FRAME_NAME.finditer(line)
+        # Library frames and the course's test helpers (public_tests.py, test_utils.py).
+        if not _NOT_GRADED.search(m.group(1) or m.group(2) or "")
+        and not m.group(3).startswith("test")
+        and not m.group(3).endswith(("_test", "_tests"))
+    ]
+    return names[0] if names else None
+
+
+def grader(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with its traceback replaced by the autograder's report of it (a new dict); a
+    question with no traceback, or none that names a function, is returned as it is."""
+    for field in ("traceback", "question"):
+        text = str(raw.get(field) or "")
+        lines = _ANSI.sub("", text).split("\n")
+        start = next((i for i, line in enumerate(lines) if _TRACEBACK_START.search(line)), None)
+        if start is None:
+            continue
+        ends = [i for i in range(start, len(lines)) if _EXCEPTION_LINE.match(lines[i].strip())]
+        function = _reported_function(lines[start:])
+        if not ends or function is None:
+            return raw
+        end = ends[-1]
+        m = _EXCEPTION_LINE.match(lines[end].strip())
+        assert m is not None
+        kind, message = m.group(1), (m.group(2) or "").strip()
+        cell = _draw(str(raw["id"]), "cell", 8)[1] + 1
+        test = _draw(str(raw["id"]), "test", 3)[1] + 1
+        report = (
+            f"Code Cell UNQ_C{cell}: Unexpected error ({kind}({repr(message) if message else ''}))"
+            f" occurred during function check. We expected function `{function}` to return Test"
+            f" {test} failed. Please check that this function is defined properly."
+        )
+        kept = [*lines[:start], report, *lines[end + 1 :]]
+        return {**raw, field: "\n".join(kept).strip("\n")}
+    return raw
 
 
 def typos(raw: dict[str, Any]) -> dict[str, Any]:

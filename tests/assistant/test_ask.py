@@ -41,6 +41,25 @@ def test_ask_pasted_traceback_finds_its_erratum(client: TestClient, world: World
     assert "[1]" in data["answer"]
 
 
+def test_ask_pasted_grader_report_finds_its_erratum(client: TestClient, world: World) -> None:
+    # The submission page's report of the failure: no frame, no test name, no source line.
+    report = (
+        "Code Cell UNQ_C4: Unexpected error (AssertionError('Wrong values for dWf')) occurred "
+        "during function check. We expected function `lstm_backward` to return Test 2 failed. "
+        "Please check that this function is defined properly."
+    )
+    data = _ask(client, question=report, course="dl-seq", notebook_version="4")
+    assert data["verdict"] == "known_erratum"
+    assert data["sources"][0]["external_id"] == "e-lstm-backward-2"
+    # Beside the learner's line of code, the report still points at lstm_backward's erratum
+    # (read as plain words, the thread about shapes in rnn_forward came first).
+    data = _ask(
+        client, question="dWf += np.dot(dft, concat.T)", traceback=report, course="dl-seq",
+        notebook_version="4",
+    )  # fmt: skip
+    assert _ext(data)[0] == "e-lstm-backward-2"
+
+
 def test_ask_output_matching_correction_says_code_is_right(
     client: TestClient, world: World
 ) -> None:

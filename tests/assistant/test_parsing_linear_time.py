@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import claims, matching, parsing, posts, versions
+from assistant import claims, grader_reports, matching, parsing, posts, versions
 from core import linear_regex
 from core.linear_regex import WORK
 from errata import versions as errata_versions
@@ -52,7 +52,7 @@ def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
 
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
-    for module in (parsing, posts, versions, claims, errata_versions):
+    for module in (parsing, posts, versions, claims, grader_reports, errata_versions):
         compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
         assert compiled == [], module.__name__
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
@@ -144,6 +144,11 @@ UNITS = [
     "<br>",
     "```\n",
     "> ```\n",
+    # Autograder reports (assistant.grader_reports), whole and cut short.
+    "Unexpected error (E('a')) occurred during function check. ",
+    "Unexpected error (E('",
+    "Function 'f' is incorrect. ",
+    "We expected function `",
 ]
 
 
@@ -174,6 +179,20 @@ def test_parser_work_grows_linearly_on_adversarial_text(
     small = work(fn, adversarial(unit, n, head, tail))
     large = work(fn, adversarial(unit, 2 * n, head, tail))
     assert large <= 2.5 * small + 2000, (entry, unit, small, large)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Unexpected error (E('a')) occurred during function check. ",
+        "Unexpected error (E('",
+        "Function 'f' is incorrect. ",
+    ],
+)
+def test_pasted_grader_reports_do_linear_work(unit: str) -> None:
+    small = work(parsing.parse, adversarial(unit, 3000))
+    large = work(parsing.parse, adversarial(unit, 6000))
+    assert large <= 2.5 * small + 2000, (unit, small, large)
 
 
 @pytest.mark.parametrize("unit", ["k: every 'point' ", "k: every word\n", "cost: 0.5 "])

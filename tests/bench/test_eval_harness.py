@@ -104,6 +104,33 @@ def test_library_frames_go_above_the_final_error_and_leave_what_the_learner_past
     assert dressed >= 60  # the eval's pasted tracebacks
 
 
+def test_grader_reports_keep_the_exception_and_the_graded_function_and_drop_the_frames() -> None:
+    """``run.py --grader``: each pasted traceback becomes the autograder's one-line report of
+    it; the exception, its message and the learner's function survive, the frames do not."""
+    from wrapping import grader
+
+    from assistant.intake import strip_ansi
+    from assistant.parsing import parse
+
+    reported = 0
+    for q in load_questions():
+        after = grader(q.raw)
+        if after is q.raw:
+            continue
+        reported += 1
+        field = "traceback" if after.get("traceback") != q.raw.get("traceback") else "question"
+        assert "occurred during function check" in after[field], q.id
+        assert "Traceback (most recent call last)" not in after[field], q.id
+        before = parse(
+            strip_ansi(q.raw["question"]), traceback=strip_ansi(q.raw.get("traceback") or "")
+        )
+        now = parse(after["question"], traceback=after.get("traceback"))
+        assert now.exception_type == before.exception_type, q.id
+        assert len(now.functions) == 1, q.id
+        assert now.prose == before.prose, q.id
+    assert reported >= 80  # the eval's pasted tracebacks that name a function
+
+
 def test_an_undeclared_erratum_question_is_counted_at_the_step_that_lost_it() -> None:
     from product import Product
     from run import undeclared_because
