@@ -92,9 +92,13 @@ def _source_for(session: Session, c: Candidate) -> Source:
 class Answer:
     """Collects sources and statements; a statement can only be added with its source."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, output_sent: bool = False) -> None:
         self.sources: list[Source] = []
         self.lines: list[str] = []
+        # The learner sent what their cell prints (an output that matched an erratum's
+        # corrected one would have been the verdict): no point asking them to compare.
+        self.output_sent = output_sent
+        self.check_offered = False
 
     def cite(self, source: Source) -> str:
         for i, s in enumerate(self.sources):
@@ -225,9 +229,10 @@ def _thread_body(request: AskRequest) -> str:
     return "\n\n".join(parts)
 
 
-def compose(session: Session, decision: Decision) -> Answer:
-    """The extractive answer for a decided verdict; its first source is the lead."""
-    a = Answer()
+def compose(session: Session, decision: Decision, *, output_sent: bool = False) -> Answer:
+    """The extractive answer for a decided verdict; its first source is the lead.
+    ``output_sent``: the learner sent their cell's output (or pasted printed values)."""
+    a = Answer(output_sent=output_sent)
     if decision.verdict == Verdict.no_match or not decision.cited:
         return a
     lead = decision.cited[0]
@@ -281,10 +286,24 @@ def _describe_possibly_related(a: Answer, session: Session, c: Candidate) -> Non
         )
     else:
         why = "Nothing you sent shows that this is your problem, so check your own code first."
-    a.say(
-        f"Possibly related{where}: “{escape_markdown(e.title)}”. {why}",
-        _source_for(session, c),
-    )
+    src = _source_for(session, c)
+    a.say(f"Possibly related{where}: “{escape_markdown(e.title)}”. {why}", src)
+    # The words leave it open; the learner's output settles it. Offered once per answer, for a
+    # printed value a failing test does not already rule out.
+    if (
+        e.corrected_output.strip()
+        and not c.features.get("fails_claimed")
+        and not a.output_sent
+        and not a.check_offered
+    ):
+        a.check_offered = True
+        a.say(
+            "To tell: compare what your cell prints with the corrected expected output below. "
+            "If they are equal, your code is right and this erratum is what you see: paste your "
+            "output under “Compare outputs → Your output” and ask again to have it checked.",
+            src,
+        )
+        a.block("The corrected expected output is", e.corrected_output[:1500], src)
 
 
 def no_match_answer(request: AskRequest, scope: Scope) -> tuple[str, str]:

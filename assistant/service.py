@@ -54,7 +54,8 @@ def ask(
     request = validate(request)
     viewer = retrieval.viewer_of(session, user) if private else None
     decision, parsed, scope = decide(session, request, mode=mode, viewer=viewer)
-    built = compose(session, decision)
+    sent = bool((request.output or "").strip()) or bool(parsed.values)
+    built = compose(session, decision, output_sent=sent)
     new_thread_url: str | None = None
     if decision.verdict == Verdict.no_match:
         answer, new_thread_url = no_match_answer(request, scope)

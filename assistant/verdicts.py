@@ -37,13 +37,25 @@ class Decision:
     cited: list[Candidate] = field(default_factory=list)
 
 
+# The verdicts whose lead erratum the evidence names as the learner's problem.
+_ON_EVIDENCE = (
+    Verdict.known_erratum, Verdict.output_matches_correction, Verdict.output_matches_published,
+)  # fmt: skip
+
+
 def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> Decision:
     """The verdict and the candidates to cite, from ranked candidates."""
     decision = _decide(cands, q, w or weights())
-    # Cited below the lead, an erratum about a printed output is still not the problem of a
-    # learner whose test fails (``ranking.contradicts``): it reads as possibly related.
-    ruled_out = [c for c in decision.cited[1:] if c.erratum and c.features.get("fails_claimed")]
-    for c in ruled_out:
+    # Only the erratum the verdict names is the learner's problem. Every other confirmed
+    # erratum cited reads as possibly related: shown as "Verified erratum" with its workaround
+    # ("ignore the printed value") it would say "the notebook is wrong" on no evidence. One
+    # fixed in the learner's version says so itself; rejected and unconfirmed ones are framed
+    # by their status.
+    named = decision.cited[0] if decision.verdict in _ON_EVIDENCE and decision.cited else None
+    for c in decision.cited:
+        e = c.erratum
+        if c is named or e is None or e.status not in declare.CONFIRMED or c.fixed_for_learner:
+            continue
         if POSSIBLY_RELATED not in c.labels:
             c.labels.append(POSSIBLY_RELATED)
     return decision
