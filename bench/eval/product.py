@@ -27,8 +27,10 @@ class Product:
     build: Callable[[list[dict[str, Any]]], tuple[int, list[tuple[int, str]], int]]
     # Open the index saved in the data dir (from the cache); returns its chunk count.
     load: Callable[[], int]
-    # One question -> (verdict, distinct external ids of the cited sources in rank order).
-    ask: Callable[[dict[str, Any]], tuple[str, list[str]]]
+    # One question -> (verdict, distinct external ids of the cited sources in rank order, the
+    # confirmed errata the answer presents as the learner's problem: cited without a "possibly
+    # related" or "fixed in your version" label).
+    ask: Callable[[dict[str, Any]], tuple[str, list[str], list[str]]]
     # The project's encoder: texts -> (n, dim) unit vectors.
     encode: Callable[[list[str]], np.ndarray]
     # One question -> the re-ranker's candidates (fitting): [{ext, features}], errata also with
@@ -75,6 +77,7 @@ def open_product(data_dir: Path) -> Product:
 
     settings = get_settings()
     session: Session | None = None
+    confirmed_statuses = {str(s.value) for s in declare.CONFIRMED}
 
     def _session() -> Session:
         nonlocal session
@@ -130,15 +133,23 @@ def open_product(data_dir: Path) -> Product:
             out.append(row)
         return out
 
-    def ask(q: dict[str, Any]) -> tuple[str, list[str]]:
+    def ask(q: dict[str, Any]) -> tuple[str, list[str], list[str]]:
         request = _request(q)
         resp = service.ask(_session(), request=request, user=None, use_llm=False, log=False)
         found: list[str] = []
+        stated: list[str] = []
         for source in resp.sources:
             ext = external_id(str(source.type), source.id)
             if ext and ext not in found:
                 found.append(ext)
-        return str(resp.verdict), found
+            if (
+                ext
+                and source.type == "erratum"
+                and source.status in confirmed_statuses
+                and not {"possibly related", "fixed in your version"} & set(source.labels)
+            ):
+                stated.append(ext)
+        return str(resp.verdict), found, stated
 
     def encode(texts: list[str]) -> np.ndarray:
         return get_encoder().encode(texts)

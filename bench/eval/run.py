@@ -172,9 +172,9 @@ def evaluate(
     rows = []
     for q in questions:
         try:
-            verdict, ask_found = product.ask(q.raw)
+            verdict, ask_found, stated = product.ask(q.raw)
         except Exception as exc:  # a refused question is a miss, not the end of the run
-            verdict, ask_found = f"error: {type(exc).__name__}: {exc}"[:120], []
+            verdict, ask_found, stated = f"error: {type(exc).__name__}: {exc}"[:120], [], []
         text = query_text(q.raw)
         found = {"ask": ask_found, "bm25s": bm25.search(text), "dense": dense.search(text)}
         right_errata = [e for e in q.expect if e in errata_ids]
@@ -192,6 +192,9 @@ def evaluate(
                 "ranks": {s: rank_of(found[s], q.expect) for s in SYSTEMS},
                 "found": {s: found[s][:5] for s in SYSTEMS},
                 "notebook_wrong": verdict in NOTEBOOK_WRONG,
+                # Any confirmed erratum shown as theirs, in the verdict or beside it (without
+                # "possibly related"): a softer "the notebook is wrong".
+                "erratum_stated": bool(stated),
                 "erratum_declared": declared,
                 "undeclared_because": (
                     undeclared_because(product, q.raw, right_errata)
@@ -252,6 +255,7 @@ def summarise(rows: list[dict[str, Any]], by_id: dict[str, Question]) -> dict[st
         ),
         "false_alarms": frac(sum(r["notebook_wrong"] for r in own), len(own)),
         "false_alarms_hard_negatives": frac(sum(r["notebook_wrong"] for r in hard), len(hard)),
+        "erratum_stated_own_bug": frac(sum(r["erratum_stated"] for r in own), len(own)),
         "erratum_recall": frac(sum(r["erratum_declared"] for r in err), len(err)),
         "undeclared": {k: sum(r["undeclared_because"] == k for r in err) for k in UNDECLARED},
         "ask_errors": frac(sum(r["verdict"].startswith("error:") for r in rows), len(rows)),
@@ -363,6 +367,7 @@ def print_table(summary: dict[str, dict[str, Any]]) -> None:
         ("answered_when_answerable", "answered when answerable"),
         ("false_alarms", "FALSE ALARMS (own bug told 'notebook wrong')"),
         ("false_alarms_hard_negatives", "  of them on hard negatives"),
+        ("erratum_stated_own_bug", "  own bug shown any erratum as theirs (cited)"),
         ("erratum_recall", "ERRATUM RECALL (right erratum declared)"),
         ("ask_errors", "ask refused the question (error)"),
     ):
