@@ -5,7 +5,9 @@ described question that quotes an error."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "bench" / "eval"
 sys.path.insert(0, str(EVAL))
@@ -76,6 +78,17 @@ def test_described_question_quoting_an_error_is_flagged() -> None:
     assert any("described but quotes" in p for p in found)
 
 
+def _changed(
+    transform: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Iterator[tuple[Question, dict[str, Any], str]]:
+    """Each question ``transform`` changes: the question, its new record, the field changed."""
+    for q in load_questions():
+        after = transform(q.raw)
+        if after is not q.raw:
+            field = "traceback" if after.get("traceback") != q.raw.get("traceback") else "question"
+            yield q, after, field
+
+
 def test_library_frames_go_above_the_final_error_and_leave_what_the_learner_pasted() -> None:
     """``run.py --library-frames``: every pasted traceback gets numpy/TensorFlow frames just
     above its final exception line; the learner's frames, error and message stay as they were."""
@@ -85,12 +98,8 @@ def test_library_frames_go_above_the_final_error_and_leave_what_the_learner_past
     from assistant.parsing import parse
 
     dressed = 0
-    for q in load_questions():
-        after = library_frames(q.raw)
-        if after is q.raw:
-            continue
+    for q, after, field in _changed(library_frames):
         dressed += 1
-        field = "traceback" if after.get("traceback") != q.raw.get("traceback") else "question"
         assert ("site-packages" in after[field]) or ("dist-packages" in after[field]), q.id
         before, now = (
             parse(strip_ansi(r["question"]), traceback=strip_ansi(r.get("traceback") or ""))
@@ -113,12 +122,8 @@ def test_grader_reports_keep_the_exception_and_the_graded_function_and_drop_the_
     from assistant.parsing import parse
 
     reported = 0
-    for q in load_questions():
-        after = grader(q.raw)
-        if after is q.raw:
-            continue
+    for q, after, field in _changed(grader):
         reported += 1
-        field = "traceback" if after.get("traceback") != q.raw.get("traceback") else "question"
         assert "occurred during function check" in after[field], q.id
         assert "Traceback (most recent call last)" not in after[field], q.id
         before = parse(
