@@ -2,7 +2,8 @@
 
 Pure functions, no database and no model. ``parse`` splits the input into
 
-- exception type and message (``ValueError: shapes (5,3) and (4,) not aligned``),
+- exception type and message (``ValueError: shapes (5,3) and (4,) not aligned``; for an error
+  Keras wraps, "Exception encountered when calling layer …", the wrapped error),
 - assertion and test texts (``Wrong values for dW1``, ``Error: Wrong output``),
 - function and test names (``File "...", line 12, in rnn_forward``, ``lstm_backward_test``),
 - shapes, numbers and named arrays (numpy, ``array(...)``, ``tf.Tensor(...)``, scalars),
@@ -46,6 +47,12 @@ _EXCEPTION = Pattern(
     r"(?m)^\s*(?:[A-Za-z_][\w]*\.)*((?:[A-Z][A-Za-z0-9]*)?(?:Error|Exception|Warning|Interrupt|Exit))"
     r"(?:\s*:\s*(.*))?\s*$",
 )
+# Keras wraps an error raised inside a layer: the exception line says only where
+# ('ValueError: Exception encountered when calling layer "conv2d" (type Conv2D).' in Keras 2,
+# "... when calling Conv2D.call()." in Keras 3); the error itself is the paragraph after it, and
+# a list of the call's arguments follows ("Call arguments received by layer ...:", "• inputs=…").
+_KERAS_WRAPPER = Pattern(r"(?i)^Exception encountered when calling\b")
+_KERAS_ARGUMENTS = Pattern(r"(?i)^\s*(?:Call )?arguments received by\b|^\s*[•·]\s")
 # Library frames tell little about the learner's problem: keep the notebook's own functions.
 _LIBRARY_PATH = Pattern(r"site-packages|dist-packages|/lib/python\d|<__array_function__")
 _TRACEBACK_NOISE = Pattern(
@@ -338,7 +345,22 @@ def _parse_exception(text: str, result: Parsed) -> None:
     last = found[-1]
     result.exception_type = last.group(1)
     message = (last.group(2) or "").strip()
+    if _KERAS_WRAPPER.search(message):
+        message = _wrapped_message(text[last.end() :]) or message
     result.exception_message = message or None
+
+
+def _wrapped_message(after: str) -> str:
+    """The error Keras wrapped: the lines after its wrapper line, up to the call's arguments."""
+    lines: list[str] = []
+    for line in after.splitlines():
+        if _KERAS_ARGUMENTS.search(line) or _EXCEPTION.match(line):
+            break
+        if line.strip():
+            lines.append(line.strip())
+        elif lines and len(" ".join(lines)) > 40:
+            break  # the paragraph is complete; what follows may be the learner's words
+    return _clip(" ".join(lines), 600)
 
 
 def _parse_frames(text: str, result: Parsed) -> None:
@@ -415,22 +437,36 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
     data: list[str] = []
     in_fence = False
     after_frame = False
+    # Characters of the error Keras wrapped read so far (None: not inside one), as
+    # ``_wrapped_message`` reads it: the error's words, not the learner's.
+    wrapped: int | None = None
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith(posts.FENCES):
             in_fence = not in_fence
             continue
+        if wrapped is not None and not _KERAS_ARGUMENTS.search(line):
+            if stripped:
+                wrapped += len(stripped)
+                continue
+            wrapped = None if wrapped > 40 else wrapped
+            continue
+        wrapped = None
         if not stripped:
             continue
         frame = bool(_FRAME.search(line))
+        exception = _EXCEPTION.match(line)
         # The source line Python prints under each frame is code, not prose.
         is_code = (
             frame
             or (after_frame and line[:1].isspace())
             or bool(_TRACEBACK_NOISE.search(line) or _CODE_LINE.match(line))
-            or bool(_EXCEPTION.match(line))
+            or exception is not None
+            or bool(_KERAS_ARGUMENTS.search(line))
         )
         after_frame = frame
+        if exception is not None and _KERAS_WRAPPER.search((exception.group(2) or "").strip()):
+            wrapped = 0
         if is_code:
             continue
         letters = sum(c.isalpha() for c in stripped)
