@@ -149,6 +149,9 @@ UNITS = [
     "Unexpected error (E('",
     "Function 'f' is incorrect. ",
     "We expected function `",
+    # Errors Keras wraps: the wrapper line, its paragraph, its argument list.
+    "ValueError: Exception encountered when calling layer\n",
+    "  • x=1\n",
 ]
 
 
@@ -187,9 +190,12 @@ def test_parser_work_grows_linearly_on_adversarial_text(
         "Unexpected error (E('a')) occurred during function check. ",
         "Unexpected error (E('",
         "Function 'f' is incorrect. ",
+        "ValueError: Exception encountered when calling layer\n",
+        "ValueError: Exception encountered when calling layer\nx\n",
+        "  • x=1\n",
     ],
 )
-def test_pasted_grader_reports_do_linear_work(unit: str) -> None:
+def test_pasted_grader_reports_and_keras_errors_do_linear_work(unit: str) -> None:
     small = work(parsing.parse, adversarial(unit, 3000))
     large = work(parsing.parse, adversarial(unit, 6000))
     assert large <= 2.5 * small + 2000, (unit, small, large)
