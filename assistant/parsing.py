@@ -34,6 +34,15 @@ from core.linear_regex import Pattern, cap
 
 # 'File "x.py", line 3, in f' (Python) and 'File ~/x.py:3, in f(a, b)' (IPython 8).
 _FRAME = Pattern(r'File\s+(?:"([^"]*)",\s+line\s+(\d+)|(\S+?):(\d+)),\s+in\s+([A-Za-z_<][\w<>.]*)')
+# IPython 7 (Jupyter before 2023) wrote a frame as the path, then "in" and the function, on a
+# line of its own: "~/work/W1A1/public_tests.py in rnn_forward_test(target)",
+# "/tmp/ipykernel_12/29454.py in two_layer_model(X, Y)", "<__array_function__ internals> in
+# dot(*args)", "... in <module>". Group 1 the path,
+# 2 the function (followed by its arguments or nothing, so "utils.py in the folder" is no frame).
+_FRAME_IPYTHON7 = Pattern(
+    r"(?m)^\s*([~.]?/[\w./~-]*\.pyx?|[\w.-]+\.pyx?|<[\w .-]+>)"
+    r"\s+in\s+([A-Za-z_<][\w<>.]*)(?:\(|\s*$)"
+)
 # An unquoted path starts only where its run of path characters starts (consumed context before
 # group "mc"). The quoted and "File …" forms need no context; they never start where an
 # unquoted path does (a '"' is no path character; "File" needs a space where a path needs '/').
@@ -54,7 +63,8 @@ _EXCEPTION = Pattern(
 _KERAS_WRAPPER = Pattern(r"(?i)^Exception encountered when calling\b")
 _KERAS_ARGUMENTS = Pattern(r"(?i)^\s*(?:Call )?arguments received by\b|^\s*[•·]\s")
 # Library frames tell little about the learner's problem: keep the notebook's own functions.
-_LIBRARY_PATH = Pattern(r"site-packages|dist-packages|/lib/python\d|<__array_function__")
+# (A compiled ".pyx" module is a library's: "File mtrand.pyx:1179, in numpy.random...rand".)
+_LIBRARY_PATH = Pattern(r"site-packages|dist-packages|/lib/python\d|<__array_function__|\.pyx\b")
 _TRACEBACK_NOISE = Pattern(
     r"Traceback \(most recent call last\)|^\s*-{5,}|^[~^\s]+$|^\s*During handling of"
     r"|^\s*Cell In\s*\[|^\s*<ipython-input-"
@@ -365,6 +375,7 @@ def _wrapped_message(after: str) -> str:
 
 def _parse_frames(text: str, result: Parsed) -> None:
     frames = [(m.group(1) or m.group(3), m.group(5)) for m in _FRAME.finditer(text)]
+    frames += [(m.group(1), m.group(2)) for m in _FRAME_IPYTHON7.finditer(text)]
     # IPython's "Cell In[5], line 12, in rnn_forward(x, a0, parameters)" and older
     # "<ipython-input-5-...> in rnn_forward(x, a0)" frames.
     for m in _FRAME_CELL.finditer(text):
@@ -454,7 +465,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
         wrapped = None
         if not stripped:
             continue
-        frame = bool(_FRAME.search(line))
+        frame = bool(_FRAME.search(line) or _FRAME_IPYTHON7.match(line) or _FRAME_CELL.search(line))
         exception = _EXCEPTION.match(line)
         # The source line Python prints under each frame is code, not prose.
         is_code = (

@@ -35,7 +35,7 @@ from dataset import Question, data_files, load_corpus, load_questions, problems 
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
-from wrapping import grader, library_frames, markdown, typos, wrap  # noqa: E402
+from wrapping import grader, ipython7, library_frames, markdown, typos, wrap  # noqa: E402
 from wrapping import load as load_chatter  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
@@ -489,6 +489,12 @@ def main() -> int:
         "(Coursera's 'Code Cell UNQ_C2: Unexpected error (...)'; see wrapping.py)",
     )
     parser.add_argument(
+        "--ipython7",
+        action="store_true",
+        help="write every IPython 8 traceback as IPython 7 printed it ('<ipython-input-12-…> in "
+        "<module>', '~/work/x.py in f(a)'; see wrapping.py)",
+    )
+    parser.add_argument(
         "--default-version",
         metavar="V",
         help="give every question that names no notebook version this one, as the notebook "
@@ -515,6 +521,8 @@ def main() -> int:
         ]
     if args.grader:
         questions = [Question(grader(q.raw), q.file) for q in questions]
+    if args.ipython7:
+        questions = [Question(ipython7(q.raw), q.file) for q in questions]
     if args.library_frames:
         questions = [Question(library_frames(q.raw), q.file) for q in questions]
     if args.markdown:

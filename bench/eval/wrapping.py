@@ -30,6 +30,12 @@ during function check. We expected function `linear_backward` to return Test 2 f
 check that this function is defined properly.`` (Coursera's wording). The report keeps the
 exception and the learner's function (the deepest notebook frame, else the function the failing
 test was called with) and loses every frame, source line and path. The prose around is kept.
+
+``ipython7`` (``run.py --ipython7``) writes every IPython 8 traceback as IPython 7 (Jupyter before
+2023, most course forums' archives) printed it: ``Cell In[12], line 3`` becomes
+``<ipython-input-12-…> in <module>``, ``Cell In[4], line 23, in f(a, b)`` becomes
+``<ipython-input-4-…> in f(a, b)``, ``File ~/work/public_tests.py:58, in t(target)`` becomes
+``~/work/public_tests.py in t(target)``. Source lines, arrows and the exception stay.
 """
 
 from __future__ import annotations
@@ -189,6 +195,29 @@ def grader(raw: dict[str, Any]) -> dict[str, Any]:
         kept = [*lines[:start], report, *lines[end + 1 :]]
         return {**raw, field: "\n".join(kept).strip("\n")}
     return raw
+
+
+_CELL_FRAME = re.compile(r"^(\s*)Cell In\s*\[(\d+)\], line \d+(?:, in (.+))?$", re.M)
+_FILE_FRAME = re.compile(r"^(\s*)File (<[^>\n]+>|\S+?):\d+, in (.+)$", re.M)
+
+
+def ipython7(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with its IPython 8 frames written as IPython 7 wrote them (a new dict)."""
+    out = dict(raw)
+    for field in ("traceback", "question"):
+        text = _ANSI.sub("", str(raw.get(field) or ""))
+        if "Cell In[" not in text and "File ~" not in text and "File /" not in text:
+            continue
+
+        def cell(m: re.Match[str]) -> str:
+            digest = hashlib.sha1(f"{raw['id']}:{m.group(2)}".encode()).hexdigest()[:12]
+            return (
+                f"{m.group(1)}<ipython-input-{m.group(2)}-{digest}> in {m.group(3) or '<module>'}"
+            )
+
+        text = _CELL_FRAME.sub(cell, text)
+        out[field] = _FILE_FRAME.sub(lambda m: f"{m.group(1)}{m.group(2)} in {m.group(3)}", text)
+    return out if out != raw else raw
 
 
 def typos(raw: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ described question that quotes an error."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,6 +135,31 @@ def test_grader_reports_keep_the_exception_and_the_graded_function_and_drop_the_
         assert len(now.functions) == 1, q.id
         assert now.prose == before.prose, q.id
     assert reported >= 80  # the eval's pasted tracebacks that name a function
+
+
+def test_ipython7_rewrites_every_ipython8_frame_and_the_parse_reads_the_same() -> None:
+    """``run.py --ipython7``: the same tracebacks in IPython 7's frame format parse to the same
+    exception, functions, tests and prose."""
+    from wrapping import ipython7
+
+    from assistant.intake import strip_ansi
+    from assistant.parsing import parse
+
+    rewritten = 0
+    for q, after, field in _changed(ipython7):
+        rewritten += 1
+        assert not re.search(r"(?m)^\s*(?:Cell In\[|File ~)", after[field]), q.id
+        before = parse(
+            strip_ansi(q.raw["question"]), traceback=strip_ansi(q.raw.get("traceback") or "")
+        )
+        now = parse(after["question"], traceback=after.get("traceback"))
+        assert (now.exception_type, now.exception_message) == (
+            before.exception_type,
+            before.exception_message,
+        ), q.id
+        assert sorted(now.functions) == sorted(before.functions), q.id
+        assert now.tests == before.tests and now.prose == before.prose, q.id
+    assert rewritten >= 100
 
 
 def test_an_undeclared_erratum_question_is_counted_at_the_step_that_lost_it() -> None:
