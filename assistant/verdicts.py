@@ -50,13 +50,16 @@ def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -
     # erratum cited reads as possibly related: shown as "Verified erratum" with its workaround
     # ("ignore the printed value") it would say "the notebook is wrong" on no evidence. One
     # fixed in the learner's version says so itself; rejected and unconfirmed ones are framed
-    # by their status.
+    # by their status, unless the learner's failing test rules them out (``ranking.contradicts``:
+    # an erratum about a printed output is not the problem of a learner whose test fails).
     named = decision.cited[0] if decision.verdict in _ON_EVIDENCE and decision.cited else None
-    for c in decision.cited:
+    for i, c in enumerate(decision.cited):
         e = c.erratum
-        if c is named or e is None or e.status not in declare.CONFIRMED or c.fixed_for_learner:
+        if c is named or e is None:
             continue
-        if POSSIBLY_RELATED not in c.labels:
+        unsupported = e.status in declare.CONFIRMED and not c.fixed_for_learner
+        ruled_out = i > 0 and bool(c.features.get("fails_claimed"))
+        if (unsupported or ruled_out) and POSSIBLY_RELATED not in c.labels:
             c.labels.append(POSSIBLY_RELATED)
     return decision
 
