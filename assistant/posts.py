@@ -3,8 +3,11 @@
 Learners write questions in the forum's Markdown: they quote the notebook
 (``> Expected output: cost = 0.69``), bold a label (``**cost** = 0.69``), put names and numbers
 in backticks, attach a screenshot (``![image](upload://…)``), link a page, and text copied from
-a rendered page carries HTML entities and tags (``&gt;``, ``<br>``). The parser reads pasted text;
-``plain`` takes that dressing off first, so a dressed question reads as the plain one does.
+a rendered page carries HTML entities and tags (``&gt;``, ``<br>``). Discourse, the usual course
+forum, adds its own markup: a quote of another post (``[quote="mentor, post:2, topic:123"]`` …
+``[/quote]``), hidden code (``[spoiler]``, ``[details="my code"]``, ``<details><summary>``) and
+``@name`` mentions; the tags and the names go, what they enclose stays. The parser reads pasted
+text; ``plain`` takes that dressing off first, so a dressed question reads as the plain one does.
 
 Code fences stay (the parser tells fenced code from fenced messages) and their lines are left
 as pasted, but for the quote markers of a fence inside a quote: inside a fence ``**`` is
@@ -35,8 +38,13 @@ _BACKTICKS = Pattern(r"`+")
 # Formatting tags a rendered page leaves behind; a line break stays a line break.
 _BREAK = Pattern(r"(?i)<br\s*/?>")
 _TAG = Pattern(
-    r"(?i)</?(?:p|code|pre|b|strong|em|i|kbd|sup|sub|span|div|blockquote)(?:\s[^<>\n]*)?>"
+    r"(?i)</?(?:p|code|pre|b|strong|em|i|kbd|sup|sub|span|div|blockquote|details|summary|a|img)"
+    r"(?:\s[^<>\n]*)?/?>"
 )
+# Discourse's BBCode around quoted, hidden or folded text: the tag goes, the text stays.
+_BBCODE = Pattern(r"(?i)\[/?(?:quote|spoiler|details|blur)(?:=[^\]\n]*)?\]")
+# "@name" (a mention: who is asked, not what); not an e-mail address or "A @ B".
+_MENTION = Pattern(r"(?:\A|[^\w@.])(?P<mc>@[A-Za-z][\w.-]*\w)")
 
 
 def _first_group(m: Match) -> str:
@@ -49,6 +57,8 @@ def _plain_line(line: str) -> str:
     line = _LINK.sub(_first_group, line)
     line = _EMPHASIS.sub(_first_group, line)
     line = _BACKTICKS.sub("", line)
+    line = _BBCODE.sub("", line)
+    line = _MENTION.sub("", line)
     return _TAG.sub("", line)
 
 

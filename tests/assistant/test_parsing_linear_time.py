@@ -228,7 +228,23 @@ def test_title_cleaning_is_linear(session: Any) -> None:
     assert large <= 2.5 * small + 50
 
 
-@pytest.mark.parametrize("unit", ["**a", "**a*", "__a_", "[a](", "![a](b", "> > ", "`", "&#"])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "**a",
+        "**a*",
+        "__a_",
+        "[a](",
+        "![a](b",
+        "> > ",
+        "`",
+        "&#",
+        '[quote="a',
+        "[/",
+        "@a.",
+        "<details ",
+    ],
+)
 def test_taking_markdown_off_does_linear_work(unit: str) -> None:
     small = work(posts.plain, adversarial(unit, 3000))
     large = work(posts.plain, adversarial(unit, 6000))

@@ -106,6 +106,24 @@ def test_the_dressing_comes_off() -> None:
     )
 
 
+def test_the_forums_own_markup_comes_off() -> None:
+    # Discourse: a quote of another post, folded and hidden code, a mention.
+    text = (
+        '[quote="mentor, post:2, topic:123"]\nDid you use np.log?\n[/quote]\n'
+        "Hi @TMosh, yes and compute_cost is still nan\n"
+        '[details="my code"]\n<details><summary>code</summary>\n'
+        "[spoiler]cost = -np.sum(Y * np.log(A))[/spoiler]\n</details>\n[/details]"
+    )
+    assert plain(text) == (
+        "\nDid you use np.log?\n\nHi , yes and compute_cost is still nan\n\ncode\n"
+        "cost = -np.sum(Y * np.log(A))\n\n"
+    )
+    p = parse(text)
+    assert "TMosh" not in p.prose and "quote" not in p.prose and "spoiler" not in p.prose
+    # An address and a matrix product are no mention.
+    assert plain("mail a@b.com, C = A @ B") == "mail a@b.com, C = A @ B"
+
+
 def test_code_keeps_its_operators_and_prompts() -> None:
     code = "alpha = 10 ** r\n>>> x = a * b\nnp.sum(A**2)\nmy __init__ sets self.__x__"
     assert plain(code) == code
