@@ -61,6 +61,13 @@ _EXCEPTION = Pattern(
 # "... when calling Conv2D.call()." in Keras 3); the error itself is the paragraph after it, and
 # a list of the call's arguments follows ("Call arguments received by layer ...:", "• inputs=…").
 _KERAS_WRAPPER = Pattern(r"(?i)^Exception encountered when calling\b")
+# TensorFlow's "InvalidArgumentError: Graph execution error:" (from ``model.fit``) says as little:
+# "Detected at node '…' defined at (most recent call last):" and library frames follow, then
+# "Node: '…'" and the error itself, closed by "[[{{node …}}]] [Op:…]".
+_GRAPH_ERROR = Pattern(r"(?i)^Graph execution error:?$")
+_GRAPH_NODE = Pattern(r"(?m)^\s*Node: '[^'\n]*'\s*$")
+_GRAPH_DETECTED = Pattern(r"(?i)^\s*Detected at node\b")
+_GRAPH_TAIL = Pattern(r"\s*\[\[\{\{node [^\n]*?\}\}\]\]|\s*\[Op:[^\]\n]*\]")
 _KERAS_ARGUMENTS = Pattern(r"(?i)^\s*(?:Call )?arguments received by\b|^\s*[•·]\s")
 # Library frames tell little about the learner's problem: keep the notebook's own functions.
 # (A compiled ".pyx" module is a library's: "File mtrand.pyx:1179, in numpy.random...rand".)
@@ -357,6 +364,11 @@ def _parse_exception(text: str, result: Parsed) -> None:
     message = (last.group(2) or "").strip()
     if _KERAS_WRAPPER.search(message):
         message = _wrapped_message(text[last.end() :]) or message
+    elif _GRAPH_ERROR.search(message):
+        nodes = list(_GRAPH_NODE.finditer(text[last.end() :]))
+        if nodes:
+            after = text[last.end() + nodes[-1].end() :]
+            message = _GRAPH_TAIL.sub("", _wrapped_message(after)).strip() or message
     result.exception_message = message or None
 
 
@@ -448,8 +460,8 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
     data: list[str] = []
     in_fence = False
     after_frame = False
-    # Characters of the error Keras wrapped read so far (None: not inside one), as
-    # ``_wrapped_message`` reads it: the error's words, not the learner's.
+    # Characters of the error Keras (or TensorFlow's graph) wrapped read so far (None: not
+    # inside one), as ``_wrapped_message`` reads it: the error's words, not the learner's.
     wrapped: int | None = None
     for line in text.splitlines():
         stripped = line.strip()
@@ -467,17 +479,21 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             continue
         frame = bool(_FRAME.search(line) or _FRAME_IPYTHON7.match(line) or _FRAME_CELL.search(line))
         exception = _EXCEPTION.match(line)
+        node = _GRAPH_NODE.match(line)
         # The source line Python prints under each frame is code, not prose.
         is_code = (
             frame
             or (after_frame and line[:1].isspace())
             or bool(_TRACEBACK_NOISE.search(line) or _CODE_LINE.match(line))
             or exception is not None
-            or bool(_KERAS_ARGUMENTS.search(line))
+            or bool(_KERAS_ARGUMENTS.search(line) or _GRAPH_DETECTED.search(line))
+            or node is not None
         )
         after_frame = frame
-        if exception is not None and _KERAS_WRAPPER.search((exception.group(2) or "").strip()):
-            wrapped = 0
+        if node is not None or (
+            exception is not None and _KERAS_WRAPPER.search((exception.group(2) or "").strip())
+        ):
+            wrapped = 0  # the error's own paragraph follows
         if is_code:
             continue
         letters = sum(c.isalpha() for c in stripped)

@@ -1,6 +1,7 @@
 """Errors Keras wraps (``ValueError: Exception encountered when calling layer "conv2d" (type
-Conv2D).``, then the error itself, then the call's arguments): the wrapped error is the
-exception's message, neither the wrapper line nor the learner's words."""
+Conv2D).``, then the error itself, then the call's arguments) and TensorFlow's graph errors
+(``InvalidArgumentError: Graph execution error:``, the node, then the error): the wrapped error
+is the exception's message, neither the wrapper line nor the learner's words."""
 
 from __future__ import annotations
 
@@ -63,6 +64,38 @@ def test_keras_3_wraps_the_same_way() -> None:
     )
     p = parse("dense layer", traceback=text)
     assert (p.exception_type, p.exception_message) == ("ValueError", message)
+
+
+GRAPH = """my happy model fit crashes right away
+InvalidArgumentError                      Traceback (most recent call last)
+Cell In[20], line 1
+----> 1 history = conv_model.fit(train_dataset, epochs=100)
+
+InvalidArgumentError: Graph execution error:
+
+Detected at node 'sparse_categorical_crossentropy/SparseSoftmaxCrossEntropyWithLogits' defined at \
+(most recent call last):
+    File "/usr/lib/python3.8/runpy.py", line 194, in _run_module_as_main
+      return _run_code(code, main_globals, None,
+    File "/usr/local/lib/python3.8/dist-packages/keras/engine/training.py", line 1051, in train_step
+      loss = self.compute_loss(x, y, y_pred, sample_weight)
+Node: 'sparse_categorical_crossentropy/SparseSoftmaxCrossEntropyWithLogits'
+Received a label value of 6 which is outside the valid range of [0, 6).  Label values: 5 0 3 1
+\t [[{{node sparse_categorical_crossentropy/SparseSoftmaxCrossEntropyWithLogits}}]] \
+[Op:__inference_train_function_1317]
+
+i used 6 units in the last dense layer"""
+
+
+@pytest.mark.nodb
+def test_a_graph_execution_error_is_read_as_the_error_at_its_node() -> None:
+    p = parse(GRAPH)
+    assert p.exception_type == "InvalidArgumentError"
+    assert p.exception_message == (
+        "Received a label value of 6 which is outside the valid range of [0, 6). "
+        "Label values: 5 0 3 1"
+    )
+    assert p.prose == "my happy model fit crashes right away i used 6 units in the last dense layer"
 
 
 @pytest.fixture()

@@ -195,6 +195,8 @@ def test_parser_work_grows_linearly_on_adversarial_text(
         "  • x=1\n",
         "~/work/a.py in f(x)\n",
         "/tmp/ipykernel_1/2.py in ",
+        "InvalidArgumentError: Graph execution error:\nNode: 'a'\nx\n",
+        "Node: 'a'\n",
     ],
 )
 def test_grader_reports_keras_errors_and_ipython_7_frames_do_linear_work(unit: str) -> None:
