@@ -50,6 +50,13 @@ def adversarial(unit: str, n: int, head: str = "", tail: str = "") -> str:
     return head + body + tail
 
 
+def assert_doubling_doubles_work(fn: Callable[[str], Any], unit: str) -> None:
+    """Twice the text of repeated ``unit`` costs ``fn`` about twice the work, not four times."""
+    small = work(fn, adversarial(unit, 3000))
+    large = work(fn, adversarial(unit, 6000))
+    assert large <= 2.5 * small + 2000, (unit, small, large)
+
+
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
     for module in (parsing, posts, versions, claims, grader_reports, errata_versions):
@@ -200,9 +207,7 @@ def test_parser_work_grows_linearly_on_adversarial_text(
     ],
 )
 def test_grader_reports_keras_errors_and_ipython_7_frames_do_linear_work(unit: str) -> None:
-    small = work(parsing.parse, adversarial(unit, 3000))
-    large = work(parsing.parse, adversarial(unit, 6000))
-    assert large <= 2.5 * small + 2000, (unit, small, large)
+    assert_doubling_doubles_work(parsing.parse, unit)
 
 
 @pytest.mark.parametrize("unit", ["k: every 'point' ", "k: every word\n", "cost: 0.5 "])
@@ -248,9 +253,7 @@ def test_title_cleaning_is_linear(session: Any) -> None:
     ],
 )
 def test_taking_markdown_off_does_linear_work(unit: str) -> None:
-    small = work(posts.plain, adversarial(unit, 3000))
-    large = work(posts.plain, adversarial(unit, 6000))
-    assert large <= 2.5 * small + 2000, (unit, small, large)
+    assert_doubling_doubles_work(posts.plain, unit)
 
 
 def test_numbers_beyond_a_float_or_an_int_are_read_without_error() -> None:
