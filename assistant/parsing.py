@@ -68,6 +68,9 @@ _GRAPH_ERROR = Pattern(r"(?i)^Graph execution error:?$")
 _GRAPH_NODE = Pattern(r"(?m)^\s*Node: '[^'\n]*'\s*$")
 _GRAPH_DETECTED = Pattern(r"(?i)^\s*Detected at node\b")
 _GRAPH_TAIL = Pattern(r"\s*\[\[\{\{node [^\n]*?\}\}\]\]|\s*\[Op:[^\]\n]*\]")
+# The wrapped error is a paragraph: once it holds this many characters (its lines' stripped
+# lengths), a blank line ends it. ``_wrapped_message`` reads it, ``_split_lines`` skips it.
+_WRAPPED_PARAGRAPH = 40
 _KERAS_ARGUMENTS = Pattern(r"(?i)^\s*(?:Call )?arguments received by\b|^\s*[•·]\s")
 # Library frames tell little about the learner's problem: keep the notebook's own functions.
 # (A compiled ".pyx" module is a library's: "File mtrand.pyx:1179, in numpy.random...rand".)
@@ -380,7 +383,7 @@ def _wrapped_message(after: str) -> str:
             break
         if line.strip():
             lines.append(line.strip())
-        elif lines and len(" ".join(lines)) > 40:
+        elif sum(map(len, lines)) > _WRAPPED_PARAGRAPH:
             break  # the paragraph is complete; what follows may be the learner's words
     return _clip(" ".join(lines), 600)
 
@@ -472,7 +475,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             if stripped:
                 wrapped += len(stripped)
                 continue
-            wrapped = None if wrapped > 40 else wrapped
+            wrapped = None if wrapped > _WRAPPED_PARAGRAPH else wrapped
             continue
         wrapped = None
         if not stripped:

@@ -55,10 +55,6 @@ class KnownErrata(BaseModel):
     count: int
 
 
-def _has_fix(erratum: Erratum, version: str | None) -> bool:
-    return at_or_after(version or "", erratum.fixed_in or "")
-
-
 def _one_line(text: str) -> str:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     first = " ".join(first.split())
@@ -96,7 +92,7 @@ def known_errata(
     items = []
     for erratum in rows:
         fixed = erratum.status == ErratumStatus.fixed
-        has_fix = fixed and _has_fix(erratum, version)
+        has_fix = fixed and at_or_after(version or "", erratum.fixed_in or "")
         if version and not has_fix and not affects(erratum.affected_versions, version):
             continue
         assert erratum.id is not None
