@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from assistant import chatter, grader_reports, posts
+from assistant import chatter, grader_reports, pasted_code, posts
 from assistant.claims import Outcome, claimed_outcome
 from core.linear_regex import Pattern, cap
 
@@ -458,10 +458,12 @@ def prose(question: str) -> str:
 
 
 def _split_lines(text: str) -> tuple[list[str], list[str]]:
-    """Split pasted text into prose lines and data lines (array prints, ``name = value``)."""
+    """Split pasted text into prose lines and data lines (array prints, ``name = value``). The
+    learner's pasted code is neither (``assistant.pasted_code``)."""
     words: list[str] = []
     data: list[str] = []
     in_fence = False
+    block = pasted_code.Block()
     after_frame = False
     # Characters of the error Keras (or TensorFlow's graph) wrapped read so far (None: not
     # inside one), as ``_wrapped_message`` reads it: the error's words, not the learner's.
@@ -470,6 +472,7 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
         stripped = line.strip()
         if stripped.startswith(posts.FENCES):
             in_fence = not in_fence
+            block.end()
             continue
         if wrapped is not None and not _KERAS_ARGUMENTS.search(line):
             if stripped:
@@ -479,6 +482,8 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             continue
         wrapped = None
         if not stripped:
+            continue
+        if block.code(line) or pasted_code.is_marker(line):
             continue
         frame = bool(_FRAME.search(line) or _FRAME_IPYTHON7.match(line) or _FRAME_CELL.search(line))
         exception = _EXCEPTION.match(line)
@@ -499,6 +504,9 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             wrapped = 0  # the error's own paragraph follows
         if is_code:
             continue
+        named = _name_line(line)
+        if named is not None and not _is_sentence(named[1]) and pasted_code.is_expression(named[1]):
+            continue  # "dW = 1 / m * np.dot(dZ, A_prev.T)": a statement, not a printed value
         letters = sum(c.isalpha() for c in stripped)
         # Number dumps and array prints are mostly digits, brackets and signs.
         if letters < 0.4 * len(stripped.replace(" ", "")) or _data_name_line(line):

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import claims, grader_reports, matching, parsing, posts, versions
+from assistant import claims, grader_reports, matching, parsing, pasted_code, posts, versions
 from core import linear_regex
 from core.linear_regex import WORK
 from errata import versions as errata_versions
@@ -59,7 +59,7 @@ def assert_doubling_doubles_work(fn: Callable[[str], Any], unit: str) -> None:
 
 def test_parser_modules_use_only_the_linear_engine() -> None:
     # Every module-level pattern is RE2-backed; no backtracking ``re`` pattern is left.
-    for module in (parsing, posts, versions, claims, grader_reports, errata_versions):
+    for module in (parsing, posts, pasted_code, versions, claims, grader_reports, errata_versions):
         compiled = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
         assert compiled == [], module.__name__
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
@@ -207,6 +207,22 @@ def test_parser_work_grows_linearly_on_adversarial_text(
     ],
 )
 def test_grader_reports_keras_errors_and_ipython_7_frames_do_linear_work(unit: str) -> None:
+    assert_doubling_doubles_work(parsing.parse, unit)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "def f(x):\n",
+        '    """\n',
+        "x = a * np.dot(b, c)\n",
+        "dW = 1 / m * ",
+        "### START CODE HERE ### (≈ 3 lines of code)\n",
+        "for i in range(m):\n",
+    ],
+)
+def test_pasted_code_does_linear_work(unit: str) -> None:
+    # A pasted function is followed line by line; a statement is told from a value in one read.
     assert_doubling_doubles_work(parsing.parse, unit)
 
 
