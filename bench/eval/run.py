@@ -35,7 +35,7 @@ from dataset import Question, data_files, load_corpus, load_questions, problems 
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
-from wrapping import grader, ipython7, library_frames, markdown, typos, wrap  # noqa: E402
+from wrapping import code, grader, ipython7, library_frames, markdown, typos, wrap  # noqa: E402
 from wrapping import load as load_chatter  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
@@ -495,6 +495,12 @@ def main() -> int:
         "<module>', '~/work/x.py in f(a)'; see wrapping.py)",
     )
     parser.add_argument(
+        "--code",
+        action="store_true",
+        help="paste the skeleton of the function a question names below it (signature, "
+        "docstring, template markers; half fenced, half not; see wrapping.py)",
+    )
+    parser.add_argument(
         "--default-version",
         metavar="V",
         help="give every question that names no notebook version this one, as the notebook "
@@ -527,6 +533,8 @@ def main() -> int:
         questions = [Question(library_frames(q.raw), q.file) for q in questions]
     if args.markdown:
         questions = [Question(markdown(q.raw), q.file) for q in questions]
+    if args.code:  # after --markdown: the function is pasted below the post
+        questions = [Question(code(q.raw), q.file) for q in questions]
     if args.chatter:  # after the data checks: they judge the questions as written
         phrases = load_chatter(args.chatter)
         questions = [Question(wrap(q.raw, phrases), q.file) for q in questions]

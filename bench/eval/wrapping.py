@@ -36,6 +36,16 @@ test was called with) and loses every frame, source line and path. The prose aro
 ``<ipython-input-12-…> in <module>``, ``Cell In[4], line 23, in f(a, b)`` becomes
 ``<ipython-input-4-…> in f(a, b)``, ``File ~/work/public_tests.py:58, in t(target)`` becomes
 ``~/work/public_tests.py in t(target)``. Source lines, arrows and the exception stay.
+
+``code`` (``run.py --code``) adds the function the learner is stuck on as they paste it into a
+post ("here is my code:"), half of them in a code fence and half not (Discourse shows an
+unfenced paste as it is): its signature, the notebook's docstring (a summary, ``Arguments:``
+and ``Returns:`` with a description of each name), the template's ``### START CODE HERE ###``
+markers and its ``return``. Only questions that name a function get one (the first snake_case
+name that is not a test's; arguments are the other code names the question uses, else generic
+ones). The learner's own lines are not simulated: written from the answer they would leak it,
+written at random they would be someone else's bug. What is measured is the template's words
+(a docstring is a paragraph of the course's vocabulary) read as the learner's.
 """
 
 from __future__ import annotations
@@ -234,3 +244,76 @@ def typos(raw: dict[str, Any]) -> dict[str, Any]:
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
     return {**raw, "question": _LONG_WORD.sub(swap, str(raw["question"]))}
+
+
+# A function's name as learners write it: snake_case (not a test's); its arguments: short code
+# names (dW, A_prev, W1) and snake_case ones.
+_FUNCTION_NAME = re.compile(r"(?<![\w./])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(]|\.\w)")
+_ARGUMENT_NAME = re.compile(
+    r"(?<![\w./])([A-Za-z][A-Za-z0-9]*_\w+|[a-z]{1,2}[A-Z]\w{0,4}|[A-Z]\d?)(?![\w(]|\.\w)"
+)
+_SUMMARIES = (
+    "Implements the {words} step.",
+    "Implement the {words} function of this exercise.",
+    "Compute the {words} for the inputs below, using the helper functions defined above.",
+)
+_DESCRIPTIONS = (
+    "numpy array of shape (n_x, m)",
+    "python dictionary containing your parameters",
+    "input data, of shape (number of examples, number of features)",
+    "list of the sizes of each layer",
+    "integer, the number of iterations of the loop",
+    "tuple of values needed to compute the backward pass",
+)
+_RETURNS = (
+    "the output of this step, a numpy array",
+    "python dictionary containing the updated values",
+    "the value computed above, same shape as the first argument",
+)
+_MARKERS = (
+    ("### START CODE HERE ### (≈ {n} lines of code)", "### END CODE HERE ###"),
+    ("# YOUR CODE STARTS HERE", "# YOUR CODE ENDS HERE"),
+)
+
+
+def _function_named(raw: dict[str, Any]) -> str | None:
+    text = _ANSI.sub("", f"{raw.get('question') or ''}\n{raw.get('traceback') or ''}")
+    names = [
+        n
+        for n in _FUNCTION_NAME.findall(text)
+        if not n.startswith("test") and not n.endswith(("_test", "_tests"))
+    ]
+    return names[0] if names else None
+
+
+def code(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with the skeleton of the function it names pasted after it (a new dict); a
+    question that names no function is returned as it is."""
+    function = _function_named(raw)
+    if function is None:
+        return raw
+    qid, text = str(raw["id"]), str(raw["question"])
+    named = [n for n in _ARGUMENT_NAME.findall(text) if n != function and "test" not in n]
+    args = list(dict.fromkeys(named))[:3] or ["X", "parameters"]
+    pick = lambda kind, items: items[_draw(qid, kind, len(items))[1]]  # noqa: E731
+    start, end = pick("markers", _MARKERS)
+    returned = "result"
+    lines = [
+        f"def {function}({', '.join(args)}):",
+        '    """',
+        f"    {pick('summary', _SUMMARIES).format(words=function.replace('_', ' '))}",
+        "",
+        "    Arguments:",
+        *(f"    {a} -- {_DESCRIPTIONS[(_draw(qid, a, 6)[1])]}" for a in args),
+        "",
+        "    Returns:",
+        f"    {returned} -- {pick('returns', _RETURNS)}",
+        '    """',
+        f"    {start.format(n=_draw(qid, 'lines', 4)[1] + 2)}",
+        f"    {end}",
+        f"    return {returned}",
+    ]
+    block = "\n".join(lines)
+    if _draw(qid, "fence", 2)[1]:
+        block = f"```python\n{block}\n```"
+    return {**raw, "question": f"{text}\n\nhere is my code:\n\n{block}"}

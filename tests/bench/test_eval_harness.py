@@ -162,6 +162,33 @@ def test_ipython7_rewrites_every_ipython8_frame_and_the_parse_reads_the_same() -
     assert rewritten >= 100
 
 
+def test_a_pasted_function_skeleton_leaves_the_parse_of_the_learners_words_as_it_was() -> None:
+    """``run.py --code``: the function a question names is pasted below it, fenced or not; its
+    docstring and markers are not read as the learner's words or values."""
+    from wrapping import code
+
+    from assistant.intake import strip_ansi
+    from assistant.parsing import parse
+
+    fenced = unfenced = 0
+    for q, after, _ in _changed(code):
+        fenced, unfenced = (
+            fenced + ("```python" in after["question"]),
+            unfenced + ("```python" not in after["question"]),
+        )
+        trace = strip_ansi(q.raw.get("traceback") or "")
+        before = parse(strip_ansi(q.raw["question"]), traceback=trace)
+        now = parse(strip_ansi(after["question"]), traceback=trace)
+        assert "Arguments" not in now.prose and "Returns" not in now.prose, q.id
+        assert re.sub(r"\s*here is my code:?$", "", now.prose) == before.prose, q.id
+        assert [v.numbers for v in now.values] == [v.numbers for v in before.values], q.id
+        assert (now.exception_type, now.test_outcome) == (
+            before.exception_type,
+            before.test_outcome,
+        ), q.id
+    assert fenced >= 100 and unfenced >= 100
+
+
 def test_an_undeclared_erratum_question_is_counted_at_the_step_that_lost_it() -> None:
     from product import Product
     from run import undeclared_because
