@@ -8,7 +8,8 @@ learners' chatter. ``strip`` drops them, as Stack Overflow strips salutations fr
 - a greeting that opens the text or a line ("Hi all,", "Hello everyone!", "Dear mentors,");
 - a short sentence with no code or number in it that is a courtesy or a plea: thanks,
   regards and sign-offs, apologies, "any help/hint appreciated", "can someone help",
-  "I'm new to this", "I searched the forum", "I've been stuck for hours", deadlines;
+  "I'm new to this", "I searched the forum", "I've been stuck for hours", deadlines, and
+  pointers to what the post pastes ("here is my code:", "see the screenshot");
 - such phrases inside a sentence that says more ("thanks in advance", "for hours").
 
 The patterns are generic English, not any course's words. A sentence that names code (an
@@ -87,6 +88,12 @@ _COURTESY = Pattern(
     r"|(?:a\s+)?(?:quick|simple|silly|dumb|stupid|noob|beginner)\s+question"
     r"|(?:this|it)\s*(?:is|'s)\s+(?:driving|making)\s+me\s+(?:crazy|nuts|mad|insane)"
     r"|(?:the\s+|my\s+)?deadline\s+is\s+(?:today|tomorrow|tonight|soon|close|near|approaching)"
+    # A pointer to what the post pastes or attaches: the pasted part speaks for itself.
+    r"|(?:(?:here\s+is|here'?s|this\s+is|below\s+is|(?:please\s+)?see|i'?ve\s+attached"
+    r"|i\s+(?:have\s+)?attached|i'?m\s+attaching|attaching|(?:i'?ve\s+)?pasted)\s+)?"
+    r"(?:my|the|a)\s+(?:full\s+|whole\s+|complete\s+|entire\s+)?(?:code|function"
+    r"|implementation|output|traceback|error(?:\s+message)?|screenshot|image|cell)"
+    r"(?:\s+(?:is\s+)?(?:below|above|here|attached))?"
     r")" + _TAIL + r"(?:[\s,]+(?-i:[A-Z][a-z]+))?[\s.!?,:;)]*$"
 )
 # Inside a longer sentence.

@@ -25,6 +25,9 @@ QUESTION = "linear backward: the weight gradient is slightly off even though I a
         f"Dear mentors, I have been stuck on this for two days now. {QUESTION} Please help me.",
         f"I'm new to Python. {QUESTION} Can someone please help? Thanks so much for your time!",
         f"Quick question. {QUESTION} I've tried everything. This is driving me crazy!",
+        f"{QUESTION}\nHere is my code:\n```python\ndW = 1 / m * np.dot(dZ, A_prev.T)\n```",
+        f"{QUESTION} I've attached the screenshot.",
+        f"{QUESTION}\n\nmy full code below:\n\ndef linear_backward(dZ, cache):\n    return 0",
     ],
 )
 def test_the_searched_prose_is_the_question_without_its_chatter(wrapped: str) -> None:
@@ -41,6 +44,8 @@ def test_the_searched_prose_is_the_question_without_its_chatter(wrapped: str) ->
         "Help with conv_forward: the output is one pixel too small.",
         "I searched the forum but nothing explains why the accuracy stays at 50 percent.",
         "Best accuracy I get on the dev set is low.",
+        "My output is different from the expected output.",
+        "My code works locally but the grader says it fails.",
     ],
 )
 def test_a_sentence_that_says_something_about_the_problem_stays(sentence: str) -> None:
