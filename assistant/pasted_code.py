@@ -64,8 +64,12 @@ _CONTINUES = Pattern(
     r"|^\s*[\w.\[\]'\"]+(?:\s*,\s*[\w.\[\]'\"]+)*\s*(?:[-+*/%@&|^]|//|\*\*)?=[^=]"
     r"|^\s*[\w.]+\([^\n]*\)\s*$"
 )
-# Reprs a printed value starts with, and names that are printed values themselves.
-_PRINTED = {"array", "tensor", "masked_array", "matrix", "true", "false", "none", "nan", "inf"}
+# Reprs a printed value starts with ("array(", numpy 2's "np.float64(", "dtype('int64')"), and
+# names that are printed values themselves ("True", "nan").
+_PRINTED = Pattern(
+    r"(?i)^(?:array|tensor|masked_array|matrix|dtype|device|true_?|false_?|none|nan|inf"
+    r"|(?:float|int|uint|complex)\d*|bool_?|str_)$"
+)
 _LEADING = Pattern(r"[A-Za-z_]\w*")
 
 
@@ -73,7 +77,7 @@ def is_expression(rest: str) -> bool:
     """Whether the right-hand side of ``name = rest`` is code, not a printed value."""
     for m in _EXPRESSION.finditer(rest):
         word = _LEADING.search(m.group(0))
-        if word is None or word.group(0).lower() not in _PRINTED:
+        if word is None or _PRINTED.search(word.group(0)) is None:
             return True
     return False
 

@@ -87,6 +87,8 @@ def test_the_learners_words_after_the_paste_are_prose_again() -> None:
         ("x = array([[1., 2.]])", (1.0, 2.0)),
         ("loss = tf.Tensor(0.5, shape=(), dtype=float32)", (0.5,)),
         ("eps = 1e-05", (1e-05,)),
+        ("cost = np.float64(0.6931)", (0.6931,)),  # numpy 2's repr of a scalar
+        ("x = array([1, 2], dtype=int64)", (1.0, 2.0)),
     ],
 )
 def test_printed_values_are_still_values(line: str, value: tuple[float, ...]) -> None:
