@@ -99,11 +99,11 @@ class Block:
 
     def __init__(self) -> None:
         self._indent: int | None = None  # the header's indent while inside a block
-        self._docstring = False
+        self._docstring: int | None = None  # the indent of an open docstring's first quotes
 
     def end(self) -> None:
-        """A fence closes: so does any block in it."""
-        self._indent, self._docstring = None, False
+        """A fence opens or closes: so does any block."""
+        self._indent = self._docstring = None
 
     def code(self, line: str) -> bool:
         if self._indent is None:
@@ -112,7 +112,11 @@ class Block:
             self._indent = _indent(line)
             self._toggle(line)
             return True
-        if self._docstring or _TRIPLE.search(line):
+        if self._docstring is not None and _indent(line) < self._docstring:
+            # A line left of where the docstring opened: the paste was cut inside it.
+            self.end()
+            return False
+        if self._docstring is not None or _TRIPLE.search(line):
             self._toggle(line)
             return True
         if _indent(line) > self._indent or _CONTINUES.search(line) is not None:
@@ -122,4 +126,4 @@ class Block:
 
     def _toggle(self, line: str) -> None:
         if len(_TRIPLE.findall(line)) % 2:
-            self._docstring = not self._docstring
+            self._docstring = _indent(line) if self._docstring is None else None

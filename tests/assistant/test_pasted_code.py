@@ -78,6 +78,12 @@ def test_the_learners_words_after_the_paste_are_prose_again() -> None:
     assert "Gradient of the cost" not in prose
 
 
+def test_a_paste_cut_inside_its_docstring_ends_where_the_learner_writes_again() -> None:
+    cut = FUNCTION.split("    Returns:")[0]  # the docstring never closes
+    prose = parse(f"{cut}\nthe test says Wrong values for dW, what did I miss?").prose
+    assert prose == "the test says Wrong values for dW, what did I miss?"
+
+
 @pytest.mark.parametrize(
     ("line", "value"),
     [
