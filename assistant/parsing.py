@@ -241,12 +241,6 @@ def _is_sentence(rest: str) -> bool:
     return count >= 3 and 2 * letters >= solid and _CAMEL_ERROR.search(rest) is None
 
 
-def _data_name_line(line: str) -> bool:
-    """A ``name = value`` / ``name: value`` line whose value is printed data, not words."""
-    named = _name_line(line)
-    return named is not None and not _is_sentence(named[1])
-
-
 @dataclass(frozen=True)
 class Value:
     """One printed value: its name if the learner printed one, its numbers flat, in order."""
@@ -504,12 +498,15 @@ def _split_lines(text: str) -> tuple[list[str], list[str]]:
             wrapped = 0  # the error's own paragraph follows
         if is_code:
             continue
+        # A ``name = value`` / ``name: value`` line whose value is not words: printed data, or
+        # a statement ("dW = 1 / m * np.dot(dZ, A_prev.T)"), which is neither data nor prose.
         named = _name_line(line)
-        if named is not None and not _is_sentence(named[1]) and pasted_code.is_expression(named[1]):
-            continue  # "dW = 1 / m * np.dot(dZ, A_prev.T)": a statement, not a printed value
+        name_line = named is not None and not _is_sentence(named[1])
+        if named is not None and name_line and pasted_code.is_expression(named[1]):
+            continue
         letters = sum(c.isalpha() for c in stripped)
         # Number dumps and array prints are mostly digits, brackets and signs.
-        if letters < 0.4 * len(stripped.replace(" ", "")) or _data_name_line(line):
+        if letters < 0.4 * len(stripped.replace(" ", "")) or name_line:
             data.append(line)
         elif in_fence and _STATEMENT.search(line):
             continue  # fenced code; a fenced message still speaks

@@ -160,6 +160,11 @@ _NOT_GRADED = re.compile(r"site-packages|dist-packages|/lib/python|test")
 _TEST_CALL = re.compile(r"(?:-+>\s*)?\d*\s*\w*test\w*\(\s*([A-Za-z_]\w*)\s*[,)]")
 
 
+def _is_test(name: str) -> bool:
+    """A course test's name (``rnn_forward_test``, ``test_zero_pad``), not a learner's function."""
+    return name.startswith("test") or name.endswith(("_test", "_tests"))
+
+
 def _reported_function(lines: list[str]) -> str | None:
     """The function the grader checks: the one the cell handed to a test, else the outermost
     notebook function in the traceback."""
@@ -171,9 +176,7 @@ def _reported_function(lines: list[str]) -> str | None:
         for line in lines
         for m in _FRAME_NAME.finditer(line)
         # Library frames and the course's test helpers (public_tests.py, test_utils.py).
-        if not _NOT_GRADED.search(m.group(1) or m.group(2) or "")
-        and not m.group(3).startswith("test")
-        and not m.group(3).endswith(("_test", "_tests"))
+        if not _NOT_GRADED.search(m.group(1) or m.group(2) or "") and not _is_test(m.group(3))
     ]
     return names[0] if names else None
 
@@ -278,12 +281,7 @@ _MARKERS = (
 
 def _function_named(raw: dict[str, Any]) -> str | None:
     text = _ANSI.sub("", f"{raw.get('question') or ''}\n{raw.get('traceback') or ''}")
-    names = [
-        n
-        for n in _FUNCTION_NAME.findall(text)
-        if not n.startswith("test") and not n.endswith(("_test", "_tests"))
-    ]
-    return names[0] if names else None
+    return next((n for n in _FUNCTION_NAME.findall(text) if not _is_test(n)), None)
 
 
 def code(raw: dict[str, Any]) -> dict[str, Any]:
@@ -295,7 +293,10 @@ def code(raw: dict[str, Any]) -> dict[str, Any]:
     qid, text = str(raw["id"]), str(raw["question"])
     named = [n for n in _ARGUMENT_NAME.findall(text) if n != function and "test" not in n]
     args = list(dict.fromkeys(named))[:3] or ["X", "parameters"]
-    pick = lambda kind, items: items[_draw(qid, kind, len(items))[1]]  # noqa: E731
+
+    def pick(kind: str, items: tuple[Any, ...]) -> Any:
+        return items[_draw(qid, kind, len(items))[1]]
+
     start, end = pick("markers", _MARKERS)
     returned = "result"
     lines = [
@@ -304,7 +305,7 @@ def code(raw: dict[str, Any]) -> dict[str, Any]:
         f"    {pick('summary', _SUMMARIES).format(words=function.replace('_', ' '))}",
         "",
         "    Arguments:",
-        *(f"    {a} -- {_DESCRIPTIONS[(_draw(qid, a, 6)[1])]}" for a in args),
+        *(f"    {a} -- {pick(a, _DESCRIPTIONS)}" for a in args),
         "",
         "    Returns:",
         f"    {returned} -- {pick('returns', _RETURNS)}",

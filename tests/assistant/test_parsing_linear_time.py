@@ -222,9 +222,7 @@ def test_pasted_forms_do_linear_work(unit: str) -> None:
 @pytest.mark.parametrize("unit", ["k: every 'point' ", "k: every word\n", "cost: 0.5 "])
 def test_name_then_words_lines_do_linear_work(unit: str) -> None:
     # Deciding whether "name: ..." holds a value or the learner's words reads the line once.
-    small = work(parsing.parse, adversarial(unit, 3000))
-    large = work(parsing.parse, adversarial(unit, 6000))
-    assert large <= 2.5 * small + 2000, (unit, small, large)
+    assert_doubling_doubles_work(parsing.parse, unit)
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
