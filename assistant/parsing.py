@@ -111,6 +111,14 @@ _WRONG_PHRASE = Pattern(
     rf"|(?P<mc2>({_WRONG_KEY}))(?:[\n.;]|\z))"
 )
 _TEST_RESULT = Pattern(r"(?i)(?:\A|\W)(?P<mc>(\d+\s+tests?\s+(?:passed|failed)))")
+# A course test called with the function it checks: the cell line "----> 3
+# rnn_forward_test(rnn_forward)", "public_tests.softmax_test(softmax)". The argument is the
+# learner's function; when the test failed on its output, that function is in no frame (it had
+# returned) and, without an underscore, in no other name the parser reads. Group 1 the test,
+# group 2 its first argument.
+_TEST_CALL = Pattern(
+    r"(?:\A|[^\w.])(?P<mc>(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\(\s*([A-Za-z_]\w*)\s*[,)])"
+)
 
 # Identifiers
 
@@ -307,11 +315,9 @@ def parse(
     result = Parsed()
     _parse_exception(text, result)
     _parse_frames(text, result)
-    result.functions = _unique([*result.functions, *graded, *graded_too])
+    result.functions = _unique([*result.functions, *graded, *graded_too, *_tested(text)])
     result.assertions = _unique(_assertions(text, result.exception_message))
-    result.tests = _unique(
-        [t for t in _identifiers(text) if t.startswith("test_") or t.endswith(("_test", "_tests"))]
-    )
+    result.tests = _unique([t for t in _identifiers(text) if _is_test(t)])
     result.identifiers = [
         i
         for i in _unique(_identifiers(text))
@@ -395,6 +401,22 @@ def _parse_frames(text: str, result: Parsed) -> None:
         if not _LIBRARY_PATH.search(path) and not name.startswith("<") and name != "<module>"
     ]
     result.functions = _unique(names)
+
+
+def _is_test(name: str) -> bool:
+    return name.startswith("test_") or name.endswith(("_test", "_tests"))
+
+
+def _tested(text: str) -> list[str]:
+    """The functions the text hands to a course test (``_TEST_CALL``); a frame's own signature
+    ("File ~/work/public_tests.py:41, in rnn_forward_test(target)") is no call."""
+    return [
+        m.group(2)
+        for m in _TEST_CALL.finditer(text)
+        if _is_test(m.group(1))
+        and not _is_test(m.group(2))
+        and text[max(0, m.start() - 3) : m.start()] != "in "
+    ]
 
 
 def _assertions(text: str, exception_message: str | None) -> list[str]:

@@ -35,7 +35,16 @@ from dataset import Question, data_files, load_corpus, load_questions, problems 
 from filler import DEFAULT_COUNT, DEFAULT_SEED, generate  # noqa: E402
 from product import Product, open_product  # noqa: E402
 from uncertainty import RESAMPLES, bootstrap, paired, per_question, wilson  # noqa: E402
-from wrapping import code, grader, ipython7, library_frames, markdown, typos, wrap  # noqa: E402
+from wrapping import (  # noqa: E402
+    code,
+    grader,
+    ipython7,
+    library_frames,
+    markdown,
+    test_utils,
+    typos,
+    wrap,
+)
 from wrapping import load as load_chatter  # noqa: E402
 
 CACHE = ROOT / "var" / "eval-cache"
@@ -489,6 +498,14 @@ def main() -> int:
         "(Coursera's 'Code Cell UNQ_C2: Unexpected error (...)'; see wrapping.py)",
     )
     parser.add_argument(
+        "--test-utils",
+        action="store_true",
+        help="report every failing assertion as the courses' test_utils.multiple_test prints it "
+        "('Error: Wrong output for variable in position 0.', ' 1  Tests failed', 'AssertionError: "
+        "Not all tests were passed for f. Check your equations and avoid using global variables "
+        "inside the function.'; see wrapping.py)",
+    )
+    parser.add_argument(
         "--ipython7",
         action="store_true",
         help="write every IPython 8 traceback as IPython 7 printed it ('<ipython-input-12-…> in "
@@ -525,6 +542,8 @@ def main() -> int:
             )
             for q in questions
         ]
+    if args.test_utils:
+        questions = [Question(test_utils(q.raw), q.file) for q in questions]
     if args.grader:
         questions = [Question(grader(q.raw), q.file) for q in questions]
     if args.ipython7:

@@ -210,6 +210,62 @@ def grader(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+_CHECKED = re.compile(r"^Wrong (values?|shape) for (.+?)\.?$")
+_UNITTEST = "Check your equations and avoid using global variables inside the function."
+
+
+def test_utils(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with a failing assertion reported as the courses' ``test_utils.multiple_test``
+    prints it (a new dict): one ``Error: Wrong output for variable …`` line per failed case, by
+    name or by position, the tally (`` 2  Tests passed``, `` 1  Tests failed``), then one
+    assertion that names only the function and warns about global variables. The test's own
+    message and its frames are gone. Questions whose traceback ends in another exception, or
+    whose cell calls no test, are returned as they are."""
+    qid = str(raw["id"])
+    for field in ("traceback", "question"):
+        lines = _ANSI.sub("", str(raw.get(field) or "")).split("\n")
+        start = next((i for i, line in enumerate(lines) if _TRACEBACK_START.search(line)), None)
+        if start is None:
+            continue
+        call = next((i for i in range(start, len(lines)) if _TEST_CALL.search(lines[i])), None)
+        ends = [i for i in range(start, len(lines)) if _EXCEPTION_LINE.match(lines[i].strip())]
+        if call is None or not ends:
+            return raw
+        m = _EXCEPTION_LINE.match(lines[ends[-1]].strip())
+        assert m is not None
+        if m.group(1) != "AssertionError":
+            return raw
+        function = _TEST_CALL.search(lines[call])
+        test = re.search(r"(\w*test\w*)\(", lines[call])
+        assert function is not None and test is not None
+        checked = _CHECKED.match((m.group(2) or "").strip())
+        kind = "shape" if checked and checked.group(1) == "shape" else "output"
+        name = checked.group(2) if checked else None
+        position = _draw(qid, "position", 3)[1]
+        by_name = name is not None and _draw(qid, "by-name", 2)[1] == 0
+        variable = f"variable {name}" if by_name else f"variable in position {position}"
+        passed, failed = _draw(qid, "passed", 3)[1] + 1, _draw(qid, "failed", 2)[1] + 1
+        printed = [f"Error: Wrong {kind} for {variable}.",
+                   f" {passed}  Tests passed", f" {failed}  Tests failed"]  # fmt: skip
+        line = 20 + _draw(qid, "line", 200)[1]
+        report = [
+            "", f"File ~/work/public_tests.py:{line}, in {test.group(1)}(target)",
+            f"---> {line}     multiple_test(test_cases, target)", "",
+            "File ~/work/test_utils.py:142, in multiple_test(test_cases, target)",
+            "    140         print('\\033[92m', success,\" Tests passed\")",
+            "    141         print('\\033[91m', len(test_cases) - success, \" Tests failed\")",
+            "--> 142         raise AssertionError(\"Not all tests were passed for {}. "
+            f"{_UNITTEST}\".format(target.__name__))", "",
+            f"AssertionError: Not all tests were passed for {function.group(1)}. {_UNITTEST}",
+        ]  # fmt: skip
+        # A pasted traceback's lines after its exception line continue the test's message
+        # (numpy's "Mismatched elements: …"); in a question they may be the learner's words.
+        tail = lines[ends[-1] + 1 :] if field == "question" else []
+        kept = [*lines[:start], *printed, *lines[start : call + 1], *report, *tail]
+        return {**raw, field: "\n".join(kept).strip("\n")}
+    return raw
+
+
 _CELL_FRAME = re.compile(r"^(\s*)Cell In\s*\[(\d+)\], line \d+(?:, in (.+))?$", re.M)
 _FILE_FRAME = re.compile(r"^(\s*)File (<[^>\n]+>|\S+?):\d+, in (.+)$", re.M)
 

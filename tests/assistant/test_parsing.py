@@ -35,7 +35,26 @@ def test_parse_ipython_traceback_finds_exception_and_assertion() -> None:
     assert p.exception_message == "Wrong values for a[4][1]"
     assert "Wrong values for a[4][1]" in p.assertions
     assert "rnn_forward_test" in p.tests
-    assert "rnn_forward" in p.identifiers
+    assert "rnn_forward" in p.functions  # the cell hands it to the test
+
+
+def test_the_function_a_cell_hands_to_its_test_is_read_even_when_it_is_in_no_frame() -> None:
+    # The test failed on the function's output: the function had returned, so no frame names
+    # it, and "softmax" has no underscore to be read as code. The cell's call still names it.
+    tb = (
+        "AssertionError                            Traceback (most recent call last)\n"
+        "Cell In[14], line 1\n"
+        "----> 1 public_tests.softmax_test(softmax)\n\n"
+        "File ~/work/public_tests.py:131, in softmax_test(target)\n"
+        '--> 131     assert np.allclose(s, expected), "Wrong values"\n\n'
+        "AssertionError: Wrong values"
+    )
+    p = parse("my softmax values look identical but the test fails", traceback=tb)
+    assert "softmax" in p.functions and "softmax_test" in p.tests
+    assert "target" not in p.functions + p.identifiers  # the frame's signature is no call
+    # A test's own helper called with its cases hands over no learner function.
+    helper = parse("----> 55     multiple_test(test_cases, target)")
+    assert helper.functions == []
 
 
 def test_parse_traceback_keeps_prose_apart_from_code() -> None:

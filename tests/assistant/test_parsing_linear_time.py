@@ -156,6 +156,9 @@ UNITS = [
     "Unexpected error (E('",
     "Function 'f' is incorrect. ",
     "We expected function `",
+    # A test handed the function it checks, with a module prefix, cut short, repeated.
+    "a.b_test(f",
+    "x_test(a_test(",
     # Errors Keras wraps: the wrapper line, its paragraph, its argument list.
     "ValueError: Exception encountered when calling layer\n",
     "  • x=1\n",

@@ -137,6 +137,37 @@ def test_grader_reports_keep_the_exception_and_the_graded_function_and_drop_the_
     assert reported >= 80  # the eval's pasted tracebacks that name a function
 
 
+def test_test_utils_reports_lose_the_tests_message_and_keep_the_function_and_the_failure() -> None:
+    """``run.py --test-utils``: each failing assertion a cell's test call raised is printed as
+    ``test_utils.multiple_test`` prints it: the test's own message is gone, a variable named or
+    by position, the tally, and an assertion that names only the function. The parse still
+    reads a failing test of that function and the learner's own words."""
+    from wrapping import test_utils
+
+    from assistant.claims import Outcome
+    from assistant.intake import strip_ansi
+    from assistant.parsing import parse
+
+    rewritten = by_position = 0
+    for q, after, field in _changed(test_utils):
+        rewritten += 1
+        before = parse(
+            strip_ansi(q.raw["question"]), traceback=strip_ansi(q.raw.get("traceback") or "")
+        )
+        now = parse(after["question"], traceback=after.get("traceback"))
+        assert before.exception_type == now.exception_type == "AssertionError", q.id
+        assert before.exception_message not in after[field], q.id
+        message = now.exception_message or ""
+        assert message.startswith("Not all tests were passed for "), q.id
+        function = message.removeprefix("Not all tests were passed for ").split(".")[0]
+        assert function in now.functions, q.id  # the cell handed it to the test
+        assert now.test_outcome == Outcome.fails, q.id
+        assert now.prose == before.prose, q.id
+        by_position += "variable in position" in after[field]
+    assert rewritten >= 60  # the eval's pasted failing assertions
+    assert 0 < by_position < rewritten  # some variables named, some by position
+
+
 def test_ipython7_rewrites_every_ipython8_frame_and_the_parse_reads_the_same() -> None:
     """``run.py --ipython7``: the same tracebacks in IPython 7's frame format parse to the same
     exception, functions, tests and prose."""
