@@ -42,6 +42,7 @@ from wrapping import (  # noqa: E402
     library_frames,
     markdown,
     test_utils,
+    thread,
     typos,
     wrap,
 )
@@ -74,12 +75,22 @@ def _digest(paths: Iterable[Path], extra: str) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_key(filler_count: int, seed: int, model: str, links: Path | None = None) -> str:
+def cache_key(
+    filler_count: int,
+    seed: int,
+    model: str,
+    links: Path | None = None,
+    thread_chatter: Path | None = None,
+) -> str:
     """Everything the built database, index and baseline vectors depend on."""
     code = [HERE / n for n in ("filler.py", "baselines.py", "dataset.py", "product.py")]
     code += list((ROOT / "index").rglob("*.py")) + [ROOT / "app" / "importer.py"]
+    # What each domain imports and hands the index (a change there changes the build).
+    code += [ROOT / d / f for d in ("forum", "errata") for f in ("importer.py", "documents.py")]
     code += list((ROOT / "app" / "migrations").rglob("*.py"))
     extra = [links.resolve()] if links else []
+    if thread_chatter:  # the threads as built: the phrases and the code that places them
+        extra += [thread_chatter.resolve(), HERE / "wrapping.py"]
     return _digest(data_files() + code + extra, f"filler={filler_count}/{seed} model={model}")
 
 
@@ -475,6 +486,12 @@ def main() -> int:
         "the robustness run; see wrapping.py)",
     )
     parser.add_argument(
+        "--thread-chatter",
+        type=Path,
+        help="wrap every thread's question post (course and filler) in forum chatter from this "
+        "file, as real threads open and close (rebuilds the index; see wrapping.thread)",
+    )
+    parser.add_argument(
         "--markdown",
         action="store_true",
         help="write every question as a Markdown post: pasted ones in a code fence, code names "
@@ -561,12 +578,15 @@ def main() -> int:
     if args.links:
         corpus = with_links(corpus, args.links)
     records = corpus + filler
+    if args.thread_chatter:
+        thread_phrases = load_chatter(args.thread_chatter)
+        records = [thread(r, thread_phrases) for r in records]
     print(f"{len(corpus)} corpus records, {len(filler)} filler threads, {len(questions)} questions")
 
     data_dir = Path(tempfile.mkdtemp(prefix="checkfirst-eval-"))
     try:
         product = open_product(data_dir)
-        key = cache_key(args.filler, args.seed, product.model, args.links)
+        key = cache_key(args.filler, args.seed, product.model, args.links, args.thread_chatter)
         vectors = prepare(product, data_dir, records, key, args.rebuild, args.reuse_latest)
         ids = [str(r["external_id"]) for r in records]
         bm25 = BM25(ids, [document_text(r) for r in records])

@@ -96,6 +96,15 @@ def wrap(raw: dict[str, Any], phrases: dict[str, list[str]]) -> dict[str, Any]:
     return {**raw, "question": text}
 
 
+def thread(record: dict[str, Any], phrases: dict[str, list[str]]) -> dict[str, Any]:
+    """A thread record (a new dict) with chatter around its question post, as real threads open
+    ("Hi everyone, ...") and close ("Thanks in advance!"); errata are returned as they are."""
+    if record.get("type") != "thread":
+        return record
+    post = {"id": record["external_id"], "question": str(record.get("body") or "")}
+    return {**record, "body": wrap(post, phrases)["question"]}
+
+
 def markdown(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` as a Markdown post (a new dict): a pasted question fenced, a described one with
     its code names in backticks."""

@@ -168,6 +168,31 @@ def test_test_utils_reports_lose_the_tests_message_and_keep_the_function_and_the
     assert 0 < by_position < rewritten  # some variables named, some by position
 
 
+def test_thread_chatter_wraps_only_threads_question_posts_and_rebuilds_the_index() -> None:
+    """``run.py --thread-chatter``: every thread's question post (course and filler) gets the
+    chatter real threads open and close with; titles, replies and errata are as written, the
+    same every run; and the build it needs is a different cached build."""
+    from run import cache_key
+    from wrapping import load, thread
+
+    phrases = load(EVAL / "data" / "chatter" / "heldout.json")
+    corpus = load_corpus()
+    records = corpus + generate(corpus, 200, 3)
+    wrapped = [thread(r, phrases) for r in records]
+    assert wrapped == [thread(r, phrases) for r in records]  # deterministic
+    changed = 0
+    for before, after in zip(records, wrapped, strict=True):
+        if before.get("type") != "thread":
+            assert after is before
+            continue
+        assert (after["title"], after.get("replies")) == (before["title"], before.get("replies"))
+        assert set(str(before["body"]).split()) <= set(str(after["body"]).split())
+        changed += after["body"] != before["body"]
+    assert changed > 0.5 * sum(r.get("type") == "thread" for r in records)
+    heldout = EVAL / "data" / "chatter" / "heldout.json"
+    assert cache_key(10, 1, "m") != cache_key(10, 1, "m", thread_chatter=heldout)
+
+
 def test_ipython7_rewrites_every_ipython8_frame_and_the_parse_reads_the_same() -> None:
     """``run.py --ipython7``: the same tracebacks in IPython 7's frame format parse to the same
     exception, functions, tests and prose."""
