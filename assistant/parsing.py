@@ -409,13 +409,14 @@ def _is_test(name: str) -> bool:
 
 def _tested(text: str) -> list[str]:
     """The functions the text hands to a course test (``_TEST_CALL``); a frame's own signature
-    ("File ~/work/public_tests.py:41, in rnn_forward_test(target)") is no call."""
+    ("File ~/work/public_tests.py:41, in rnn_forward_test(target)") and a pasted test's
+    definition ("def rnn_forward_test(target):") are no call."""
     return [
         m.group(2)
         for m in _TEST_CALL.finditer(text)
         if _is_test(m.group(1))
         and not _is_test(m.group(2))
-        and text[max(0, m.start() - 3) : m.start()] != "in "
+        and text[max(0, m.start() - 4) : m.start()].strip() not in ("in", "def")
     ]
 
 

@@ -52,9 +52,12 @@ def test_the_function_a_cell_hands_to_its_test_is_read_even_when_it_is_in_no_fra
     p = parse("my softmax values look identical but the test fails", traceback=tb)
     assert "softmax" in p.functions and "softmax_test" in p.tests
     assert "target" not in p.functions + p.identifiers  # the frame's signature is no call
-    # A test's own helper called with its cases hands over no learner function.
+    # A test's own helper called with its cases hands over no learner function, and a pasted
+    # test's definition is no call.
     helper = parse("----> 55     multiple_test(test_cases, target)")
     assert helper.functions == []
+    pasted = parse("```python\ndef softmax_test(target):\n    s = target(x)\n```")
+    assert "target" not in pasted.functions
 
 
 def test_parse_traceback_keeps_prose_apart_from_code() -> None:
