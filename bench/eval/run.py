@@ -70,7 +70,9 @@ NEEDS = {"questions": 300, "courses": 6, "assignments": 25, "described": 0.40, "
 def _digest(paths: Iterable[Path], extra: str) -> str:
     h = hashlib.sha256(extra.encode())
     for path in sorted(paths):
-        h.update(str(path.relative_to(ROOT)).encode())
+        # Relative to the checkout, so that two clones share a key; a file given from
+        # elsewhere (--links, --thread-chatter) by its own path.
+        h.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 

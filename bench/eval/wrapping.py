@@ -225,11 +225,13 @@ _UNITTEST = "Check your equations and avoid using global variables inside the fu
 
 def test_utils(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with a failing assertion reported as the courses' ``test_utils.multiple_test``
-    prints it (a new dict): one ``Error: Wrong output for variable …`` line per failed case, by
-    name or by position, the tally (`` 2  Tests passed``, `` 1  Tests failed``), then one
-    assertion that names only the function and warns about global variables. The test's own
-    message and its frames are gone. Questions whose traceback ends in another exception, or
-    whose cell calls no test, are returned as they are."""
+    prints it (a new dict): an ``Error: Wrong output for variable …`` line for the value the
+    test checked, by name or by position (``multiple_test`` prints one per failed case; the
+    tally below may count two, the other line is not simulated), the tally (`` 2  Tests
+    passed``, `` 1  Tests failed``), then one assertion that names only the function and warns
+    about global variables. The test's own message and its frames are gone. Questions whose
+    traceback ends in another exception, or whose cell calls no test, are returned as they
+    are."""
     qid = str(raw["id"])
     for field in ("traceback", "question"):
         lines = _ANSI.sub("", str(raw.get(field) or "")).split("\n")
