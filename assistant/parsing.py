@@ -317,12 +317,9 @@ def parse(
     _parse_frames(text, result)
     result.functions = _unique([*result.functions, *graded, *graded_too, *_tested(text)])
     result.assertions = _unique(_assertions(text, result.exception_message))
-    result.tests = _unique([t for t in _identifiers(text) if _is_test(t)])
-    result.identifiers = [
-        i
-        for i in _unique(_identifiers(text))
-        if i not in result.functions and i not in result.tests
-    ]
+    names = _unique(_identifiers(text))  # read once: tests and the other names
+    result.tests = [t for t in names if _is_test(t)]
+    result.identifiers = [i for i in names if i not in result.functions and i not in result.tests]
     result.shapes = shapes(text)
     all_values = parse_values(output or "") + parse_values("\n".join(_split_lines(text)[1]))
     result.values = [v for v in all_values if v.numbers]

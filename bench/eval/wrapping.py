@@ -238,17 +238,17 @@ def test_utils(raw: dict[str, Any]) -> dict[str, Any]:
         start = next((i for i, line in enumerate(lines) if _TRACEBACK_START.search(line)), None)
         if start is None:
             continue
-        call = next((i for i in range(start, len(lines)) if _TEST_CALL.search(lines[i])), None)
+        calls = ((i, _TEST_CALL.search(lines[i])) for i in range(start, len(lines)))
+        call, function = next(((i, f) for i, f in calls if f is not None), (None, None))
         ends = [i for i in range(start, len(lines)) if _EXCEPTION_LINE.match(lines[i].strip())]
-        if call is None or not ends:
+        if call is None or function is None or not ends:
             return raw
         m = _EXCEPTION_LINE.match(lines[ends[-1]].strip())
         assert m is not None
         if m.group(1) != "AssertionError":
             return raw
-        function = _TEST_CALL.search(lines[call])
         test = re.search(r"(\w*test\w*)\(", lines[call])
-        assert function is not None and test is not None
+        assert test is not None
         checked = _CHECKED.match((m.group(2) or "").strip())
         kind = "shape" if checked and checked.group(1) == "shape" else "output"
         name = checked.group(2) if checked else None
