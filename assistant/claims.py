@@ -8,10 +8,12 @@ erratum (``assistant.declare``); its weight is fitted on dev like every other.
 
 The claim is read from the learner's words, the pasted traceback and the output: "the unit test
 passes", "passes all tests", "All tests passed" (what the course's test helpers print), "the
-test is green / happy"; "the test fails", "fails the test", "Test failed", "the grader complains"
-and an ``AssertionError``; a test runner's tally that counts a failure ("1  Tests failed")
-settles it. A pass phrase with a negation in it ("the test doesn't pass") is a failure; a
-learner who says both ("passed in v1, fails in v2") has made no claim.
+test is green / happy"; "the test fails", "fails the test", "Test failed", "the grader
+complains", "it still complains / fails" (the check was named before) and an
+``AssertionError``; a test runner's tally that counts a failure ("1  Tests failed") settles it.
+A pass phrase with a negation in it ("the test doesn't pass") is a failure; a learner who says
+both ("passed in v1, fails in v2"; "the dA1 check is fine now but it still complains about
+dA2") has made no claim.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ _FAIL = Pattern(
     rf"(?i)(?:\b|_){_CHECK}\b{_CLAUSE}\b(?:fail(?:s|ed|ing|ures?)?|red|complains?|complaining"
     r"|rejects?|rejected|throws|raises|errors?|wrong)\b"
     rf"|\bfail(?:s|ed|ing|ures?)?\b{_CLAUSE}\b{_CHECK}(?:\b|_)"
+    # "... but it still complains about dA2": the check it speaks of was named before.
+    r"|\bstill\s+(?:fail(?:s|ing)?|complains?|complaining|rejects?)\b"
 )
 # A test runner's tally ("2  Tests passed", "1  Tests failed"): a failure counted is decisive,
 # "0 Tests failed" is no failure.
