@@ -207,31 +207,35 @@ def _fill_thread_text(session: Session, cands: list[Candidate]) -> None:
     if not cands:
         return
     ids = [c.item_id for c in cands]
-    rows = session.exec(
-        select(Post)
+    # Columns, not Post objects: a question's ~70 posts as ORM instances cost more than the query.
+    rows = session.execute(
+        select(  # type: ignore[call-overload]
+            Post.thread_id, Post.id, Post.body, Post.is_question, Post.endorsed_by_id
+        )
         .where(col(Post.thread_id).in_(ids), col(Post.deleted_at).is_(None))
         .order_by(col(Post.id))
     ).all()
     bodies: dict[int, list[str]] = {}
     questions: dict[int, str] = {}
-    replies: dict[int, list[Post]] = {}
+    replies: dict[int, list[tuple[int, str, bool]]] = {}
     endorsed: set[int] = set()
-    for p in rows:
-        bodies.setdefault(p.thread_id, []).append(p.body)
-        if p.is_question and p.thread_id not in questions:
-            questions[p.thread_id] = p.body
-        elif not p.is_question:
-            replies.setdefault(p.thread_id, []).append(p)
-        if p.endorsed_by_id is not None:
-            endorsed.add(p.thread_id)
+    for thread_id, post_id, body, is_question, endorsed_by in rows:
+        bodies.setdefault(thread_id, []).append(body)
+        if is_question and thread_id not in questions:
+            questions[thread_id] = body
+        elif not is_question:
+            replies.setdefault(thread_id, []).append((post_id, body, endorsed_by is not None))
+        if endorsed_by is not None:
+            endorsed.add(thread_id)
     for c in cands:
         assert c.thread is not None
         c.title = c.thread.title
         c.text = "\n".join([c.thread.title, *bodies.get(c.item_id, [])])
         c.head = f"{c.thread.title}\n{questions.get(c.item_id, '')}"
+        accepted = c.thread.accepted_post_id
         c.replies = [
-            (p.body, p.id == c.thread.accepted_post_id or p.endorsed_by_id is not None)
-            for p in replies.get(c.item_id, [])
+            (body, post_id == accepted or is_endorsed)
+            for post_id, body, is_endorsed in replies.get(c.item_id, [])
         ]
         c.accepted = c.thread.accepted_post_id is not None
         c.endorsed = c.item_id in endorsed
