@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # A serving index encodes new chunks in a child process at low CPU priority on one thread,
     # so an import does not slow the queries (index/background.py); false: in this process.
     index_background_encoder: bool = True
+    # Once the index is loaded and caught up, what start-up made (modules, the loaded index) goes
+    # to the garbage collector's permanent generation (``gc.freeze``): a full collection then
+    # skips it (a 180 ms pause every few hundred asks before; app/app.py). Off in tests.
+    gc_freeze: bool = True
 
     # Assistant.
     anonymous_ask: bool = True

@@ -86,6 +86,9 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         "CHECKFIRST_INDEX_ENABLED": "false",
         # No mail thread in the app either: tests/notify runs delivery passes itself.
         "CHECKFIRST_MAIL_WORKER": "false",
+        # No gc.freeze at app start: tests start many apps in one process
+        # (tests/index/test_gc_freeze.py turns it on).
+        "CHECKFIRST_GC_FREEZE": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
