@@ -3,6 +3,7 @@ data directory, and helpers that write rows plus their index events like the ser
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,24 @@ def index_runtime(db: None, encoder: Any, tmp_path: Path) -> Iterator[Any]:
     yield runtime
     runtime.stop(save=False)
     set_runtime(previous)
+
+
+@pytest.fixture()
+def loading_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Every runtime's index load waits until the returned event is set (a replica still
+    loading); set at the end of the test whatever happens."""
+    from index.runtime import Runtime
+
+    release = threading.Event()
+    original = Runtime._open
+
+    def held_open(self: Runtime) -> Any:
+        release.wait(60.0)  # deadlock guard, not a timing
+        return original(self)
+
+    monkeypatch.setattr(Runtime, "_open", held_open)
+    yield release
+    release.set()
 
 
 @dataclass

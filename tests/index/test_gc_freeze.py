@@ -9,7 +9,6 @@ import gc
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,17 +29,10 @@ def unfrozen() -> Iterator[None]:
 
 
 def test_start_up_is_frozen_once_the_index_is_loaded_not_before(
-    forum: Forum, index_runtime: Runtime, unfrozen: None, monkeypatch: pytest.MonkeyPatch
+    forum: Forum, index_runtime: Runtime, unfrozen: None, loading_held: threading.Event
 ) -> None:
     forum.thread("LSTM forget gate saturates", "Why does lstm_forward saturate?")
-    release = threading.Event()
-    original = Runtime._open
-
-    def held_open(self: Runtime) -> Any:
-        release.wait(GUARD)  # the replica is still loading
-        return original(self)
-
-    monkeypatch.setattr(Runtime, "_open", held_open)
+    release = loading_held
     settings = index_runtime.settings.model_copy(update={"gc_freeze": True})
     with TestClient(create_app(settings)) as client:
         try:

@@ -33,17 +33,10 @@ def wait_ready(client: TestClient) -> None:
 
 
 def test_readyz_and_search_and_ask_are_503_until_loaded(
-    forum: Forum, index_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    forum: Forum, index_runtime: Runtime, loading_held: threading.Event
 ) -> None:
     thread = forum.thread("LSTM forget gate saturates", "Why does lstm_forward saturate?")
-    release = threading.Event()
-    original = Runtime._open
-
-    def held_open(self: Runtime) -> Any:
-        release.wait(GUARD)  # the replica is still loading
-        return original(self)
-
-    monkeypatch.setattr(Runtime, "_open", held_open)
+    release = loading_held
     with TestClient(create_app(index_runtime.settings)) as client:
         try:
             ready = client.get("/readyz")
