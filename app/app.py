@@ -235,10 +235,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _freeze_after_start(indexer: Runtime | None) -> None:
     """Once start-up is over (this process's index loaded and caught up; a follower holds
     none), collect once and move every object left into the garbage collector's permanent
-    generation. Those ~250k objects (modules, the loaded index) live as long as the process;
-    a full collection walked them all, a 180 ms pause every few hundred asks (the maximum of
-    ``bench/ask_bench.py``: 210-220 ms, 75 ms frozen). Objects made later are collected as
-    before."""
+    generation. Those ~244k objects (modules, the loaded index, the model) live as long as the
+    process; a full collection walked them all, a 180 ms pause every few hundred asks (the
+    slowest ask of ``bench/ask_bench.py``: 190-337 ms before, 57-72 ms frozen). Objects made
+    later are collected as before. A process whose indexer died is never "ready" and never
+    frozen: it answers 503 anyway."""
     while indexer is not None and indexer.role != "follower" and indexer.not_ready_reason():
         await asyncio.sleep(SETTLE_POLL_SECONDS)
     gc.collect()
