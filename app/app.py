@@ -238,8 +238,8 @@ async def _freeze_after_start(indexer: Runtime | None) -> None:
     generation. Those ~244k objects (modules, the loaded index, the model) live as long as the
     process; a full collection walked them all, a 180 ms pause every few hundred asks (the
     slowest ask of ``bench/ask_bench.py``: 190-337 ms before, 57-72 ms frozen). Objects made
-    later are collected as before. A process whose indexer died is never "ready" and never
-    frozen: it answers 503 anyway."""
+    later are collected as before. A process whose indexer thread died is never frozen (its
+    searches then catch up in their own thread, ``Runtime.ready``)."""
     while indexer is not None and indexer.role != "follower" and indexer.not_ready_reason():
         await asyncio.sleep(SETTLE_POLL_SECONDS)
     gc.collect()
