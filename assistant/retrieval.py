@@ -237,7 +237,7 @@ def _fill_thread_text(session: Session, cands: list[Candidate]) -> None:
             (body, post_id == accepted or is_endorsed)
             for post_id, body, is_endorsed in replies.get(c.item_id, [])
         ]
-        c.accepted = c.thread.accepted_post_id is not None
+        c.accepted = accepted is not None
         c.endorsed = c.item_id in endorsed
 
 
