@@ -157,19 +157,24 @@ def strip_line(line: str) -> str:
     return " ".join(filter(None, map(_sentence, _sentences(line)))).strip(" ,;:-")
 
 
-def keep_telling(prose: str, telling: Callable[[str], bool]) -> str:
+def keep_telling(prose: str, telling: Callable[[str], bool], *, pasted: bool = False) -> str:
     """``prose`` without the sentences that name no code, no number and no word the course's
     content ties to code (``links.LinkStats.telling``): what the pattern above missed ("Cheers
-    from Berlin!"). Nothing is dropped from a one-sentence question, nor when nothing would
-    be left."""
+    from Berlin!"). When the learner's words are all there is to search by, nothing is dropped
+    from a one-sentence question, nor when nothing would be left. When they ``pasted`` something
+    else (code, a traceback, an identifier: ``Parsed.terms``), that is searched anyway, so prose
+    that tells nothing goes whole: "Long time lurker, first time asking." above a pasted line
+    of code would otherwise be most of what the dense side embeds."""
     sentences = _sentences(prose)
-    if len(sentences) < 2:
+    if len(sentences) < 2 and not pasted:
         return prose
     kept = [
         s for s in sentences
         if _TECHNICAL.search(s) or any(telling(w) for w in token_set(s) if w.isalpha())
     ]  # fmt: skip
-    return " ".join(s.strip() for s in kept) if kept else prose
+    if not kept:
+        return "" if pasted else prose
+    return " ".join(s.strip() for s in kept)
 
 
 def strip(lines: list[str]) -> list[str]:

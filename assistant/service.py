@@ -113,7 +113,7 @@ def candidates(
     course = links.stats_for(session, course_id)
     parsed = parse(request.question, traceback=request.traceback, output=request.output)
     prose = spelling.correct(parsed.prose, course, spelling.dictionary())
-    parsed.prose = chatter.keep_telling(prose, course.telling)
+    parsed.prose = chatter.keep_telling(prose, course.telling, pasted=bool(parsed.terms()))
     query = retrieval.build_query(parsed, request, scope, viewer)
     cands = retrieval.load(session, retrieval.search(session, query, mode=mode))
     cands = retrieval.resolve_duplicates(session, cands)

@@ -392,3 +392,14 @@ def test_a_question_dressed_as_a_forum_post_gets_the_same_answer(
     dressed = _ask(client, question=DRESSED[dressing](question), **extra)
     assert dressed["verdict"] == plain["verdict"] != "no_match"
     assert _ext(dressed)[:3] == _ext(plain)[:3]
+
+
+def test_a_pasted_traceback_under_an_aside_no_pattern_knows_gets_the_same_answer(
+    client: TestClient, world: World
+) -> None:
+    extra = {"course": "dl-seq", "notebook_version": "4"}
+    plain = _ask(client, question=LSTM_TRACEBACK, **extra)
+    aside = f"Long time lurker, first time asking.\n{LSTM_TRACEBACK}\nCheers from Berlin"
+    dressed = _ask(client, question=aside, **extra)
+    assert dressed["verdict"] == plain["verdict"] != "no_match"
+    assert _ext(dressed)[:3] == _ext(plain)[:3]

@@ -97,3 +97,16 @@ def test_a_sentence_the_course_ties_to_no_code_is_left_out_of_a_longer_question(
     assert keep_telling("Cheers from Berlin!", course.telling) == "Cheers from Berlin!"
     # Before the course has content, every word tells.
     assert keep_telling(prose, learn([]).telling) == prose
+
+
+def test_prose_that_tells_nothing_goes_whole_when_the_learner_pasted_something_else() -> None:
+    """Above a pasted line of code or a traceback, "Long time lurker, first time asking." was
+    all the dense side embedded: with something else to search by, it goes, even alone."""
+    course = _course()
+    assert keep_telling("Long time lurker, first time asking.", course.telling, pasted=True) == ""
+    aside = "Long time lurker, first time asking. Cheers from Berlin!"
+    assert keep_telling(aside, course.telling, pasted=True) == ""
+    said = "Long time lurker. The gradient of my weights is off."
+    assert keep_telling(said, course.telling, pasted=True) == "The gradient of my weights is off."
+    # With nothing pasted, the learner's words are all there is to search by: kept.
+    assert keep_telling(aside, course.telling) == aside
