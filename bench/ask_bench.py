@@ -82,6 +82,17 @@ def synthetic_threads(n: int, seed: int = 7, prefix: str = "bench-t") -> list[st
     return lines
 
 
+def python_speed() -> float:
+    """Seconds for 10^7 pure-Python additions: how fast this machine runs the interpreter, so
+    latencies taken on different machines can be compared (the shared machines here have
+    differed by 2x and more)."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10**7):
+        total += i
+    return time.perf_counter() - t0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=5000, help="synthetic threads to add")
@@ -205,7 +216,8 @@ def main() -> int:
     print(
         f"\nPOST /api/v1/ask over HTTP (uvicorn, 1 worker, loopback), {chunks} chunks, no LLM, "
         f"{len(times)} asks:\n  p50 {p50:.1f} ms  p95 {p95:.1f} ms  max {times[-1]:.1f} ms  "
-        f"[target p95 <= 60 ms]; load average {os.getloadavg()[0]:.1f}"
+        f"[target p95 <= 60 ms]; load average {os.getloadavg()[0]:.1f}\n"
+        f"  machine: 10^7 pure-Python additions in {python_speed():.2f} s"
     )
     print("  verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())))
     if during:
