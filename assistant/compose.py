@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
+from assistant import ranking
 from assistant.markdown_text import code_fence, code_span, escape_markdown, markdown_to_text
 from assistant.retrieval import Candidate, Scope
 from assistant.schemas import AskRequest, Source, Verdict
@@ -99,6 +100,8 @@ class Answer:
         # corrected one would have been the verdict): no point asking them to compare.
         self.output_sent = output_sent
         self.check_offered = False
+        # The lead is only the nearest match (``ranking.close``): said so where it is shown.
+        self.nearest_only = False
 
     def cite(self, source: Source) -> str:
         for i, s in enumerate(self.sources):
@@ -188,10 +191,20 @@ def _describe_thread(a: Answer, session: Session, c: Candidate, *, lead: bool) -
             src.status, "A reply"
         )
         title, body = escape_markdown(thread.title), escape_markdown(_first_sentences(c.post.body))
+        if lead and a.nearest_only:
+            label = f"Nothing matched your question closely. The nearest: {label.lower()}"
         a.say(f"{label} in “{title}” says: {body}", src)
         return
     tsrc = _source_for(session, c)
-    a.say(f"The thread “{escape_markdown(thread.title)}” asks about this.", tsrc)
+    title = escape_markdown(thread.title)
+    if lead and a.nearest_only:
+        a.say(
+            f"Nothing matched your question closely. The nearest thread is “{title}”: check "
+            "that it is about your problem before you follow it.",
+            tsrc,
+        )
+    else:
+        a.say(f"The thread “{title}” asks about this.", tsrc)
     answer = _accepted_post(session, thread) if lead or thread.accepted_post_id else None
     if answer is not None:
         assert answer.id is not None
@@ -254,6 +267,7 @@ def compose(session: Session, decision: Decision, *, output_sent: bool = False) 
         )
     elif decision.verdict == Verdict.output_matches_published and src is not None:
         a.say("**Your output matches the expected output printed in the notebook.**", src)
+    a.nearest_only = decision.verdict == Verdict.answered_before and not ranking.close(lead)
     _describe(a, session, lead, lead=True)
     top = lead.probability or 1.0
     for c in decision.cited[1:]:

@@ -16,6 +16,8 @@
    question as written and as wrapped in each dev chatter file (``THRESHOLD_CHATTER``): real
    posts come wrapped in greetings and asides, which lower a match score, and a threshold fitted
    on clean questions alone refused answerable chatty ones (docs/benchmarks.md, session 22).
+   The threshold on the questions as written alone becomes ``close_above``: an answer whose
+   lead scores below it says it is only the nearest match (``ranking.close``).
 4. The declare model (``assistant/declare.py``): logistic regression over the evidence of the
    eligible errata among the first 3 of each out-of-fold ranking, penalty by the same CV; its
    ``within`` and threshold chosen on the out-of-fold probabilities for the most erratum recall
@@ -337,16 +339,18 @@ def fit_declare(items: list[Item], scores: list[np.ndarray], names: tuple[str, .
     return model, penalty, fa, rec, table
 
 
-def write_threshold(threshold: float, penalty: float) -> int:
-    """``--threshold-only``: the new ``no_match_below`` into the weights file, nothing else."""
+def write_threshold(threshold: float, close_above: float, penalty: float) -> int:
+    """``--threshold-only``: the new ``no_match_below`` and ``close_above`` into the weights
+    file, nothing else."""
     data = json.loads(WEIGHTS.read_text())
     data["no_match_below"] = round(threshold, 4)
+    data["close_above"] = round(close_above, 4)
     data["notes"]["no_match_below"] = (
         f"chosen alone (fit_ranking.py --threshold-only, L2 {penalty}) on the dev questions as "
         "written and wrapped in the dev chatter files; the weights are the notes' fit"
     )
     WEIGHTS.write_text(json.dumps(data, indent=2) + "\n")
-    print(f"wrote no_match_below to {WEIGHTS.relative_to(ROOT)}")
+    print(f"wrote no_match_below and close_above to {WEIGHTS.relative_to(ROOT)}")
     return 0
 
 
@@ -424,7 +428,7 @@ def main() -> int:
         f"files ({plain:.3f} on dev as written alone)"
     )
     if args.threshold_only:
-        return write_threshold(threshold, penalty)
+        return write_threshold(threshold, plain, penalty)
     declare_model, declare_l2, fa, rec, table = fit_declare(items, oof, names)
     for row in table:
         if row[1] in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
@@ -449,6 +453,7 @@ def main() -> int:
             {
                 "weights": {n: round(float(v), 4) for n, v in zip(names, w, strict=True)},
                 "no_match_below": round(threshold, 4),
+                "close_above": round(plain, 4),
                 "declare": declare_model,
                 "notes": {
                     "fitted": "bench/eval/fit_ranking.py on the dev split only",

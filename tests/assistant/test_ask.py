@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant import ranking
 from tests.assistant.conftest import RNN_CORRECTED, World
 
 pytestmark = pytest.mark.model
@@ -143,6 +145,21 @@ def test_ask_forum_answer_is_answered_before(client: TestClient, world: World) -
     assert data["verdict"] == "answered_before"
     assert {s["type"] for s in data["sources"]} <= {"thread", "post"}
     assert "time slice" in data["answer"]
+
+
+@pytest.mark.parametrize(("close_above", "hedged"), [(None, False), (1e9, True)])
+def test_an_answer_that_is_only_the_nearest_match_says_so(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch,
+    close_above: float | None, hedged: bool,
+) -> None:  # fmt: skip
+    """Above the no-match threshold but below ``close_above`` (where a question without chatter
+    would have been refused), the lead is shown as the nearest thread, not as the answer."""
+    fitted = ranking.weights()
+    monkeypatch.setattr(ranking, "weights", lambda: replace(fitted, close_above=close_above))
+    data = _ask(client, question="ValueError: shapes (5,3) and (10,1) not aligned")
+    assert data["verdict"] == "answered_before" and data["sources"]
+    assert data["answer"].startswith("Nothing matched your question closely.") is hedged
+    assert "time slice" in data["answer"]  # the nearest match is still shown
 
 
 def test_ask_unrelated_question_is_no_match_with_new_thread_link(
