@@ -90,6 +90,10 @@ def _source_for(session: Session, c: Candidate) -> Source:
     )  # fmt: skip
 
 
+# Opens an answer whose lead is only the nearest match (``ranking.close``).
+NOT_CLOSE = "Nothing matched your question closely."
+
+
 class Answer:
     """Collects sources and statements; a statement can only be added with its source."""
 
@@ -192,14 +196,14 @@ def _describe_thread(a: Answer, session: Session, c: Candidate, *, lead: bool) -
         )
         title, body = escape_markdown(thread.title), escape_markdown(_first_sentences(c.post.body))
         if lead and a.nearest_only:
-            label = f"Nothing matched your question closely. The nearest: {label.lower()}"
+            label = f"{NOT_CLOSE} The nearest: {label.lower()}"
         a.say(f"{label} in “{title}” says: {body}", src)
         return
     tsrc = _source_for(session, c)
     title = escape_markdown(thread.title)
     if lead and a.nearest_only:
         a.say(
-            f"Nothing matched your question closely. The nearest thread is “{title}”: check "
+            f"{NOT_CLOSE} The nearest thread is “{title}”: check "
             "that it is about your problem before you follow it.",
             tsrc,
         )

@@ -397,11 +397,17 @@ def rank(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> 
     return sorted(cands, key=lambda c: (-c.score, c.hit_rank or 10**6))
 
 
+def _output_matched(c: Candidate) -> bool:
+    """The learner's output equals the candidate's corrected or published one: decisive
+    whatever the words' match score."""
+    return c.match is not None or c.expected_matches_published
+
+
 def close(c: Candidate, w: Weights | None = None) -> bool:
     """A close match, not merely the nearest one: an output match, or a match score at or above
     ``close_above``."""
     w = w or weights()
-    if c.match is not None or c.expected_matches_published or w.close_above is None:
+    if _output_matched(c) or w.close_above is None:
         return True
     return c.match_score >= w.close_above
 
@@ -410,6 +416,4 @@ def confident(c: Candidate, w: Weights | None = None) -> bool:
     """Good enough to answer with: an output match, or a match score above the fitted
     threshold."""
     w = w or weights()
-    if c.match is not None or c.expected_matches_published:
-        return True
-    return c.match_score >= w.no_match_below
+    return _output_matched(c) or c.match_score >= w.no_match_below

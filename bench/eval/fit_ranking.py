@@ -126,20 +126,34 @@ def mrr(items: list[Item], scores: list[np.ndarray]) -> tuple[float, float]:
     )
 
 
-def out_of_fold(
-    items: list[Item], dim: int, penalty: float, mask: np.ndarray | None = None
-) -> list[np.ndarray]:
-    """Each question scored by the model fitted without its fold; with ``mask``, only the
-    masked features' part of the score (``match_mask``: the match score)."""
+Folds = list[tuple[np.ndarray, set[str]]]
+
+
+def fold_weights(items: list[Item], dim: int, penalty: float) -> Folds:
+    """One course held out at a time: the weights fitted without it, and its question ids."""
     by_id = {it.q.id: it for it in items}
-    scores: dict[str, np.ndarray] = {}
-    for train, held in by_course([it.q for it in items]):
-        w = fit([by_id[q.id] for q in train], dim, penalty)
-        if mask is not None:
-            w = w * mask
-        for q in held:
-            scores[q.id] = by_id[q.id].x @ w
-    return [scores[it.q.id] for it in items]
+    return [
+        (fit([by_id[q.id] for q in train], dim, penalty), {q.id for q in held})
+        for train, held in by_course([it.q for it in items])
+    ]
+
+
+def held_out_scores(
+    items: list[Item], folds: Folds, mask: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each question scored by the fold's model that did not see it (``items`` may be a
+    chatter-wrapped copy of the questions the folds were fitted on); with ``mask``, only the
+    masked features' part of the score (``match_mask``: the match score)."""
+    out = []
+    for it in items:
+        w = next(w for w, held in folds if it.q.id in held)
+        out.append(it.x @ (w if mask is None else w * mask))
+    return out
+
+
+def out_of_fold(items: list[Item], dim: int, penalty: float) -> list[np.ndarray]:
+    """Each question scored by the model fitted without its fold."""
+    return held_out_scores(items, fold_weights(items, dim, penalty))
 
 
 def match_mask(names: tuple[str, ...]) -> np.ndarray:
@@ -147,27 +161,6 @@ def match_mask(names: tuple[str, ...]) -> np.ndarray:
     from assistant.ranking import PRIORS
 
     return np.array([0.0 if n in PRIORS else 1.0 for n in names])
-
-
-def pooled_match_scores(
-    variants: list[list[Item]], penalty: float, names: tuple[str, ...]
-) -> tuple[list[Item], list[np.ndarray]]:
-    """Out-of-fold match scores of every variant of the dev questions (as written, wrapped in
-    chatter), each scored by the model fitted, on the questions as written, without its fold."""
-    by_id = {it.q.id: it for it in variants[0]}
-    mask = match_mask(names)
-    folds = [
-        (fit([by_id[q.id] for q in train], len(names), penalty) * mask, {q.id for q in held})
-        for train, held in by_course([it.q for it in variants[0]])
-    ]
-    pooled_items: list[Item] = []
-    pooled: list[np.ndarray] = []
-    for variant in variants:
-        for it in variant:
-            w = next(w for w, held in folds if it.q.id in held)
-            pooled_items.append(it)
-            pooled.append(it.x @ w)
-    return pooled_items, pooled
 
 
 def no_match_threshold(items: list[Item], scores: list[np.ndarray]) -> float:
@@ -418,17 +411,23 @@ def main() -> int:
             best = (penalty, r1, m)
     assert best is not None
     penalty = best[0]
-    oof = out_of_fold(items, len(names), penalty)
     if args.threshold_only:  # the match scores of the weights in the file: their fit's penalty
         penalty = float(json.loads(WEIGHTS.read_text())["notes"]["l2"])
-    threshold = no_match_threshold(*pooled_match_scores(variants, penalty, names))
-    plain = no_match_threshold(items, out_of_fold(items, len(names), penalty, match_mask(names)))
+    folds = fold_weights(items, len(names), penalty)
+    # Each variant of the dev questions (as written, then wrapped in each dev chatter file)
+    # scored by the fold models fitted on the questions as written.
+    match = [held_out_scores(variant, folds, match_mask(names)) for variant in variants]
+    threshold = no_match_threshold(
+        [it for variant in variants for it in variant], [s for scores in match for s in scores]
+    )
+    plain = no_match_threshold(items, match[0])
     print(
         f"no_match_below {threshold:.3f} on dev as written and in {len(variants) - 1} chatter "
         f"files ({plain:.3f} on dev as written alone)"
     )
     if args.threshold_only:
         return write_threshold(threshold, plain, penalty)
+    oof = held_out_scores(items, folds)
     declare_model, declare_l2, fa, rec, table = fit_declare(items, oof, names)
     for row in table:
         if row[1] in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
