@@ -6,6 +6,7 @@ only contain cited text (invariant 5): ``[n]`` points at ``sources[n-1]``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from assistant import ranking
 from assistant.markdown_text import code_fence, code_span, escape_markdown, markdown_to_text
 from assistant.retrieval import Candidate, Scope
 from assistant.schemas import AskRequest, Source, Verdict
-from assistant.verdicts import POSSIBLY_RELATED, SECONDARY_RELEVANCE, Decision
+from assistant.verdicts import POSSIBLY_RELATED, SECONDARY_RELEVANCE, Decision, tied
 from core.markdown import plain_snippet
 from errata.models import ErratumStatus
 from forum.models import Post, Thread
@@ -273,26 +274,42 @@ def compose(session: Session, decision: Decision, *, output_sent: bool = False) 
         a.say("**Your output matches the expected output printed in the notebook.**", src)
     a.nearest_only = decision.verdict == Verdict.answered_before and not ranking.close(lead)
     _describe(a, session, lead, lead=True)
+    shown = [lead]
     top = lead.probability or 1.0
     for c in decision.cited[1:]:
         if len(a.sources) >= MAX_SOURCES:
             break
-        if c.match is None and c.probability < SECONDARY_RELEVANCE * top:
+        if (
+            c.match is None
+            and c.probability < SECONDARY_RELEVANCE * top
+            and _report_thread(c, shown) is None
+        ):
             continue
-        _describe(a, session, c, lead=False)
+        _describe(a, session, c, lead=False, above=shown)
+        shown.append(c)
     return a
 
 
-def _describe(a: Answer, session: Session, c: Candidate, *, lead: bool) -> None:
+def _describe(
+    a: Answer, session: Session, c: Candidate, *, lead: bool, above: Sequence[Candidate] = ()
+) -> None:
     if c.erratum is not None and POSSIBLY_RELATED in c.labels:
-        _describe_possibly_related(a, session, c)
+        _describe_possibly_related(a, session, c, reported_from=_report_thread(c, above))
     elif c.erratum is not None:
         _describe_erratum(a, session, c, lead=lead)
     else:
         _describe_thread(a, session, c, lead=lead)
 
 
-def _describe_possibly_related(a: Answer, session: Session, c: Candidate) -> None:
+def _report_thread(c: Candidate, above: Sequence[Candidate]) -> Thread | None:
+    """The thread cited above erratum ``c`` that it was reported from or a moderator linked to
+    it (a recorded link, ``assistant.threadlinks``), if any."""
+    return next((t.thread for t in above if tied(c, t)), None)
+
+
+def _describe_possibly_related(
+    a: Answer, session: Session, c: Candidate, *, reported_from: Thread | None = None
+) -> None:
     e = c.erratum
     assert e is not None
     where = f" in {code_span(e.location)}" if e.location else ""
@@ -301,6 +318,14 @@ def _describe_possibly_related(a: Answer, session: Session, c: Candidate) -> Non
         why = (
             "It is about the expected output printed in the notebook, which makes no test fail: "
             "your failing test points to your own code."
+        )
+    elif reported_from is not None:
+        # The thread cited above is this erratum's problem: "check your own code first" would
+        # contradict it. Whether it is the learner's problem is still theirs to tell.
+        title = escape_markdown(reported_from.title)
+        why = (
+            f"The course staff tied it to the thread “{title}” above: if that thread describes "
+            "your problem, this erratum is its cause; if not, check your own code first."
         )
     else:
         why = "Nothing you sent shows that this is your problem, so check your own code first."

@@ -46,6 +46,7 @@ _ON_EVIDENCE = (
 def decide(cands: list[Candidate], q: QueryEvidence, w: Weights | None = None) -> Decision:
     """The verdict and the candidates to cite, from ranked candidates."""
     decision = _decide(cands, q, w or weights())
+    decision.cited = _tied_after_their_threads(decision.cited)
     # Only the erratum the verdict names is the learner's problem. Every other confirmed
     # erratum cited reads as possibly related: shown as "Verified erratum" with its workaround
     # ("ignore the printed value") it would say "the notebook is wrong" on no evidence. One
@@ -109,6 +110,37 @@ def _decide(cands: list[Candidate], q: QueryEvidence, w: Weights) -> Decision:
     ):
         return Decision(Verdict.answered_before, _lead_first(thread, good))
     return Decision(Verdict.answered_before, good)
+
+
+def tied(erratum: Candidate, thread: Candidate) -> bool:
+    """The course staff tied this confirmed erratum to this thread: it was reported from it or
+    a moderator linked them (a recorded link, ``assistant.threadlinks``)."""
+    e = erratum.erratum
+    return (
+        e is not None
+        and e.status in declare.CONFIRMED
+        and thread.erratum is None
+        and thread.thread is not None
+        and thread.thread.id in erratum.linked_threads
+    )
+
+
+def _tied_after_their_threads(cited: list[Candidate]) -> list[Candidate]:
+    """Each confirmed erratum tied to a cited thread follows that thread, wherever it ranked: the
+    staff's verdict on the thread's problem belongs beside it, not several sources down or cut
+    by ``SECONDARY_RELEVANCE``. An erratum cited before its thread keeps its place."""
+    out: list[Candidate] = []
+    placed: set[int] = set()
+    for c in cited:
+        if id(c) in placed:
+            continue
+        out.append(c)
+        placed.add(id(c))
+        for e in cited:
+            if id(e) not in placed and tied(e, c):
+                out.append(e)
+                placed.add(id(e))
+    return out
 
 
 def _lead_first(lead: Candidate, good: list[Candidate]) -> list[Candidate]:
