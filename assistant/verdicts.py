@@ -129,6 +129,9 @@ def _tied_after_their_threads(cited: list[Candidate]) -> list[Candidate]:
     """Each confirmed erratum tied to a cited thread follows that thread, wherever it ranked: the
     staff's verdict on the thread's problem belongs beside it, not several sources down or cut
     by ``SECONDARY_RELEVANCE``. An erratum cited before its thread keeps its place."""
+    linked = [c for c in cited if c.linked_threads]
+    if not linked:
+        return cited
     out: list[Candidate] = []
     placed: set[int] = set()
     for c in cited:
@@ -136,7 +139,7 @@ def _tied_after_their_threads(cited: list[Candidate]) -> list[Candidate]:
             continue
         out.append(c)
         placed.add(id(c))
-        for e in cited:
+        for e in linked:
             if id(e) not in placed and tied(e, c):
                 out.append(e)
                 placed.add(id(e))
