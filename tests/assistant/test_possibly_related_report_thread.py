@@ -111,3 +111,48 @@ def test_a_thread_tied_to_a_rejected_report_does_not_pull_it_up(
     data = _ask(client, question=QUESTION)
     assert "e-softmax-rejected" not in _cited(data)[:2]
     assert "The course staff tied it" not in data["answer"]
+
+
+def _answer_sources(session: Session, world: World, tied_to: str) -> list[str]:
+    """The sources of the answer to a question whose lead is t-rnn-report (a confident match),
+    with t-shapes second and the verified e-lstm-backward-2, far below both, tied to
+    ``tied_to``."""
+    from assistant.compose import compose
+    from assistant.declare import Model
+    from assistant.parsing import parse
+    from assistant.ranking import QueryEvidence, Weights
+    from assistant.retrieval import Candidate, Scope
+    from assistant.verdicts import decide
+    from errata.models import Erratum
+    from forum.models import Thread
+
+    def thread(key: str, probability: float, match_score: float) -> Candidate:
+        t = session.get(Thread, world.threads[key])
+        assert t is not None and t.id is not None
+        c = Candidate(kind="thread", item_id=t.id, probability=probability, match_score=match_score)
+        c.thread = t
+        return c
+
+    e = session.get(Erratum, world.errata["e-lstm-backward-2"])
+    assert e is not None and e.id is not None
+    erratum = Candidate(kind="erratum", item_id=e.id, probability=0.01, match_score=3.0)
+    erratum.erratum = e
+    erratum.linked_threads = frozenset({world.threads[tied_to]})
+    cands = [thread("t-rnn-report", 0.85, 9.0), thread("t-shapes", 0.3, 6.0), erratum]
+    q = QueryEvidence.of(parse(QUESTION), Scope(), "4")
+    never_declare = Weights(weights={}, no_match_below=5.0, declare=Model(threshold=1.0))
+    answer = compose(session, decide(cands, q, w=never_declare))
+    return [s.external_id or "" for s in answer.sources]
+
+
+def test_only_the_thread_the_answer_leads_with_pulls_in_its_tied_erratum(
+    session: Session, report_thread: World
+) -> None:
+    # Each thread is cited as itself and as its accepted answer.
+    assert _answer_sources(session, report_thread, "t-rnn-report") == [
+        "t-rnn-report", "t-rnn-report-a", "e-lstm-backward-2", "t-shapes", "t-shapes-a",
+    ]  # fmt: skip
+    # Tied to the second thread, the erratum is cited on its own merit only: not here.
+    assert _answer_sources(session, report_thread, "t-shapes") == [
+        "t-rnn-report", "t-rnn-report-a", "t-shapes", "t-shapes-a",
+    ]  # fmt: skip
