@@ -70,7 +70,6 @@ from assistant.matching import MatchKind
 from assistant.parsing import Parsed
 from assistant.retrieval import Candidate, Scope, assignment_id
 from assistant.terms import Terms, number_keys, reply_key, terms
-from assistant.versions import stated_version
 from errata.models import Erratum, ErratumKind, ErratumStatus
 from errata.versions import at_or_after
 from index.fusion import K as RRF_K
@@ -86,7 +85,7 @@ FEATURES = (
     "accepted", "endorsed", "fixed_for_learner", "output_corrected", "output_published",
     "expected_published", "bm25_text", "bm25_head", "bm25_error", "bm25_prose",
     "bm25_prose_head", "bm25_linked", "specific_answer", "boilerplate_replies", "value_overlap",
-    "assignment_named", "passes_claimed", "fails_claimed", "same_version", "other_version",
+    "assignment_named", "passes_claimed", "fails_claimed",
 )  # fmt: skip
 # Features about the candidate alone (its kind, status, answers) or the learner's scope: they
 # order candidates but are no evidence that any of them is about the question.
@@ -95,7 +94,6 @@ PRIORS = frozenset(
         "no_identifiers", "same_assignment", "assignment_named", "erratum", "staff_reviewed",
         "rejected", "unconfirmed", "accepted", "endorsed", "fixed_for_learner",
         "specific_answer", "boilerplate_replies", "passes_claimed", "fails_claimed",
-        "same_version", "other_version",
     }
 )  # fmt: skip
 
@@ -257,10 +255,6 @@ def features(
     c.fixed_for_learner = fixed
     c.learner_version = q.version or None
     status = e.status if e is not None else None
-    # A thread that says which notebook version it is about ("Wrong values for c_next (version
-    # 4)"): the learner's, or another, whose problem may not exist in theirs.
-    spoken = thread_version(c) if e is None and q.version else None
-    same = spoken is not None and spoken == _version_key(q.version)
     return {
         "dense_rrf": _rrf(c.dense_rank),
         "lexical_rrf": _rrf(c.lexical_rank),
@@ -289,20 +283,7 @@ def features(
         "expected_published": float(c.expected_matches_published),
         "passes_claimed": float(e is not None and q.test_outcome == Outcome.passes),
         "fails_claimed": float(contradicts(e, q.test_outcome)),
-        "same_version": float(same),
-        "other_version": float(spoken is not None and not same),
     }
-
-
-def _version_key(version: str) -> str:
-    v = version.strip().lower()
-    return v[1:] if v.startswith("v") and v[1:2].isdigit() else v
-
-
-def thread_version(c: Candidate) -> str | None:
-    """The notebook version a thread's title or question states, if any."""
-    said = stated_version(c.head)
-    return _version_key(said) if said else None
 
 
 def contradicts(e: Erratum | None, claim: Outcome) -> bool:
