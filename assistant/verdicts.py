@@ -127,8 +127,9 @@ def tied(erratum: Candidate, thread: Candidate) -> bool:
 
 def _tied_after_their_threads(cited: list[Candidate]) -> list[Candidate]:
     """Each confirmed erratum tied to a cited thread follows that thread, wherever it ranked: the
-    staff's verdict on the thread's problem belongs beside it, not several sources down or cut
-    by ``SECONDARY_RELEVANCE``. An erratum cited before its thread keeps its place."""
+    staff's verdict on the thread's problem belongs beside it, not several sources down. (Tied
+    to the lead thread, compose cites it even below ``SECONDARY_RELEVANCE``.) An erratum cited
+    before its thread keeps its place."""
     linked = [c for c in cited if c.linked_threads]
     if not linked:
         return cited
