@@ -65,6 +65,17 @@ def _thread(
     world.threads[key] = t.id
 
 
+def report_from(session: Session, world: World, erratum: str, thread: str | None) -> None:
+    """Record (or clear, with None) the thread ``erratum`` was reported from, and commit."""
+    from errata.models import Erratum
+
+    e = session.get(Erratum, world.errata[erratum])
+    assert e is not None
+    e.source_thread_id = world.threads[thread] if thread else None
+    session.add(e)
+    session.commit()
+
+
 @contextmanager
 def indexed(session: Session) -> Iterator[None]:
     """Commit what the test wrote and index it for real; the index is dropped afterwards."""

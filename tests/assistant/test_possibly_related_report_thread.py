@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from tests.assistant.conftest import World, _thread
+from tests.assistant.conftest import World, _thread, report_from
 
 pytestmark = pytest.mark.model
 
@@ -38,16 +38,6 @@ def _ask(client: TestClient, **body: Any) -> dict[str, Any]:
 
 def _cited(data: dict[str, Any]) -> list[str]:
     return [s["external_id"] for s in data["sources"]]
-
-
-def _report_from(session: Session, world: World, thread: str | None) -> None:
-    from errata.models import Erratum
-
-    e = session.get(Erratum, world.errata["e-rnn-cell"])
-    assert e is not None
-    e.source_thread_id = world.threads[thread] if thread else None
-    session.add(e)
-    session.commit()
 
 
 @pytest.fixture()
@@ -73,7 +63,7 @@ def report_thread(session: Session, world: World) -> World:
 def test_the_erratum_reported_from_the_cited_thread_follows_it(
     client: TestClient, session: Session, report_thread: World
 ) -> None:
-    _report_from(session, report_thread, "t-rnn-report")
+    report_from(session, report_thread, "e-rnn-cell", "t-rnn-report")
     data = _ask(client, question=QUESTION)
     cited = _cited(data)
     assert data["verdict"] not in NOTEBOOK_WRONG, data["answer"]

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.assistant.conftest import World, _erratum, _thread
+from tests.assistant.conftest import World, _erratum, _thread, report_from
 
 pytestmark = pytest.mark.model
 NOTEBOOK_WRONG = {"known_erratum", "output_matches_correction"}
@@ -77,16 +77,6 @@ def world_staff(session: Session) -> int:
     return user.id
 
 
-def _source_link(session: Session, world: World, thread: str | None) -> None:
-    from errata.models import Erratum
-
-    e = session.get(Erratum, world.errata["e-gru-docstring"])
-    assert e is not None
-    e.source_thread_id = world.threads[thread] if thread else None
-    session.add(e)
-    session.commit()
-
-
 def test_question_matching_the_report_thread_gets_the_erratum_first(
     client: TestClient, session: Session, reported: World
 ) -> None:
@@ -123,7 +113,7 @@ def test_the_recorded_link_is_evidence_for_the_erratum(session: Session, reporte
         return weights().declare.probability(x) if position else 1.0
 
     linked = probability()
-    _source_link(session, reported, None)
+    report_from(session, reported, "e-gru-docstring", None)
     unlinked = probability()
     assert linked >= unlinked
     if linked < 1.0:  # the thread outranked the erratum: the link must have counted
