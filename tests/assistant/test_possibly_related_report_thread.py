@@ -91,13 +91,7 @@ def test_without_the_recorded_link_the_same_question_gets_no_tie(
 def test_a_thread_tied_to_a_rejected_report_does_not_pull_it_up(
     client: TestClient, session: Session, report_thread: World
 ) -> None:
-    from errata.models import Erratum
-
-    rejected = session.get(Erratum, report_thread.errata["e-softmax-rejected"])
-    assert rejected is not None
-    rejected.source_thread_id = report_thread.threads["t-rnn-report"]
-    session.add(rejected)
-    session.commit()
+    report_from(session, report_thread, "e-softmax-rejected", "t-rnn-report")
     data = _ask(client, question=QUESTION)
     assert "e-softmax-rejected" not in _cited(data)[:2]
     assert "The course staff tied it" not in data["answer"]
