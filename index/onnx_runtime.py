@@ -160,6 +160,8 @@ class OnnxEmbedder:
             path = cached_model(model_dir, quantize, cache_dir)
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._session = session
+        # A model without segment ids (MPNet, RoBERTa) exports without that input.
+        self._inputs = frozenset(i.name for i in session.get_inputs())
         self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="onnx-encode")
         config_file = model_dir / "sentence_bert_config.json"
         config = json.loads(config_file.read_text()) if config_file.is_file() else {}
@@ -180,6 +182,7 @@ class OnnxEmbedder:
     def _one(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
         ones = np.ones_like(ids)
         feeds = {"input_ids": ids, "attention_mask": ones, "token_type_ids": np.zeros_like(ids)}
+        feeds = {name: value for name, value in feeds.items() if name in self._inputs}
         hidden = self._session.run(None, feeds)[0][0]  # (tokens, dim)
         pooled = hidden[0] if self._pooling == "cls" else hidden.mean(axis=0)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)

@@ -90,3 +90,49 @@ def test_identity_names_the_backend() -> None:
     assert Encoder.identity_of(MODEL, "onnx-int8") == f"{MODEL}@onnx-int8"
     with pytest.raises(ValueError, match="not one of"):
         Encoder(MODEL, "tensorrt")
+
+
+@pytest.fixture(scope="module")
+def model_without_segment_ids(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny, randomly initialised MPNet (a model family with no segment ids, like RoBERTa)
+    laid out as a sentence-transformers folder, with MiniLM's tokenizer: nothing downloaded."""
+    import json
+    import shutil
+
+    import torch
+    from transformers import MPNetConfig, MPNetModel
+
+    from index.encoder import resolve_model
+
+    folder = tmp_path_factory.mktemp("tiny-mpnet")
+    torch.manual_seed(0)
+    config = MPNetConfig(
+        vocab_size=30527, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64,
+    )  # fmt: skip
+    MPNetModel(config).save_pretrained(folder)
+    minilm = Path(resolve_model(MODEL))
+    shipped = (
+        "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json",
+        "sentence_bert_config.json", "modules.json",
+    )  # fmt: skip
+    for name in shipped:
+        shutil.copy(minilm / name, folder / name)
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": True})
+    )
+    return folder
+
+
+def test_a_model_without_segment_ids_runs_on_onnx(
+    model_without_segment_ids: Path, tmp_path: Path
+) -> None:
+    """The embedding model is a setting: an MPNet or RoBERTa model exports to ONNX without a
+    ``token_type_ids`` input, and the ONNX backend must not feed it one (all-mpnet-base-v2 was
+    refused with "Invalid input name: token_type_ids"). Its vectors are the torch model's."""
+    name = str(model_without_segment_ids)
+    onnx = Encoder(name, "onnx", cache_dir=tmp_path).encode(DOCS)
+    reference = Encoder(name, "torch").encode(DOCS)
+    assert onnx.shape == reference.shape == (len(DOCS), 32)
+    assert (onnx * reference).sum(axis=1).min() > 0.999
