@@ -160,7 +160,7 @@ class OnnxEmbedder:
             path = cached_model(model_dir, quantize, cache_dir)
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._session = session
-        # A model without segment ids (MPNet, RoBERTa) exports without that input.
+        # A model without segment ids (MPNet) exports without that input.
         self._inputs = frozenset(i.name for i in session.get_inputs())
         self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="onnx-encode")
         config_file = model_dir / "sentence_bert_config.json"

@@ -94,8 +94,8 @@ def test_identity_names_the_backend() -> None:
 
 @pytest.fixture(scope="module")
 def model_without_segment_ids(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny, randomly initialised MPNet (a model family with no segment ids, like RoBERTa)
-    laid out as a sentence-transformers folder, with MiniLM's tokenizer: nothing downloaded."""
+    """A tiny, randomly initialised MPNet (a model family with no segment ids) laid out as a
+    sentence-transformers folder, with MiniLM's tokenizer: nothing downloaded."""
     import json
     import shutil
 
@@ -128,7 +128,7 @@ def model_without_segment_ids(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_model_without_segment_ids_runs_on_onnx(
     model_without_segment_ids: Path, tmp_path: Path
 ) -> None:
-    """The embedding model is a setting: an MPNet or RoBERTa model exports to ONNX without a
+    """The embedding model is a setting: an MPNet model exports to ONNX without a
     ``token_type_ids`` input, and the ONNX backend must not feed it one (all-mpnet-base-v2 was
     refused with "Invalid input name: token_type_ids"). Its vectors are the torch model's."""
     name = str(model_without_segment_ids)
