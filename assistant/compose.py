@@ -282,11 +282,7 @@ def compose(session: Session, decision: Decision, *, output_sent: bool = False) 
         # An erratum tied to the lead thread is cited however it ranked on the learner's words:
         # it is the staff's verdict on the problem the answer leads with. One tied to a later
         # thread is cited only on its own merit (it then follows its thread: verdicts.decide).
-        if (
-            c.match is None
-            and c.probability < SECONDARY_RELEVANCE * top
-            and _report_thread(c, [lead]) is None
-        ):
+        if c.match is None and c.probability < SECONDARY_RELEVANCE * top and not tied(c, lead):
             continue
         _describe(a, session, c, lead=False, above=shown)
         shown.append(c)

@@ -366,8 +366,9 @@ def main() -> int:
     parser.add_argument(
         "--threshold-only",
         action="store_true",
-        help="re-choose no_match_below for the weights already in ranking_weights.json and "
-        "write only it (the weights and the declare model stay as fitted)",
+        help="re-choose no_match_below and close_above for the weights already in "
+        "ranking_weights.json and write only them (the weights and the declare model stay as "
+        "fitted)",
     )
     args = parser.parse_args()
     names = _features()
@@ -404,15 +405,16 @@ def main() -> int:
     reach = sum(1 for it in items if it.q.expect and it.y.any())
     print(f"{len(items)} dev questions; right item among candidates for {reach}")
     best: tuple[float, float, float] | None = None
-    for penalty in PENALTIES:
-        r1, m = mrr(items, out_of_fold(items, len(names), penalty))
-        print(f"  L2 {penalty:<6} CV R@1 {r1:.3f} MRR {m:.3f}")
-        if best is None or m > best[2]:
-            best = (penalty, r1, m)
-    assert best is not None
-    penalty = best[0]
     if args.threshold_only:  # the match scores of the weights in the file: their fit's penalty
         penalty = float(json.loads(WEIGHTS.read_text())["notes"]["l2"])
+    else:
+        for penalty in PENALTIES:
+            r1, m = mrr(items, out_of_fold(items, len(names), penalty))
+            print(f"  L2 {penalty:<6} CV R@1 {r1:.3f} MRR {m:.3f}")
+            if best is None or m > best[2]:
+                best = (penalty, r1, m)
+        assert best is not None
+        penalty = best[0]
     folds = fold_weights(items, len(names), penalty)
     # Each variant of the dev questions (as written, then wrapped in each dev chatter file)
     # scored by the fold models fitted on the questions as written.
@@ -435,6 +437,7 @@ def main() -> int:
                 f"  within {row[0]} p >= {row[1]:.2f}: false alarms {row[2]:.3f} "
                 f"erratum recall {row[3]:.3f}"
             )
+    assert best is not None  # the penalty search ran (not --threshold-only)
     w = fit(items, len(names), penalty)
     print(
         f"chosen L2 {penalty}, no_match_below {threshold:.3f}, declare L2 {declare_l2}, "

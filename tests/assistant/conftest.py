@@ -65,6 +65,17 @@ def _thread(
     world.threads[key] = t.id
 
 
+def world_staff(session: Session) -> int:
+    """The id of the world's moderator (``staff_member``)."""
+    from sqlmodel import select
+
+    from users.models import User
+
+    user = session.exec(select(User).where(User.username == "staff_member")).one()
+    assert user.id is not None
+    return user.id
+
+
 def report_from(session: Session, world: World, erratum: str, thread: str | None) -> None:
     """Record (or clear, with None) the thread ``erratum`` was reported from, and commit."""
     from errata.models import Erratum

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from tests.assistant.conftest import World, _thread, report_from
+from tests.assistant.conftest import World, _thread, report_from, world_staff
 
 pytestmark = pytest.mark.model
 
@@ -45,12 +45,9 @@ def report_thread(session: Session, world: World) -> World:
     """A learner's thread on rnn_cell_forward whose words the question repeats; its answer does
     not settle it. The verified e-rnn-cell is not linked to it yet."""
     from index.runtime import get_runtime
-    from users.models import User
 
-    author = session.exec(select(User).where(User.username == "staff_member")).one()
-    assert author.id is not None
     _thread(
-        session, world, "t-rnn-report", author.id, REPORT_TITLE,
+        session, world, "t-rnn-report", world_staff(session), REPORT_TITLE,
         "My rnn cell gives other numbers than the notebook for a_next, although my code "
         "follows the formula. Is it me?",
         answer="Hard to say without your output: print a_next[4] and compare it.",

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.assistant.conftest import World, _erratum, _thread, report_from
+from tests.assistant.conftest import World, _erratum, _thread, report_from, world_staff
 
 pytestmark = pytest.mark.model
 NOTEBOOK_WRONG = {"known_erratum", "output_matches_correction"}
@@ -65,16 +65,6 @@ def reported(session: Session, world: World) -> World:
     session.commit()
     get_runtime().rebuild_now()
     return world
-
-
-def world_staff(session: Session) -> int:
-    from sqlmodel import select
-
-    from users.models import User
-
-    user = session.exec(select(User).where(User.username == "staff_member")).one()
-    assert user.id is not None
-    return user.id
 
 
 def test_question_matching_the_report_thread_gets_the_erratum_first(

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.assistant.conftest import World, _thread
-from tests.assistant.test_report_thread_verdicts import world_staff
+from tests.assistant.conftest import World, _thread, world_staff
 
 SPELT = "rnn forward: the shapes are not aligned when multiplying the input"
 MISSPELT = "rnn forward: the shapes are not aligend when multipyling the input"
